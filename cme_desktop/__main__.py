@@ -1,0 +1,3 @@
+from cme_desktop.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Use cases of CME Desktop: plain Python, no Qt."""
