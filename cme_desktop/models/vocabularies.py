@@ -138,8 +138,7 @@ POLICE_QUESTIONS: tuple[Term, ...] = (
     ),
     Term(
         "significant_incident",
-        "Was there a significant incident prior to the child / young person's unexplained "
-        "absence?",
+        "Was there a significant incident prior to the child / young person's unexplained absence?",
     ),
     Term(
         "victim_of_crime",

@@ -1,0 +1,293 @@
+"""The central record: one case per child, and everything the officer logs on it.
+
+A ``Case`` is one child missing education. Columns that the case list sorts
+or filters on (current step, next task due, escalation flags, last visit,
+whereabouts) are kept on the case row by the case service, so that the list
+at 100,000 cases needs no joins.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cme_desktop.models.base import Base, utcnow
+
+NOCASE = "NOCASE"
+
+
+class Family(Base):
+    """Siblings share a family; a case with no siblings has none."""
+
+    __tablename__ = "families"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    cases: Mapped[list[Case]] = relationship(back_populates="family")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_name", "status", "full_name"),
+        Index("ix_cases_status_step", "status", "current_step"),
+        Index("ix_cases_next_task_due", "next_task_due"),
+        Index("ix_cases_notified_on", "notified_on"),
+        Index("ix_cases_closed_on", "closed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    # The child (Appendix A: pupil details)
+    full_name: Mapped[str] = mapped_column(String(200, collation=NOCASE), nullable=False)
+    aka: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
+    gender: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    ethnicity: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    upn: Mapped[str] = mapped_column(String(13), default="", nullable=False, index=True)
+    sen_disability: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    child_in_care: Mapped[bool | None] = mapped_column(Boolean)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"), index=True)
+
+    # Where and which school
+    last_known_address: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    school: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    date_last_attended: Mapped[date | None] = mapped_column(Date)
+    new_school: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    new_school_start: Mapped[date | None] = mapped_column(Date)
+
+    # How the case was identified (policy 8.1) and why the child is missing (4.0)
+    identification_route: Mapped[str] = mapped_column(String(40), default="notification")
+    identified_by: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    referring_agency: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    reason_missing: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    notified_on: Mapped[date] = mapped_column(Date, nullable=False)
+
+    # Status
+    status: Mapped[str] = mapped_column(String(10), default="open", nullable=False)
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closing_outcome: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    closing_note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    # Kept by the case service for the list (see module docstring)
+    current_step: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    whereabouts_unknown: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    last_visit_on: Mapped[date | None] = mapped_column(Date)
+    next_task_due: Mapped[date | None] = mapped_column(Date)
+    escalated_police: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    escalated_social_care: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+    family: Mapped[Family | None] = relationship(back_populates="cases")
+    groups: Mapped[list[CaseGroup]] = relationship(cascade="all, delete-orphan")
+    addresses: Mapped[list[Address]] = relationship(
+        cascade="all, delete-orphan", order_by="Address.id"
+    )
+    carers: Mapped[list[Carer]] = relationship(cascade="all, delete-orphan", order_by="Carer.id")
+    steps: Mapped[list[StepProgress]] = relationship(cascade="all, delete-orphan")
+    timeline: Mapped[list[TimelineEntry]] = relationship(cascade="all, delete-orphan")
+    tasks: Mapped[list[Task]] = relationship(cascade="all, delete-orphan")
+    agency_referrals: Mapped[list[AgencyReferral]] = relationship(cascade="all, delete-orphan")
+    meetings: Mapped[list[Meeting]] = relationship(cascade="all, delete-orphan")
+    escalations: Mapped[list[Escalation]] = relationship(cascade="all, delete-orphan")
+    referrals: Mapped[list[Referral]] = relationship(cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseGroup(Base):
+    """An at-risk or vulnerable group of policy 4.0/4.1 the child belongs to."""
+
+    __tablename__ = "case_groups"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_key: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    address: Mapped[str] = mapped_column(Text, nullable=False)
+    moved_in: Mapped[date | None] = mapped_column(Date)
+    moved_out: Mapped[date | None] = mapped_column(Date)
+    is_last_known: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class Carer(Base):
+    """A parent or carer, with their contact details."""
+
+    __tablename__ = "carers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    relationship_to_child: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    telephone: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    email: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    address: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class StepProgress(Base):
+    """One of the nine tracking steps of policy 3.0, done on a date by someone."""
+
+    __tablename__ = "step_progress"
+    __table_args__ = (UniqueConstraint("case_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    step: Mapped[str] = mapped_column(String(20), nullable=False)
+    done_on: Mapped[date] = mapped_column(Date, nullable=False)
+    done_by: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class TimelineEntry(Base):
+    """A note, phone call, contact or home visit, with its outcome."""
+
+    __tablename__ = "timeline"
+    __table_args__ = (Index("ix_timeline_case_when", "case_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    summary: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    outcome: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    who_seen: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    next_step: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    author: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_open_due", "done_on", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    remind_on: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class AgencyReferral(Base):
+    """A referral of the child to a partner agency (policy 2.1)."""
+
+    __tablename__ = "agency_referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    agency: Mapped[str] = mapped_column(String(40), nullable=False)
+    referred_on: Mapped[date] = mapped_column(Date, nullable=False)
+    contact: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    reference: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class Meeting(Base):
+    """A multi-agency meeting about the child."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    attendees: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    actions: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class Escalation(Base):
+    """A decision on police (5.0) and social care (6.0) involvement, with every answer."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    decided_by: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    recommendation: Mapped[str] = mapped_column(String(40), nullable=False)
+    decision: Mapped[str] = mapped_column(String(40), nullable=False)
+    rationale: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class Referral(Base):
+    """A referral form (Appendix A) as a ``cme-referral/1`` record."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    source: Mapped[str] = mapped_column(String(20), default="manual", nullable=False)
+    source_name: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class Attachment(Base):
+    """A file kept inside the vault (e.g. the encrypted form as it was received)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    filename: Mapped[str] = mapped_column(String(300), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)

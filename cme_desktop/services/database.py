@@ -1,0 +1,224 @@
+"""An unlocked vault: the SQLCipher database behind SQLAlchemy.
+
+``Database`` is what every service receives. It opens each connection with
+the raw database key, and gives units of work: ``read()`` for a query,
+``write()`` for a change (which takes SQLite's write lock at once, so the
+audit chain is extended by one writer at a time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError as SAOperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from cme_desktop.services.errors import OutputError, VaultBusy, VaultDamaged, VaultLocked
+
+#: Page cache per connection, in KiB (negative = KiB for SQLite). Without a large
+#: cache SQLCipher decrypts the same pages again and again: LIKE scans run 7x slower.
+CACHE_KIB = 131072
+
+
+def _key_pragma(key: bytes | bytearray) -> str:
+    return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
+
+
+def open_connection(path: Path, key: bytes | bytearray) -> sqlcipher.Connection:
+    """A keyed SQLCipher connection with the vault's settings, checked readable."""
+    conn = sqlcipher.connect(str(path), check_same_thread=False, timeout=15)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except sqlcipher.DatabaseError as exc:
+        conn.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise VaultBusy() from exc
+        raise VaultDamaged() from exc
+    return conn
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when a database error means the file's pages cannot be read."""
+    message = str(exc).lower()
+    return any(
+        word in message for word in ("not a database", "malformed", "corrupt", "hmac", "i/o error")
+    )
+
+
+@dataclass
+class Database:
+    """The unlocked vault: engine, sessions, and the keys derived for this session."""
+
+    path: Path
+    engine: Engine
+    sessions: sessionmaker[Session]
+    audit_key: bytes
+    _key: bytearray
+    actor: str = ""
+
+    def __post_init__(self) -> None:
+        self._write_lock = threading.RLock()
+        self._closed = False
+
+    @classmethod
+    def open(cls, path: Path, key: bytearray, *, audit_key: bytes) -> Database:
+        """Open the vault's database with its raw key (no KDF at each open)."""
+        open_connection(path, key).close()  # fail early and clearly on a wrong key
+        engine = create_engine(
+            "sqlite://",
+            module=sqlcipher,
+            creator=lambda: open_connection(path, key),
+            poolclass=QueuePool,
+            pool_size=4,
+            max_overflow=4,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _no_driver_transactions(dbapi_conn: Any, _record: Any) -> None:
+            # SQLAlchemy's documented recipe: let the session, not the driver, BEGIN.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            mode = conn.info.pop("begin_mode", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        return cls(path=path, engine=engine, sessions=sessions, audit_key=audit_key, _key=key)
+
+    # -- units of work -------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; rolled back at the end."""
+        self._check_open()
+        session = self.sessions()
+        try:
+            yield session
+        except (SAOperationalError, SADatabaseError) as exc:
+            session.rollback()
+            raise self._translate(exc) from exc
+        finally:
+            session.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for one change: committed at the end, rolled back on any error."""
+        self._check_open()
+        with self._write_lock, self.engine.connect() as conn:
+            # BEGIN IMMEDIATE: the write lock is taken before anything is read.
+            conn.info["begin_mode"] = "IMMEDIATE"
+            try:
+                with conn.begin():
+                    session = Session(bind=conn, expire_on_commit=False)
+                    try:
+                        yield session
+                        session.flush()
+                    finally:
+                        session.close()
+            except (SAOperationalError, SADatabaseError) as exc:
+                raise self._translate(exc) from exc
+
+    def _translate(self, exc: BaseException) -> Exception:
+        if is_damage(exc):
+            return VaultDamaged()
+        message = str(exc).lower()
+        if "locked" in message or "busy" in message:
+            return VaultBusy("The vault is busy with another change; try again in a moment.")
+        if "full" in message:
+            return OutputError("The disk is full: the change was not saved. Free some space.")
+        return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise VaultLocked()
+
+    # -- whole-file operations -----------------------------------------------
+
+    def integrity_problems(self) -> list[str]:
+        """SQLCipher's page HMAC check and SQLite's integrity check; empty when sound."""
+        self._check_open()
+        conn = open_connection(self.path, self._key)
+        try:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+        except sqlcipher.DatabaseError as exc:
+            return [str(exc)]
+        finally:
+            conn.close()
+        return problems + [r for r in rows if r != "ok"]
+
+    def export_copy(self, target: Path) -> None:
+        """An encrypted copy of the whole vault at ``target``, made by SQLCipher's export.
+
+        The copy is written beside ``target`` and renamed into place, so a
+        crash never leaves a partial backup under the final name.
+        """
+        self._check_open()
+        target = Path(target)
+        tmp = target.with_name(f".{target.name}.partial")
+        tmp.unlink(missing_ok=True)
+        conn = open_connection(self.path, self._key)
+        try:
+            conn.execute(
+                f"ATTACH DATABASE ? AS backup KEY \"x'{bytes(self._key).hex()}'\"", (str(tmp),)
+            )
+            conn.execute("SELECT sqlcipher_export('backup')")
+            conn.execute("DETACH DATABASE backup")
+        except sqlcipher.DatabaseError as exc:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(f"The backup could not be written: {exc}.") from exc
+        finally:
+            conn.close()
+        with open(tmp, "rb+") as fh:
+            import os
+
+            os.fsync(fh.fileno())
+        tmp.replace(target)
+
+    def open_other(self, path: Path) -> sqlcipher.Connection:
+        """A connection to another file encrypted with this vault's key (a backup)."""
+        self._check_open()
+        return open_connection(Path(path), self._key)
+
+    @property
+    def key(self) -> bytearray:
+        """The raw database key, while unlocked (for rewriting key slots)."""
+        self._check_open()
+        return self._key
+
+    def close(self) -> None:
+        """Lock: close every connection and forget the key."""
+        if self._closed:
+            return
+        self._closed = True
+        self.engine.dispose()
+        for i in range(len(self._key)):
+            self._key[i] = 0
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+def checkpoint(db: Database) -> None:
+    """Fold the WAL back into the database file (before a copy or at lock)."""
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(text("SELECT 1"))
