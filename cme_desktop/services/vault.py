@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,7 @@ class Vault:
         slots = slots.wrap("recovery", canonical_recovery_key(recovery), key, scrypt=None)
         write_slots(self.slots_path, slots)
         db = self._open(key, actor=actor)
+        _owner_only(self.path, self.slots_path)
         with db.write() as session:
             audit.record(session, db, action="vault_created", entity="vault")
         return CreatedVault(db=db, recovery_key=recovery)
@@ -246,6 +248,14 @@ class Vault:
         write_slots(self.slots_path, slots.without("keyring"))
         if self.secret_store is not None:
             self.secret_store.delete(slots.vault_id)
+
+
+def _owner_only(*paths: Path) -> None:
+    # On POSIX, other accounts cannot even read the ciphertext. (On Windows the
+    # user's data folder is already private to the account.)
+    if os.name == "posix":
+        for path in paths:
+            path.chmod(0o600)
 
 
 def unlock_delay_seconds(failures: int) -> float:

@@ -1,0 +1,51 @@
+"""Shared fixtures: real SQLCipher vaults in tmp_path, Qt offscreen."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from cme_desktop.services.database import Database  # noqa: E402
+from cme_desktop.services.keyslots import ScryptParams  # noqa: E402
+from cme_desktop.services.vault import Vault  # noqa: E402
+
+PASSPHRASE = "correct horse battery staple"
+#: Cheap scrypt for tests: the real vault tunes itself to ~0.5 s per unlock.
+FAST_SCRYPT = ScryptParams(n=2**10)
+
+
+class MemorySecretStore:
+    """Stands in for the OS credential store (the only stand-in the suite uses)."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        return self.secrets.get(name)
+
+    def set(self, name: str, secret: str) -> None:
+        self.secrets[name] = secret
+
+    def delete(self, name: str) -> None:
+        self.secrets.pop(name, None)
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Vault:
+    """A vault that does not exist yet."""
+    return Vault(tmp_path / "cases.cme", scrypt=FAST_SCRYPT)
+
+
+@pytest.fixture
+def db(vault: Vault) -> Iterator[Database]:
+    """A new, unlocked vault."""
+    created = vault.create(PASSPHRASE, actor="Test Officer")
+    yield created.db
+    created.db.close()
