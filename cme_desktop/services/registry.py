@@ -1,0 +1,39 @@
+"""The services of one unlocked vault, built once by the composition root (``app.py``).
+
+Widgets receive this object and call its services; they never see a
+session or SQL. Each service is made on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from cme_desktop.services.case_list import CaseList
+from cme_desktop.services.cases import CaseService
+from cme_desktop.services.database import Database
+from cme_desktop.services.settings import SettingsService
+from cme_desktop.services.vault import Vault
+
+
+class AppServices:
+    """Everything the window may ask of an unlocked vault."""
+
+    def __init__(self, vault: Vault, db: Database) -> None:
+        self.vault = vault
+        self.db = db
+
+    @cached_property
+    def cases(self) -> CaseService:
+        return CaseService(self.db)
+
+    @cached_property
+    def case_list(self) -> CaseList:
+        return CaseList(self.db)
+
+    @cached_property
+    def settings(self) -> SettingsService:
+        return SettingsService(self.db)
+
+    def close(self) -> None:
+        """Lock: close the database and forget the key."""
+        self.db.close()
