@@ -29,7 +29,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from cme_desktop.models.vocabularies import (
@@ -47,6 +47,7 @@ __all__ = [
     "ReferralSummary",
     "current_indicators",
     "empty_referral",
+    "field_label",
     "find_date_in_text",
     "format_uk_date",
     "from_json",
@@ -72,65 +73,92 @@ Severity = Literal["error", "warning"]
 MAX_JSON_BYTES = 2_000_000
 
 # --- the shape -------------------------------------------------------------
-# Field kinds: "text" (str, "" when blank), "date" (ISO str or None),
-# "yes_no" (bool or None), "upn" (str or None).
+# Each field: (key, kind, the form's label). Kinds: "text" (str, "" when
+# blank), "date" (ISO str or None), "yes_no" (bool or None), "upn" (str or None).
 
-_CHILD_FIELDS: tuple[tuple[str, str], ...] = (
-    ("full_name", "text"),
-    ("aka", "text"),
-    ("date_of_birth", "date"),
-    ("gender", "text"),
-    ("ethnicity", "text"),
-    ("sen_disability", "text"),
-    ("child_in_care", "yes_no"),
-    ("upn", "upn"),
+_Fields = tuple[tuple[str, str, str], ...]
+_CHILD_FIELDS: _Fields = (
+    ("full_name", "text", "Name of Pupil(s)"),
+    ("aka", "text", "AKA"),
+    ("date_of_birth", "date", "Date of Birth"),
+    ("gender", "text", "Gender"),
+    ("ethnicity", "text", "Ethnicity"),
+    ("sen_disability", "text", "SEN & Disability"),
+    ("child_in_care", "yes_no", "Child in Care?"),
+    ("upn", "upn", "UPN"),
 )
-_ACTION_FIELDS = (("outcome", "text"), ("date", "date"))
-_ASSESSMENT_FIELDS = tuple((t.key, "text") for t in ASSESSMENT_QUESTIONS)
-_REFERRER_FIELDS = (
-    ("name", "text"),
-    ("position", "text"),
-    ("contact_details", "text"),
-    ("organisation", "text"),
-    ("date_completed", "date"),
+_FAMILY_FIELDS: _Fields = (
+    ("last_known_address", "text", "Address (Last Known)"),
+    ("parents_carers", "text", "Parents'/Carers' Names"),
+    ("telephone", "text", "Telephone No."),
+    ("email", "text", "Email"),
+    ("school", "text", "School/College"),
+    ("date_last_attended", "date", "Date Last Attended"),
+    ("additional_information", "text", "Any Additional Information"),
+)
+_QUESTION_FIELDS: _Fields = (
+    ("social_care_referral_considered", "yes_no", "Have you considered a referral to Social Care?"),
+    ("parental_consent", "yes_no", "Have you gained consent from parents?"),
+)
+_ACTION_FIELDS: _Fields = (("outcome", "text", "Outcome"), ("date", "date", "date completed"))
+_ASSESSMENT_FIELDS: _Fields = tuple((t.key, "text", t.label) for t in ASSESSMENT_QUESTIONS)
+_REFERRER_FIELDS: _Fields = (
+    ("name", "text", "Referrer's Name"),
+    ("position", "text", "Position/Title"),
+    ("contact_details", "text", "Contact Details"),
+    ("organisation", "text", "School/College or Agency"),
+    ("date_completed", "date", "Date Completed"),
 )
 _ACTION_KEYS = tuple(t.key for t in REFERRER_ACTIONS)
 _TOP_KEYS = (
-    "schema",
-    "children",
-    "last_known_address",
-    "parents_carers",
-    "telephone",
-    "email",
-    "school",
-    "date_last_attended",
-    "additional_information",
-    "referrer_actions",
-    "risk_indicators",
-    "social_care_referral_considered",
-    "parental_consent",
-    "assessment",
-    "referrer",
+    ("schema", "children")
+    + tuple(k for k, _, _ in _FAMILY_FIELDS)
+    + ("referrer_actions", "risk_indicators")
+    + tuple(k for k, _, _ in _QUESTION_FIELDS)
+    + ("assessment", "referrer")
 )
-_TOP_SIMPLE: dict[str, str] = {
-    "last_known_address": "text",
-    "parents_carers": "text",
-    "telephone": "text",
-    "email": "text",
-    "school": "text",
-    "date_last_attended": "date",
-    "additional_information": "text",
-    "social_care_referral_considered": "yes_no",
-    "parental_consent": "yes_no",
-}
 _TIMINGS = ("current", "historic")
+_LABELS: dict[str, str] = (
+    {f"children.{k}": label for k, _, label in _CHILD_FIELDS}
+    | {k: label for k, _, label in _FAMILY_FIELDS + _QUESTION_FIELDS}
+    | {f"assessment.{k}": label for k, _, label in _ASSESSMENT_FIELDS}
+    | {f"referrer.{k}": label for k, _, label in _REFERRER_FIELDS}
+    | {
+        f"referrer_actions.{t.key}.{k}": f"{t.label}: {label}"
+        for t in REFERRER_ACTIONS
+        for k, _, label in _ACTION_FIELDS
+    }
+    | {"children": "Name of Pupil(s)", "risk_indicators": "Risk Indicators"}
+    | {"referrer_actions": "Action to be Taken by Referrer", "referrer": "Referrer's Details"}
+    | {"assessment": "Referrer Assessment"}
+)
+
+
+def field_label(path: str) -> str:
+    """How the form names the field at a dotted ``path``, for messages and the review screen.
+
+    ``"children.1.date_of_birth"`` is "Date of Birth (child 2)",
+    ``"risk_indicators.9.timing"`` is "Risk indicator 9: Current / Historic";
+    an unknown path is returned as it is.
+    """
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "children" and parts[1].isdigit():
+        label = _LABELS.get(f"children.{parts[2]}", parts[2])
+        return f"{label} (child {int(parts[1]) + 1})"
+    if len(parts) >= 2 and parts[0] == "risk_indicators":
+        column = {"present": ": Yes or No?", "timing": ": Current / Historic"}
+        return f"Risk indicator {parts[1]}" + (column.get(parts[2], "") if len(parts) > 2 else "")
+    return _LABELS.get(path, path)
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem with a referral: ``field`` is a dotted path such as
-    ``"children.0.date_of_birth"``; an ``"error"`` is a malformed value, a
-    ``"warning"`` something the officer should check."""
+    """One point about a referral.
+
+    ``field`` is a dotted path such as ``"children.0.date_of_birth"`` (see
+    ``field_label``); ``severity`` is ``"error"`` for a malformed value and
+    ``"warning"`` for something the officer should check.
+    """
 
     field: str
     message: str
@@ -165,9 +193,8 @@ _UPN_LIKE = re.compile(r"[A-Za-z0-9]{13}")
 
 
 def _clean_text(text: str) -> str:
-    """Line breaks as ``\\n``, no control characters but ``\\n``/tab, NFC, trimmed."""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _CONTROLS.sub("", text)
+    """Line breaks as ``\\n``, no control characters but ``\\n`` and tab, NFC, trimmed."""
+    text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
     return unicodedata.normalize("NFC", text).strip()
 
 
@@ -177,21 +204,21 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Finding] = []
 
-    def _bad(self, path: str, message: str) -> None:
-        self.problems.append(Finding(path, message, "error"))
+    def _bad(self, path: str, problem: str) -> None:
+        self.problems.append(Finding(path, f"{field_label(path)} {problem}", "error"))
 
     def value(self, kind: str, raw: Any, path: str) -> Any:
         if kind == "yes_no":
             if raw is None or isinstance(raw, bool):
                 return raw
-            self._bad(path, f"{path} must be true, false or null (Yes, No or not answered).")
+            self._bad(path, "must be Yes (true), No (false) or not answered (null).")
             return None
         if raw is None:
             return "" if kind == "text" else None
-        if kind == "date" and isinstance(raw, date) and not hasattr(raw, "hour"):
+        if kind == "date" and isinstance(raw, date) and not isinstance(raw, datetime):
             return raw.isoformat()
         if not isinstance(raw, str):
-            self._bad(path, f"{path} must be text.")
+            self._bad(path, "must be text.")
             return "" if kind == "text" else None
         text = _clean_text(raw)
         if kind == "text":
@@ -199,31 +226,31 @@ class _Reader:
         if not text:
             return None
         if kind == "upn":
-            compact = re.sub(r"\s+", "", text)
+            compact = "".join(text.split())
             return compact.upper() if _UPN_LIKE.fullmatch(compact) else text
         if _ISO_DATE.fullmatch(text):
             try:
                 return date.fromisoformat(text).isoformat()
             except ValueError:
                 pass
-        self._bad(path, f"{path} must be a real date written YYYY-MM-DD.")
+        self._bad(path, "must be a real date written YYYY-MM-DD.")
         return None
 
-    def obj(self, raw: Any, path: str, fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-        source = self.mapping(raw, path, tuple(k for k, _ in fields))
-        return {k: self.value(kind, source.get(k), f"{path}.{k}") for k, kind in fields}
+    def obj(self, raw: Any, path: str, fields: _Fields) -> dict[str, Any]:
+        source = self.mapping(raw, path, tuple(k for k, _, _ in fields))
+        return {k: self.value(kind, source.get(k), f"{path}.{k}") for k, kind, _ in fields}
 
     def mapping(self, raw: Any, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
         """``raw`` as a dict (``{}`` for null), with unknown keys reported."""
         if raw is None:
             return {}
         if not isinstance(raw, dict):
-            self._bad(path, f"{path} must be an object.")
+            self._bad(path, "must be a group of fields (a JSON object).")
             return {}
         for key in raw:
             if key not in keys:
                 where = f"{path}.{key}" if path else str(key)
-                self._bad(where, f"{where} is not a field of a referral.")
+                self.problems.append(Finding(where, f"{where} is not a field of a referral."))
         return raw
 
     def referral(self, raw: Any) -> Referral:
@@ -235,28 +262,24 @@ class _Reader:
             raise NotAReferral(f"This is not a {SCHEMA} referral record (its schema is {shown}).")
         top = self.mapping(raw, "", _TOP_KEYS)
         out: Referral = {"schema": SCHEMA, "children": self.children(top.get("children"))}
-        for key in _TOP_KEYS[2:]:
-            if key in _TOP_SIMPLE:
-                out[key] = self.value(_TOP_SIMPLE[key], top.get(key), key)
-            elif key == "referrer_actions":
-                actions = self.mapping(top.get(key), key, _ACTION_KEYS)
-                out[key] = {
-                    a: self.obj(actions.get(a), f"{key}.{a}", _ACTION_FIELDS) for a in _ACTION_KEYS
-                }
-            elif key == "risk_indicators":
-                out[key] = self.indicators(top.get(key))
-            elif key == "assessment":
-                out[key] = self.obj(top.get(key), key, _ASSESSMENT_FIELDS)
-            elif key == "referrer":
-                out[key] = self.obj(top.get(key), key, _REFERRER_FIELDS)
+        for key, kind, _ in _FAMILY_FIELDS:
+            out[key] = self.value(kind, top.get(key), key)
+        actions = self.mapping(top.get("referrer_actions"), "referrer_actions", _ACTION_KEYS)
+        out["referrer_actions"] = {
+            a: self.obj(actions.get(a), f"referrer_actions.{a}", _ACTION_FIELDS)
+            for a in _ACTION_KEYS
+        }
+        out["risk_indicators"] = self.indicators(top.get("risk_indicators"))
+        for key, kind, _ in _QUESTION_FIELDS:
+            out[key] = self.value(kind, top.get(key), key)
+        out["assessment"] = self.obj(top.get("assessment"), "assessment", _ASSESSMENT_FIELDS)
+        out["referrer"] = self.obj(top.get("referrer"), "referrer", _REFERRER_FIELDS)
         return out
 
     def children(self, raw: Any) -> list[dict[str, Any]]:
-        if raw is None:
-            raw = []
-        if not isinstance(raw, list):
-            self._bad("children", "children must be a list.")
-            raw = []
+        if raw is not None and not isinstance(raw, list):
+            self._bad("children", "must be a list of children.")
+            raw = None
         # The form always has one set of pupil fields, so there is always one child.
         items = raw or [None]
         return [self.obj(c, f"children.{i}", _CHILD_FIELDS) for i, c in enumerate(items)]
@@ -270,7 +293,7 @@ class _Reader:
             present = self.value("yes_no", row.get("present"), f"{path}.present")
             timing = self.value("text", row.get("timing"), f"{path}.timing").lower() or None
             if timing is not None and timing not in _TIMINGS:
-                self._bad(f"{path}.timing", f"{path}.timing must be current, historic or null.")
+                self._bad(f"{path}.timing", "must be current, historic or not given (null).")
                 timing = None
             out[key] = {"present": present, "timing": timing if present is True else None}
         return out
@@ -279,24 +302,30 @@ class _Reader:
 def normalise(data: Any) -> Referral:
     """The canonical form of a record that claims to be ``cme-referral/1``.
 
-    Missing keys are filled with blanks, text is trimmed (line breaks kept as
-    ``\\n``), dates must be real ``YYYY-MM-DD`` dates (``datetime.date``
-    values are accepted and written out), and ``timing`` is dropped unless
+    Missing keys are filled with blanks (``children`` always holds at least one
+    child), text is trimmed, NFC, with ``\\n`` line breaks and no other control
+    characters but tab; dates must be real ``YYYY-MM-DD`` dates (``date``
+    values are accepted and written out); ``timing`` is dropped unless
     ``present`` is true. Raises ``NotAReferral`` naming the first offending
-    field when the shape is wrong. ``normalise(normalise(x)) == normalise(x)``.
+    field (as a dotted path) when the shape is wrong. Idempotent.
     """
     reader = _Reader()
     out = reader.referral(data)
     if reader.problems:
         first = reader.problems[0]
         more = len(reader.problems) - 1
-        extra = f" ({more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise NotAReferral(f"The referral record is not valid: {first.message}{extra}")
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise NotAReferral(
+            f"The referral record is not valid at {first.field}: {first.message}{extra}"
+        )
     return out
 
 
 def to_json(ref: Referral) -> str:
-    """The canonical JSON text of a referral: schema order, UTF-8 characters, indented."""
+    """The canonical JSON text of a referral (normalised first): schema order, indented.
+
+    Characters are written as themselves (UTF-8), not as ``\\u`` escapes.
+    """
     return json.dumps(normalise(ref), ensure_ascii=False, indent=2) + "\n"
 
 
@@ -304,7 +333,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise NotAReferral(f"The referral record names the field {key!r} twice.")
+            raise NotAReferral(f"The referral record gives the field {key!r} twice.")
         out[key] = value
     return out
 
@@ -314,7 +343,11 @@ def _reject_constant(name: str) -> Any:
 
 
 def from_json(text: str | bytes) -> Referral:
-    """Parse and normalise a JSON referral; anything that is not one raises ``NotAReferral``."""
+    """Parse and normalise a JSON referral (``str``, or UTF-8 ``bytes``).
+
+    Raises ``NotAReferral`` for anything that is not a valid referral record
+    and ``HostileFile`` for text far too large to be one.
+    """
     if len(text) > MAX_JSON_BYTES:
         raise HostileFile("The referral record is far too large to be a referral.")
     if isinstance(text, bytes):
@@ -324,7 +357,9 @@ def from_json(text: str | bytes) -> Referral:
             raise NotAReferral("The referral record is not readable text (UTF-8).") from None
     try:
         data = json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+            text.removeprefix("\ufeff"),
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
         )
     except (json.JSONDecodeError, RecursionError):
         raise NotAReferral("The referral record is damaged: it is not valid JSON.") from None
@@ -333,27 +368,19 @@ def from_json(text: str | bytes) -> Referral:
 
 # --- lenient readers for what people type -----------------------------------
 
-_MONTHS = {
-    name: number
-    for number, full in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
-    for name in {full, full[:3], full[:4]}
-}
+_MONTH_NAMES: tuple[str, ...] = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+)
+_MONTH_NAMES += ("september", "october", "november", "december")
+_MONTHS = {name[:3]: n for n, name in enumerate(_MONTH_NAMES, start=1)}
+_MONTHS |= {name: n for n, name in enumerate(_MONTH_NAMES, start=1)} | {"sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:\w*day)?\.?,?\s+)?"
 _YEAR = r"(?P<year>[0-9]{4}|[0-9]{2})"
@@ -466,7 +493,7 @@ def format_uk_date(d: date | None) -> str:
 
 
 _BOX_TOKEN = re.compile(r"[☐☒☑□■✓✔]|\[\s*[xX✓✔]?\s*\]|[^\W\d_]+")
-_CHECKED = frozenset("☒☑■✓✔")
+_TICKS = frozenset("☒☑■✓✔xX")
 _STRIP = " \t\n.,;:!?()[]{}\"'/\\-–—*"
 
 
@@ -475,30 +502,38 @@ def _clean_answer(text: str) -> str:
 
 
 def _marked_choice(text: str, labels: dict[str, str]) -> str | None:
-    """The label ticked in a row of check boxes such as ``☒ Yes ☐ No`` or ``Yes ☐ No ☒``.
+    """The label ticked in a row of boxes and labels: ``☒ Yes ☐ No``, ``Yes ☐ No ☒``, ``Yes X``.
 
-    Returns the key of the one ticked label, else ``None`` (also when the text
-    is not a row of boxes and labels).
+    A tick belongs to the label on the side the row's first box shows (``☐ Yes``
+    puts boxes before labels). A typed ``X`` between two labels with no empty
+    box to show the layout is unclear. Returns the key of the one label
+    ticked, else ``None`` (also when the text is not such a row).
     """
-    tokens: list[tuple[bool, str]] = []
+    tokens: list[tuple[bool, str]] = []  # (is a box, "x" if ticked else "") or (False, key)
     for tok in _BOX_TOKEN.findall(text):
-        if tok[0] in "☐☒☑□■✓✔[":
-            ticked = tok[0] in _CHECKED or (tok[0] == "[" and bool(tok.strip("[] ")))
+        if tok[0] in "☐☒☑□■✓✔[" or tok in ("x", "X"):
+            ticked = tok[0] in _TICKS or (tok[0] == "[" and bool(tok.strip("[] ")))
             tokens.append((True, "x" if ticked else ""))
         elif tok.lower() in labels:
             tokens.append((False, labels[tok.lower()]))
         else:
             return None
-    if len(tokens) < 2 or len(tokens) % 2 or not any(is_box for is_box, _ in tokens):
+    boxes = [i for i, (is_box, _) in enumerate(tokens) if is_box]
+    if not boxes or len(boxes) == len(tokens):
         return None
-    box_first = tokens[0][0]
+    has_empty = any(not tokens[i][1] for i in boxes)
+    box_first = tokens[0][0] if has_empty else None
     chosen: set[str] = set()
-    for i in range(0, len(tokens), 2):
-        box, label = (tokens[i], tokens[i + 1]) if box_first else (tokens[i + 1], tokens[i])
-        if not box[0] or label[0]:
+    for i in (i for i in boxes if tokens[i][1]):
+        before = tokens[i - 1][1] if i > 0 and not tokens[i - 1][0] else None
+        after = tokens[i + 1][1] if i + 1 < len(tokens) and not tokens[i + 1][0] else None
+        if box_first is None and before and after:
             return None
-        if box[1]:
-            chosen.add(label[1])
+        label = (after if box_first else before) if box_first is not None else None
+        label = label or before or after
+        if label is None:
+            return None
+        chosen.add(label)
     return chosen.pop() if len(chosen) == 1 else None
 
 
@@ -546,24 +581,20 @@ def parse_timing(text: str) -> Timing | None:
     The untouched prompt ``C/H`` is ``None``; "both", ``C & H`` or "current and
     historic" is ``"current"``, the one that matters for safeguarding.
     """
-    cleaned = _clean_answer(text)
     marked = _marked_choice(text, _TIMING_LABELS)
-    if marked == "current":
-        return "current"
-    if marked == "historic":
-        return "historic"
-    words = re.findall(r"[^\W\d_]+|[&+/]", cleaned)
-    current = any(w in _CURRENT_WORDS for w in words)
-    historic = any(w in _HISTORIC_WORDS for w in words)
-    both = "both" in words or "and" in words or "&" in words or "+" in words
-    if current and historic:
+    if marked is not None:
+        return "current" if marked == "current" else "historic"
+    words = re.findall(r"[^\W\d_]+|[&+]", _clean_answer(text))
+    kinds = {_TIMING_LABELS[w] for w in words if w in _TIMING_LABELS}
+    both = bool({"both", "and", "&", "+"} & set(words))
+    if len(kinds) == 2:
         return "current" if both else None
-    if current or (both and not historic):
-        return "current" if current or words == ["both"] else None
-    return "historic" if historic else None
+    if kinds:
+        return "current" if "current" in kinds else "historic"
+    return "current" if words == ["both"] else None
 
 
-_NAME_SEPARATORS = re.compile(r"\n|;|&|\+|/|\band\b", re.IGNORECASE)
+_NAME_SEPARATORS = re.compile(r"\n|;|&|\+|(?<![0-9])/(?![0-9])|\band\b", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[0-9]{1,2}[.)]|[-•*–·])\s*")
 
 
@@ -689,7 +720,12 @@ def validate(ref: Any, *, today: date) -> list[Finding]:
 
     for i, child in enumerate(ref_out["children"]):
         dob = _date_or_none(child["date_of_birth"])
-        if dob is not None and (dob > today or not is_compulsory_school_age(dob, today)):
+        if dob is not None and dob > today:
+            warn(
+                f"children.{i}.date_of_birth",
+                f"{field_label(f'children.{i}.date_of_birth')} is in the future.",
+            )
+        elif dob is not None and not is_compulsory_school_age(dob, today):
             warn(
                 f"children.{i}.date_of_birth",
                 f"With this date of birth ({format_uk_date(dob)}) the child is not of "
@@ -718,6 +754,11 @@ def validate(ref: Any, *, today: date) -> list[Finding]:
         if isinstance(row, dict) and row.get("timing") and row.get("present") is not True:
             warn(
                 f"risk_indicators.{key}.timing",
-                f"Risk indicator {key} has Current/Historic marked but not Yes.",
+                f"Risk indicator {key} is marked Current or Historic but not Yes.",
+            )
+        elif ref_out["risk_indicators"][key] == {"present": True, "timing": None}:
+            warn(
+                f"risk_indicators.{key}.timing",
+                f"Risk indicator {key} is marked Yes but not Current or Historic.",
             )
     return findings

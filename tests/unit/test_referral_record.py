@@ -20,6 +20,7 @@ from cme_desktop.services.referral_record import (
     ReferralSummary,
     current_indicators,
     empty_referral,
+    field_label,
     find_date_in_text,
     format_uk_date,
     from_json,
@@ -348,6 +349,11 @@ def test_format_then_parse_is_identity(day: date) -> None:
         ("No - family moved", False),
         ("☐ Yes ☒ No", False),
         ("Yes ☐ No ☒", False),
+        ("[ ] Yes [x] No", False),
+        ("Yes X", True),
+        ("X Yes", True),
+        ("No ✓", False),
+        ("Yes No X", False),
         ("", None),
         ("  ", None),
         ("☐", None),
@@ -361,6 +367,7 @@ def test_format_then_parse_is_identity(day: date) -> None:
         ("☐ Yes ☐ No", None),
         ("☒ Yes ☒ No", None),
         ("✗", None),
+        ("Yes X No", None),
         ("Yes - No", None),
     ],
 )
@@ -383,6 +390,8 @@ def test_parse_yes_no(text: str, expected: bool | None) -> None:
         ("Yes - historic", "historic"),
         ("☒ C ☐ H", "current"),
         ("☐ Current ☒ Historic", "historic"),
+        ("C ☐ H ☒", "historic"),
+        ("X H", "historic"),
         ("Both", "current"),
         ("C & H", "current"),
         ("Current and historic", "current"),
@@ -422,6 +431,7 @@ def test_parse_timing(text: str, expected: str | None) -> None:
         ("Alexander Anderson", ["Alexander Anderson"]),
         ("Siobhán O'Connor-Ní Bhriain", ["Siobhán O'Connor-Ní Bhriain"]),
         ("Jack Smith\nJack Smith", ["Jack Smith"]),
+        ("Jack Smith 02/04/2013 / Jill Smith", ["Jack Smith 02/04/2013", "Jill Smith"]),
         ("", []),
         (" \n ; ", []),
     ],
@@ -484,6 +494,7 @@ def test_validate_warns_about_what_the_officer_should_check() -> None:
     ref["referrer"]["date_completed"] = "2026-12-01"
     ref["date_last_attended"] = "2026-11-29"
     ref["risk_indicators"]["9"] = {"present": None, "timing": "current"}
+    ref["risk_indicators"]["10"] = {"present": True, "timing": None}
     findings = validate(ref, today=TODAY)
     assert _fields(findings, "error") == set()
     assert _fields(findings, "warning") == {
@@ -495,7 +506,46 @@ def test_validate_warns_about_what_the_officer_should_check() -> None:
         "referrer.date_completed",
         "date_last_attended",
         "risk_indicators.9.timing",
+        "risk_indicators.10.timing",
     }
+
+
+def test_validate_warns_about_a_date_of_birth_in_the_future() -> None:
+    ref = _filled()
+    ref["children"][0]["date_of_birth"] = "2027-01-01"
+    (finding,) = validate(ref, today=TODAY)
+    assert finding == Finding(
+        "children.0.date_of_birth", "Date of Birth (child 1) is in the future.", "warning"
+    )
+
+
+def test_validate_messages_use_the_form_labels() -> None:
+    ref = _filled()
+    ref["date_last_attended"] = "30/09/2026"
+    (finding,) = validate(ref, today=TODAY)
+    assert finding.field == "date_last_attended"
+    assert finding.severity == "error"
+    assert finding.message.startswith("Date Last Attended must be a real date")
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("children.1.date_of_birth", "Date of Birth (child 2)"),
+        ("telephone", "Telephone No."),
+        ("risk_indicators.9.timing", "Risk indicator 9: Current / Historic"),
+        ("risk_indicators.9.present", "Risk indicator 9: Yes or No?"),
+        ("referrer.date_completed", "Date Completed"),
+        ("assessment.next_steps", "What do you think needs to happen next?"),
+        (
+            "referrer_actions.address_visited.date",
+            "Complete a visit to last known address: date completed",
+        ),
+        ("something.else", "something.else"),
+    ],
+)
+def test_field_label(path: str, label: str) -> None:
+    assert field_label(path) == label
 
 
 @pytest.mark.parametrize(
