@@ -1,0 +1,99 @@
+"""What every document we produce shares: who it comes from, and the typeface it is set in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import reportlab
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+
+@dataclass(frozen=True)
+class AuthorityDetails:
+    """The local authority a document comes from, and its CME named officer (policy 8.2)."""
+
+    name: str
+    officer_name: str = ""
+    officer_title: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    def contact_line(self) -> str:
+        """One line for a page footer: the officer, then how to reach them."""
+        who = ", ".join(p for p in (self.officer_name, self.officer_title) if p)
+        parts = [self.name, who, self.phone, self.email]
+        return " · ".join(p for p in parts if p)
+
+
+#: Until the officer enters their authority's details in the settings.
+DEFAULT = AuthorityDetails(
+    name="Local Authority", officer_title="Children Missing Education Officer"
+)
+
+# Fonts with the accented letters of the names schools send (Polish, Romanian, Turkish,
+# Czech ...); the standard PDF fonts only know Western European letters. Vera, which
+# reportlab ships, is the last resort so that a document can always be produced.
+_FONT_CANDIDATES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "/usr/share/fonts/truetype/dejavu",
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans-Oblique.ttf",
+    ),
+    ("C:/Windows/Fonts", "arial.ttf", "arialbd.ttf", "ariali.ttf"),
+    ("/System/Library/Fonts/Supplemental", "Arial.ttf", "Arial Bold.ttf", "Arial Italic.ttf"),
+    (
+        "/usr/share/fonts/truetype/liberation",
+        "LiberationSans-Regular.ttf",
+        "LiberationSans-Bold.ttf",
+        "LiberationSans-Italic.ttf",
+    ),
+    (str(Path(reportlab.__file__).parent / "fonts"), "Vera.ttf", "VeraBd.ttf", "VeraIt.ttf"),
+)
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Registered font names for running text."""
+
+    regular: str
+    bold: str
+    italic: str
+
+
+_REGISTERED = Fonts("CmeSans", "CmeSans-Bold", "CmeSans-Italic")
+_STANDARD = Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique")
+
+
+def document_fonts() -> Fonts:
+    """The typeface for documents, registered with reportlab once per process."""
+    known = pdfmetrics.getRegisteredFontNames()
+    if all(n in known for n in (_REGISTERED.regular, _REGISTERED.bold, _REGISTERED.italic)):
+        return _REGISTERED
+    candidates = list(_FONT_CANDIDATES)
+    windows = os.environ.get("WINDIR")
+    if windows:
+        candidates.insert(0, (f"{windows}/Fonts", "arial.ttf", "arialbd.ttf", "ariali.ttf"))
+    for folder, *files in candidates:
+        paths = [Path(folder) / f for f in files]
+        if not all(p.is_file() for p in paths):
+            continue
+        names = (_REGISTERED.regular, _REGISTERED.bold, _REGISTERED.italic)
+        try:
+            for name, path in zip(names, paths, strict=True):
+                pdfmetrics.registerFont(TTFont(name, str(path)))
+        except TTFError:
+            continue
+        pdfmetrics.registerFontFamily(
+            _REGISTERED.regular,
+            normal=_REGISTERED.regular,
+            bold=_REGISTERED.bold,
+            italic=_REGISTERED.italic,
+            boldItalic=_REGISTERED.bold,
+        )
+        return _REGISTERED
+    return _STANDARD
