@@ -382,16 +382,18 @@ _MONTH_NAMES += ("september", "october", "november", "december")
 _MONTHS = {name[:3]: n for n, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS |= {name: n for n, name in enumerate(_MONTH_NAMES, start=1)} | {"sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:\w*day)?\.?,?\s+)?"
+# Quantifiers are bounded so that searching long, hostile text stays linear.
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:[a-z]{0,6}day)?\.?,?\s{1,3})?"
 _YEAR = r"(?P<year>[0-9]{4}|[0-9]{2})"
 _DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?"
+_GAP = r"[\s\-/.,]{0,4}"
 _DATE_PATTERNS = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
         r"(?P<year>[0-9]{4})[-/.](?P<month>[0-9]{1,2})[-/.](?P<day>[0-9]{1,2})",
-        r"(?P<day>[0-9]{1,2})\s*(?P<sep>[/.\-\\])\s*(?P<month>[0-9]{1,2})\s*(?P=sep)\s*" + _YEAR,
-        _WEEKDAY + _DAY + r"(?:\s+of)?[\s\-/.,]*" + _MONTH + r"[\s\-/.,]*" + _YEAR,
-        _WEEKDAY + _MONTH + r"\s*" + _DAY + r",?\s+" + _YEAR,
+        r"(?P<day>[0-9]{1,2}) ?(?P<sep>[/.\-\\]) ?(?P<month>[0-9]{1,2}) ?(?P=sep) ?" + _YEAR,
+        _WEEKDAY + _DAY + r"(?:\s{1,3}of)?" + _GAP + _MONTH + _GAP + _YEAR,
+        _WEEKDAY + _MONTH + r"\s{0,3}" + _DAY + r",?\s{1,3}" + _YEAR,
     )
 )
 # A day and month without a year, only inside a sentence and only with a
@@ -399,7 +401,7 @@ _DATE_PATTERNS = tuple(
 _YEARLESS = re.compile(
     _WEEKDAY
     + _DAY
-    + r"(?:\s+of)?\s+(?P<month>"
+    + r"(?:\s{1,3}of)?\s{1,3}(?P<month>"
     + "|".join(m.capitalize() for m in sorted(_MONTHS, key=len, reverse=True))
     + r")\b"
 )
@@ -468,6 +470,8 @@ def find_date_in_text(text: str, *, today: date | None = None) -> date | None:
     month without a year ("3rd October"), taken as the latest such day not
     after ``today``.
     """
+    if not any(c.isdigit() for c in text):
+        return None
     day = _today(today)
     found: list[tuple[int, int, date]] = []
     for pattern in (*_DATE_PATTERNS, _YEARLESS):
