@@ -15,8 +15,12 @@ Decisions written down so they can be challenged:
   a timing given without a Yes *before* normalising wipes it.
 - Dates are always read day first (``04/02/2013`` is 4 February). A two-digit
   year ``yy`` is 20yy when ``yy`` is at most this year's two digits plus one,
-  else 19yy: in 2026, ``13`` is 2013 and ``27`` is 2027 but ``28`` is 1928.
-  Four-digit years outside 1900-2199 are treated as unreadable.
+  else 19yy: in 2026, ``13`` is 2013 and ``27`` is 2027 but ``28`` is 1928
+  (children's dates of birth and recent dates come out right). Four-digit
+  years outside 1900-2199 are treated as unreadable.
+- A risk row marked both Current and Historic ("both", "C & H") reads as
+  ``"current"``, the one that matters for safeguarding; the untouched prompt
+  ``C/H`` and an ambiguous ``✗`` read as not answered.
 - A UPN written as 13 letters and digits (spaces allowed) is stored without
   spaces in capitals; anything else is kept as typed for ``validate`` to flag.
 - ``split_pupil_names`` never invents a name: "Jack and Jill Smith" gives
@@ -368,7 +372,7 @@ def from_json(text: str | bytes) -> Referral:
 
 # --- lenient readers for what people type -----------------------------------
 
-_MONTH_NAMES: tuple[str, ...] = (
+_MONTH_NAMES = (
     "january",
     "february",
     "march",
@@ -377,8 +381,11 @@ _MONTH_NAMES: tuple[str, ...] = (
     "june",
     "july",
     "august",
+    "september",
+    "october",
+    "november",
+    "december",
 )
-_MONTH_NAMES += ("september", "october", "november", "december")
 _MONTHS = {name[:3]: n for n, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS |= {name: n for n, name in enumerate(_MONTH_NAMES, start=1)} | {"sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
