@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", default="")
     p = sub.add_parser("audit", help="the audit log")
     p.add_argument("action", choices=["verify"])
+    from cme_desktop import cli_files
+
+    cli_files.add_commands(sub)
     return parser
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from cme_desktop.models import Setting
 from cme_desktop.services import audit
 from cme_desktop.services.database import Database
+from cme_desktop.services.documents import DEFAULT as DEFAULT_AUTHORITY
+from cme_desktop.services.documents import AuthorityDetails
 from cme_desktop.services.errors import InvalidInput
 
 
@@ -107,3 +109,17 @@ class SettingsService:
             audit.record(session, self.db, action="settings_saved", entity="settings")
         if settings.officer_name:
             self.db.actor = settings.officer_name
+
+
+def authority_of(settings: Settings) -> AuthorityDetails:
+    """Who documents come from: the authority and its named officer (policy 8.2)."""
+    if not settings.authority_name:
+        return DEFAULT_AUTHORITY
+    return AuthorityDetails(
+        name=settings.authority_name,
+        officer_name=settings.officer_name,
+        officer_title=settings.officer_title,
+        phone=settings.contact_phone,
+        email=settings.contact_email,
+        address=settings.contact_address,
+    )
