@@ -11,6 +11,8 @@ from functools import cached_property
 from cme_desktop.services.case_list import CaseList
 from cme_desktop.services.cases import CaseService
 from cme_desktop.services.database import Database
+from cme_desktop.services.escalation import EscalationService
+from cme_desktop.services.referrals import ReferralService
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault import Vault
 
@@ -33,6 +35,14 @@ class AppServices:
     @cached_property
     def settings(self) -> SettingsService:
         return SettingsService(self.db)
+
+    @cached_property
+    def referrals(self) -> ReferralService:
+        return ReferralService(self.db)
+
+    @cached_property
+    def escalation(self) -> EscalationService:
+        return EscalationService(self.db)
 
     def close(self) -> None:
         """Lock: close the database and forget the key."""
