@@ -1,0 +1,223 @@
+"""Reading a file from outside in a separate process, so that a hostile file cannot hurt.
+
+A referral arrives by email from anyone. A file built to hang a parser (a
+decompression bomb, a loop in a PDF's object graph, a deeply nested message)
+must not freeze the officer's window or exhaust the laptop; ``run_isolated``
+runs the parser in a child process, waits at most ``timeout_s`` seconds, and
+turns a child that runs too long, runs out of memory or dies into
+``HostileFile``. The child's own ``CmeError`` (a wrong password, a damaged
+file) arrives in this process as the same type with the same message.
+
+Decisions written down so they can be challenged:
+
+- The child is started with ``spawn`` on every system: it is the only method
+  Windows has, and it starts a fresh interpreter, so the child never holds a
+  copy of this process's memory (the vault's key, open cases). The function
+  and its arguments must therefore be picklable: top-level functions only.
+- Start-up is kept short by importing in the child only the function's module
+  and what the parser itself imports on use (``importing`` loads no parser at
+  import time). The child re-runs the main script's imports, as ``spawn``
+  does; ``python -m cme_desktop`` is exempt, as multiprocessing skips a
+  package's ``__main__``. A frozen Windows build must call
+  ``multiprocessing.freeze_support()`` first thing.
+- Memory: on POSIX the child's address space is limited (``RLIMIT_AS``) to what
+  it uses after start-up plus ``memory_mb``, so the limit does not depend on
+  how large an interpreter is. Allocations past it fail with ``MemoryError``.
+  Windows has no such limit for a single process without a job object; there
+  the child is bounded by the timeout only. macOS accepts the limit but does
+  not enforce it, so the same holds there.
+- An exception in the child that is not a ``CmeError`` is a parser's own bug,
+  not the file's fault: it is raised again here as it was (when it can be
+  pickled; else as ``RuntimeError``), with the child's traceback as a note,
+  so that isolation never hides a bug behind an officer's message.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Final, TypeVar, cast
+
+from cme_desktop.services.errors import CmeError, HostileFile
+from cme_desktop.services.importing import Parser, read_file
+from cme_desktop.services.importing.result import ParsedReferral
+
+__all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT_S", "read_file_isolated", "run_isolated"]
+
+DEFAULT_TIMEOUT_S: Final = 20.0
+DEFAULT_MEMORY_MB: Final = 512
+
+TOO_LONG: Final = (
+    "The file took too long to read and was stopped: it may be damaged or built to cause harm."
+)
+TOO_MUCH_MEMORY: Final = (
+    "The file needed too much memory to read and was stopped: it may be damaged or built to "
+    "cause harm."
+)
+TOO_COMPLEX: Final = (
+    "The file is nested too deeply to read and was stopped: it may be damaged or built to "
+    "cause harm."
+)
+CRASHED: Final = (
+    "Reading the file failed badly and was stopped: it may be damaged or built to cause harm."
+)
+
+_R = TypeVar("_R")
+_MB: Final = 1024 * 1024
+
+
+def run_isolated(
+    func: Callable[..., _R],
+    /,
+    *args: Any,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    **kwargs: Any,
+) -> _R:
+    """``func(*args, **kwargs)`` run in a separate process, with a time and memory limit.
+
+    ``func`` must be a top-level function. Returns its result; raises again
+    the ``CmeError`` it raised, typed and with its message; raises
+    ``HostileFile`` when it runs longer than ``timeout_s`` seconds, needs more
+    than ``memory_mb`` MB (POSIX only, see the module notes), recurses too
+    deeply, or the child process dies.
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main,
+        args=(sender, memory_mb, func, args, kwargs),
+        name="cme-import-sandbox",
+        daemon=True,
+    )
+    try:
+        child.start()
+        # Only the child may hold the sending end, so that its death reads as EOF here.
+        sender.close()
+        if not receiver.poll(timeout_s):
+            child.kill()
+            raise HostileFile(TOO_LONG)
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            raise HostileFile(CRASHED) from None
+    finally:
+        receiver.close()
+        sender.close()
+        _stop(child)
+    return cast(_R, _outcome(status, payload))
+
+
+def _outcome(status: str, payload: Any) -> Any:
+    if status == "ok":
+        return payload
+    if status == "memory":
+        raise HostileFile(TOO_MUCH_MEMORY)
+    if status == "recursion":
+        raise HostileFile(TOO_COMPLEX)
+    if isinstance(payload, BaseException):
+        raise payload
+    raise RuntimeError(f"The import process failed:\n{payload}")
+
+
+def _stop(child: BaseProcess) -> None:
+    if child.pid is None:  # never started
+        return
+    child.join(2)
+    if child.is_alive():
+        child.kill()
+        child.join(5)
+    if not child.is_alive():
+        child.close()
+
+
+def _child_main(
+    sender: Connection,
+    memory_mb: int,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """The child's side: limit its memory, run ``func``, send back what came of it."""
+    try:
+        _limit_memory(memory_mb)
+        try:
+            message: tuple[str, Any] = ("ok", func(*args, **kwargs))
+        except CmeError as error:
+            message = ("error", error)
+        except MemoryError:
+            message = ("memory", None)
+        except RecursionError:
+            message = ("recursion", None)
+        except Exception as error:  # a parser's bug: sent back whole, see the module notes
+            error.add_note("In the import process:\n" + traceback.format_exc())
+            message = ("bug", error)
+        _send(sender, message)
+    finally:
+        sender.close()
+
+
+def _send(sender: Connection, message: tuple[str, Any]) -> None:
+    try:
+        sender.send(message)
+    except MemoryError:
+        sender.send(("memory", None))
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        # The result or the error will not cross: send what it was, as text.
+        detail = "".join(traceback.format_exception(error))
+        sender.send(("bug", f"{message[0]}: {message[1]!r}\n{detail}"))
+
+
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: the timeout is the only limit (see the module notes)
+        return
+    limit = _address_space_in_use() + memory_mb * _MB
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        return  # a system that refuses the limit keeps the timeout
+
+
+def _address_space_in_use() -> int:
+    """The child's virtual memory size now, in bytes (0 where the system does not say)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def read_file_isolated(
+    data: bytes,
+    *,
+    filename: str,
+    password: str | None,
+    parsers: Mapping[str, Parser] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> list[ParsedReferral]:
+    """``importing.read_file`` run through ``run_isolated``: the way to read a file from outside.
+
+    Raises what ``read_file`` raises, and ``HostileFile`` for a file that
+    takes longer than ``timeout_s`` seconds or more than ``memory_mb`` MB.
+    """
+    return run_isolated(
+        read_file,
+        data,
+        filename=filename,
+        password=password,
+        parsers=parsers,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+    )
