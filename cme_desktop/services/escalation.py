@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import func, select
 
@@ -35,10 +35,14 @@ from cme_desktop.models.vocabularies import (
     label_of,
 )
 from cme_desktop.services import audit
-from cme_desktop.services.cases import case_reference, escalation_flags
+from cme_desktop.services.cases import CaseService, case_reference, escalation_flags
 from cme_desktop.services.database import Database
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.referral_record import Referral
+
+if TYPE_CHECKING:
+    from cme_desktop.services.documents import AuthorityDetails
+    from cme_desktop.services.escalation_pdf import ProtectedPdf
 
 __all__ = [
     "FIRST_PAGE",
@@ -461,8 +465,32 @@ class EscalationService:
                 escalated_social_care=case.escalated_social_care,
             )
 
-    def record_summary_made(self, case_id: int, *, escalation_id: int | None) -> None:
-        """Audit that an escalation summary of the case was produced for sending."""
+    def summary(
+        self,
+        case_id: int,
+        *,
+        authority: AuthorityDetails,
+        escalation_id: int | None = None,
+        today: date | None = None,
+        password: str | None = None,
+    ) -> ProtectedPdf:
+        """The case's escalation summary as a password-protected PDF (AES-256), audited.
+
+        ``escalation_id`` defaults to the latest decision. The password is
+        generated unless given; the plain PDF exists only in memory.
+        """
+        # reportlab is loaded only when a summary is made.
+        from cme_desktop.services import escalation_pdf
+
+        detail = CaseService(self.db).get(case_id)
+        chosen = None
+        if escalation_id is not None:
+            chosen = next((e for e in detail.escalations if e.id == escalation_id), None)
+            if chosen is None:
+                raise NotFound("That escalation decision is not on this case.")
+        pdf = escalation_pdf.render(detail, authority=authority, escalation=chosen, today=today)
+        protected = escalation_pdf.protect(pdf, password=password)
+        made_from = chosen or detail.escalations[0]
         with self.db.write() as session:
             audit.record(
                 session,
@@ -470,8 +498,9 @@ class EscalationService:
                 action="escalation_summary_made",
                 entity="case",
                 entity_id=case_id,
-                detail=f"escalation={escalation_id}",
+                detail=f"escalation={made_from.id}",
             )
+        return protected
 
 
 def _ids(rows: Iterable[Task | AgencyReferral]) -> str:
