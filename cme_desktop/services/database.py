@@ -155,14 +155,17 @@ class Database:
         """SQLCipher's page HMAC check and SQLite's integrity check; empty when sound."""
         self._check_open()
         conn = open_connection(self.path, self._key)
+        problems: list[str] = []
         try:
-            problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
-            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+            # Kept as they come: SQLite's check stops at the first unreadable page, and the
+            # page numbers SQLCipher found before it are what the report needs.
+            problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+            problems += [str(r[0]) for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         except sqlcipher.DatabaseError as exc:
-            return [str(exc)]
+            problems.append(str(exc))
         finally:
             conn.close()
-        return problems + [r for r in rows if r != "ok"]
+        return problems
 
     def export_copy(self, target: Path) -> None:
         """An encrypted copy of the whole vault at ``target``, made by SQLCipher's export.
