@@ -38,6 +38,7 @@ from cme_desktop.services.referral_pdf import (
     BOTTOM_MARGIN,
     CHILD_LABELS,
     CONTENT_WIDTH,
+    FAMILY_HEADING,
     FAMILY_LABELS,
     INDICATOR_COLUMNS,
     INDICATORS_INTRO,
@@ -311,7 +312,7 @@ class _Form:
 
     def _family(self) -> None:
         lab = FAMILY_LABELS
-        self._heading("Family and school", keep=6 * _LINE)
+        self._heading(FAMILY_HEADING, keep=6 * _LINE)
         self._pairs(
             [
                 (
@@ -434,7 +435,7 @@ class _Form:
                 (
                     _Label(lab["date_completed"], DATE_HINT),
                     _Field("referrer.date_completed", lab["date_completed"]),
-                    _Label(""),
+                    _Label("", bold=False),
                     _Label("", bold=False),
                 ),
             ]

@@ -79,6 +79,7 @@ REFERRER_LABELS: dict[str, str] = {
     "organisation": "School/College or Agency",
     "date_completed": "Date Completed",
 }
+FAMILY_HEADING = "Family and school"
 ACTIONS_HEADING = "Action to be Taken by Referrer"
 ACTION_COLUMNS = ("Action", "Outcome", "Date completed")
 INDICATORS_INTRO = (
@@ -259,10 +260,11 @@ def _story(record: dict[str, Any], authority: AuthorityDetails, s: Styles) -> It
     yield Spacer(1, 4 * mm)
     children = record["children"]
     for number, child in enumerate(children, start=1):
-        if len(children) > 1:
-            yield _keep_heading(f"Pupil {number} of {len(children)}", s)
+        heading = f"Pupil {number} of {len(children)}" if len(children) > 1 else "Pupil"
+        yield _keep_heading(heading, s)
         yield _child_table(child, s)
         yield Spacer(1, 2 * mm)
+    yield _keep_heading(FAMILY_HEADING, s)
     yield from _family_table(record, s)
     yield _keep_heading(ACTIONS_HEADING, s)
     yield _actions_table(record, s)
