@@ -9,6 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from cme_desktop.services.errors import CmeError
 
 if TYPE_CHECKING:
     from cme_desktop.services.database import Database
@@ -53,7 +56,50 @@ def upgrade(db: Database, *, target: str = "head") -> Path | None:
         backup = backup_path(db, current)
         db.export_copy(backup)
     cfg = _config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        # Batch migrations rebuild a table by copying it and dropping the old one. With
+        # foreign keys on, that DROP would cascade and delete every row that refers to the
+        # table (addresses, carers, steps... of every case). SQLite only accepts this
+        # pragma outside a transaction, so it is set before BEGIN; the keys are checked
+        # at the end instead, before anything is committed.
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                triggers = _triggers(conn)
+                try:
+                    command.upgrade(cfg, target)
+                except Exception as exc:  # noqa: BLE001 - any failure is rolled back and explained
+                    raise _failed(backup, _first_line(exc)) from exc
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise _failed(backup, f"{len(broken)} rows lost their link ({broken[0][0]})")
+                # Rebuilding ``cases`` drops the triggers that keep the search index up to
+                # date; a migration that does so must create them again, or search would
+                # silently stop finding new and edited cases.
+                lost = sorted(triggers - _triggers(conn))
+                if lost:
+                    raise _failed(backup, "the migration dropped the triggers " + ", ".join(lost))
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
     return backup
+
+
+def _triggers(conn: Connection) -> set[str]:
+    rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {str(r[0]) for r in rows}
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    return lines[0][:200]
+
+
+def _failed(backup: Path | None, why: str) -> CmeError:
+    kept = f" A copy made before the upgrade is at {backup}." if backup else ""
+    return CmeError(
+        "The vault could not be upgraded to this version of CME Desktop, so nothing was "
+        f"changed ({why}).{kept} Contact IT support."
+    )
