@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import random
 import re
+import time
 import zlib
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -32,10 +35,11 @@ from cme_desktop.services.errors import (
 )
 from cme_desktop.services.importing.pdf import parse_pdf
 from cme_desktop.services.passwords import generate_password
-from cme_desktop.services.pdf_security import encrypt_pdf
+from cme_desktop.services.pdf_security import MAX_PDF_BYTES, encrypt_pdf
 from cme_desktop.services.referral_pdf import ATTACHMENT_NAME, render
 from cme_desktop.services.referral_record import empty_referral, normalise, to_json
 from tests.strategies import referrals
+from tests.unit.test_pdf_security import classic_pdf
 
 AUTHORITY = AuthorityDetails(
     name="Exampleshire County Council",
@@ -332,3 +336,21 @@ def test_a_truncated_export_is_corrupt(referral: dict[str, Any]) -> None:
     pdf = encrypt_pdf(render(referral, authority=AUTHORITY), "pw-1234")
     with pytest.raises(CorruptFile):
         parse_pdf(pdf[: len(pdf) // 2], password="pw-1234", source="cut.pdf")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "error"),
+    [
+        ("random bytes", lambda: random.Random(3).randbytes(40_000), CorruptFile),
+        ("an endless xref loop", lambda: classic_pdf(xref_loop=True), CorruptFile),
+        ("oversized", lambda: b"%PDF-1.7\n" + bytes(MAX_PDF_BYTES), HostileFile),
+        ("millions of objects", lambda: classic_pdf(declared_size=9_000_000), HostileFile),
+    ],
+)
+def test_hostile_files_are_refused_by_the_importer(
+    name: str, make: Callable[[], bytes], error: type[Exception]
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(error):
+        parse_pdf(make(), password=None, source=f"{name}.pdf")
+    assert time.monotonic() - started < 2
