@@ -12,9 +12,11 @@ from cme_desktop.services.case_list import CaseList
 from cme_desktop.services.cases import CaseService
 from cme_desktop.services.database import Database
 from cme_desktop.services.escalation import EscalationService
+from cme_desktop.services.exporting import ExportService
 from cme_desktop.services.referrals import ReferralService
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault import Vault
+from cme_desktop.services.visit_sheets import VisitSheetService
 
 
 class AppServices:
@@ -43,6 +45,14 @@ class AppServices:
     @cached_property
     def escalation(self) -> EscalationService:
         return EscalationService(self.db)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        return ExportService(self.db)
+
+    @cached_property
+    def visit_sheets(self) -> VisitSheetService:
+        return VisitSheetService(self.db)
 
     def close(self) -> None:
         """Lock: close the database and forget the key."""
