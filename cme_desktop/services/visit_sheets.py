@@ -17,15 +17,16 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    KeepTogether,
+    BaseDocTemplate,
+    Frame,
+    KeepInFrame,
     PageBreak,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -41,6 +42,8 @@ from cme_desktop.services.school_age import age_on
 
 MARKING = "OFFICIAL-SENSITIVE"
 MAX_SHEETS = 200
+#: Where a print job goes, as the audit log records it.
+OUTPUTS = ("printer", "pdf")
 
 CHECKLIST = (
     "Visible signs of the property being occupied (curtains, post, bins, lights, car)",
@@ -76,6 +79,7 @@ class VisitSheet:
     why: str
     safety: tuple[str, ...]
     officer: str
+    printed_on: date | None = None
 
 
 def _latest_referral(detail: CaseDetail) -> dict[str, Any] | None:
@@ -150,6 +154,7 @@ def sheet_for(detail: CaseDetail, *, today: date, officer: str, note: str = "") 
         why=_why(detail, note),
         safety=safety_concerns(detail),
         officer=officer,
+        printed_on=today,
     )
 
 
@@ -158,6 +163,17 @@ def sheet_for(detail: CaseDetail, *, today: date, officer: str, note: str = "") 
 PAGE_W, PAGE_H = A4
 MARGIN = 12 * mm
 WIDTH = PAGE_W - 2 * MARGIN
+TOP = MARGIN + 5 * mm  # room for the marking above the frame
+BOTTOM = MARGIN + 10 * mm  # room for the contact line and the marking below it
+FRAME_H = PAGE_H - TOP - BOTTOM
+
+_GREY = colors.HexColor("#eeeeee")
+_LABEL_GREY = colors.HexColor("#333333")
+_WARNING = "LONE-WORKING WARNING: do not visit alone. Tell the office when you arrive and leave."
+_NO_CONCERNS = (
+    "No safety concerns are recorded. Follow the lone-working procedure: "
+    "tell the office when you arrive and leave."
+)
 
 
 class _Styles:
@@ -166,14 +182,6 @@ class _Styles:
         self.fonts = f
         self.body = ParagraphStyle("body", fontName=f.regular, fontSize=10, leading=13)
         self.small = ParagraphStyle("small", parent=self.body, fontSize=8.5, leading=11)
-        self.label = ParagraphStyle(
-            "label",
-            parent=self.body,
-            fontName=f.bold,
-            fontSize=9,
-            leading=11,
-            textColor=colors.HexColor("#333333"),
-        )
         self.title = ParagraphStyle(
             "title", parent=self.body, fontName=f.bold, fontSize=15, leading=19
         )
@@ -189,11 +197,8 @@ class _Styles:
             fontName=f.bold,
             fontSize=10.5,
             leading=13,
-            spaceBefore=5,
+            spaceBefore=4,
             spaceAfter=2,
-        )
-        self.marking = ParagraphStyle(
-            "marking", parent=self.body, fontName=f.bold, fontSize=9, alignment=TA_CENTER
         )
 
 
@@ -204,21 +209,35 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 def _grid(
     rows: list[list[Any]],
     widths: list[float],
+    st: _Styles,
     *,
-    shade_first_col: bool = True,
+    label_col: bool = True,
+    label_row: bool = False,
     heights: list[float | None] | None = None,
 ) -> Table:
-    table = Table(rows, colWidths=widths, rowHeights=heights)
-    style = [
+    """A ruled table; labels are plain strings (set in the label font), values Paragraphs."""
+    table = Table(rows, colWidths=widths, rowHeights=heights, hAlign="LEFT")
+    style: list[Any] = [
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("FONT", (0, 0), (-1, -1), st.fonts.regular, 10, 13),
     ]
-    if shade_first_col:
-        style.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eeeeee")))
+    if label_col:
+        style += [
+            ("BACKGROUND", (0, 0), (0, -1), _GREY),
+            ("FONT", (0, 0), (0, -1), st.fonts.bold, 9, 11),
+            ("TEXTCOLOR", (0, 0), (0, -1), _LABEL_GREY),
+        ]
+    if label_row:
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), _GREY),
+            ("FONT", (0, 0), (-1, 0), st.fonts.bold, 9, 11),
+            ("TEXTCOLOR", (0, 0), (-1, 0), _LABEL_GREY),
+        ]
     table.setStyle(TableStyle(style))
     return table
 
@@ -227,190 +246,197 @@ def _date(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else "not known"
 
 
-def _sheet_story(sheet: VisitSheet, st: _Styles) -> list[Any]:
-    story: list[Any] = []
-    story.append(
-        _grid(
-            [
-                [
-                    _p("Home visit", st.title),
-                    _p(f"Case {sheet.reference}\nPrinted {date.today():%d/%m/%Y}", st.small),
-                ]
-            ],
-            [WIDTH * 0.62, WIDTH * 0.38],
-            shade_first_col=False,
-        )
-    )
-    story.append(Spacer(1, 4))
-
+def _child_rows(sheet: VisitSheet, st: _Styles) -> list[list[Any]]:
     dob = _date(sheet.date_of_birth)
     if sheet.age is not None:
         dob += f" (age {sheet.age})"
     if sheet.gender:
         dob += f" · {sheet.gender}"
-    rows = [
-        [_p("Child", st.label), _p(sheet.full_name, st.name)],
-        [_p("Also known as", st.label), _p(sheet.aka or "—", st.body)],
-        [_p("Date of birth", st.label), _p(dob, st.body)],
-        [
-            _p("Last known address", st.label),
-            _p(sheet.last_known_address or "not known", st.address),
-        ],
+    rows: list[list[Any]] = [
+        ["Child", _p(sheet.full_name, st.name)],
+        ["Also known as", _p(sheet.aka or "—", st.body)],
+        ["Date of birth", _p(dob, st.body)],
+        ["Last known address", _p(sheet.last_known_address or "not known", st.address)],
     ]
     if sheet.other_addresses:
-        rows.append(
-            [
-                _p("Other known addresses", st.label),
-                _p("\n".join(a.replace("\n", ", ") for a in sheet.other_addresses), st.body),
-            ]
-        )
-    rows.append(
-        [
-            _p("School last attended", st.label),
-            _p(
-                f"{sheet.school or 'not known'} — last attended {_date(sheet.date_last_attended)}",
-                st.body,
-            ),
-        ]
-    )
-    story.append(_grid(rows, [WIDTH * 0.27, WIDTH * 0.73]))
+        others = "\n".join(a.replace("\n", ", ") for a in sheet.other_addresses)
+        rows.append(["Other known addresses", _p(others, st.body)])
+    school = f"{sheet.school or 'not known'} — last attended {_date(sheet.date_last_attended)}"
+    rows.append(["School last attended", _p(school, st.body)])
+    return rows
 
-    story.append(_p("Parents / carers", st.heading))
-    carer_rows = [[_p("Name", st.label), _p("Relationship", st.label), _p("Telephone", st.label)]]
-    carer_rows += [
+
+def _people(sheet: VisitSheet, st: _Styles) -> list[Any]:
+    rows: list[list[Any]] = [["Name", "Relationship", "Telephone"]]
+    rows += [
         [_p(c.name, st.body), _p(c.detail, st.body), _p(c.telephone or "—", st.body)]
         for c in sheet.carers
-    ] or [[_p("None recorded", st.body), "", ""]]
-    carers = _grid(carer_rows, [WIDTH * 0.45, WIDTH * 0.25, WIDTH * 0.30], shade_first_col=False)
-    carers.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
-    story.append(carers)
+    ] or [["None recorded", "", ""]]
+    story: list[Any] = [
+        _p("Parents / carers", st.heading),
+        _grid(
+            rows,
+            [WIDTH * 0.45, WIDTH * 0.25, WIDTH * 0.30],
+            st,
+            label_col=False,
+            label_row=True,
+        ),
+    ]
     if sheet.siblings:
-        story.append(Spacer(1, 3))
-        story.append(
-            _p(
-                "Brothers and sisters on the record: "
-                + "; ".join(
-                    f"{s.name} ({s.detail})" if s.detail else s.name for s in sheet.siblings
-                ),
-                st.body,
-            )
-        )
+        named = "; ".join(f"{s.name} ({s.detail})" if s.detail else s.name for s in sheet.siblings)
+        story += [Spacer(1, 3), _p(f"Brothers and sisters on the record: {named}", st.body)]
+    return story
 
-    story.append(_p("Why the visit", st.heading))
-    story.append(_grid([[_p(sheet.why, st.body)]], [WIDTH], shade_first_col=False))
 
-    story.append(_p("Safety", st.heading))
-    if sheet.safety:
-        text = (
-            "LONE-WORKING WARNING — do not visit alone; tell the office when you arrive "
-            "and leave.\n" + "\n".join(f"• {s}" for s in sheet.safety)
-        )
-        box = _grid([[_p(text, st.body)]], [WIDTH], shade_first_col=False)
-        box.setStyle(
-            TableStyle(
-                [
-                    ("BOX", (0, 0), (-1, -1), 2.2, colors.black),
-                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#dddddd")),
-                ]
-            )
-        )
-    else:
-        box = _grid(
+def _safety(sheet: VisitSheet, st: _Styles) -> Table:
+    if not sheet.safety:
+        return _grid([[_p(_NO_CONCERNS, st.body)]], [WIDTH], st, label_col=False)
+    text = f"<b>{escape(_WARNING)}</b>" + "".join(f"<br/>• {escape(s)}" for s in sheet.safety)
+    box = _grid([[Paragraph(text, st.body)]], [WIDTH], st, label_col=False)
+    box.setStyle(
+        TableStyle(
             [
-                [
-                    _p(
-                        "No safety concerns are recorded. Follow the lone-working procedure: "
-                        "tell the office when you arrive and leave.",
-                        st.body,
-                    )
-                ]
-            ],
-            [WIDTH],
-            shade_first_col=False,
-        )
-    story.append(box)
-
-    story.append(
-        _p(
-            "At the address (Appendix A: check visible signs of the property being "
-            "occupied, checks with neighbours)",
-            st.heading,
+                ("BOX", (0, 0), (-1, -1), 2.2, colors.black),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#dddddd")),
+            ]
         )
     )
-    check_rows = [["", _p(item, st.small), ""] for item in CHECKLIST]
+    return box
+
+
+def _checklist(st: _Styles) -> list[Any]:
+    heading = _p(
+        "At the address (Appendix A: check visible signs of the property being occupied, "
+        "checks with neighbours)",
+        st.heading,
+    )
+    tick = 7 * mm
+    item = WIDTH * 0.55
     checks = Table(
-        check_rows,
-        colWidths=[7 * mm, WIDTH * 0.62, WIDTH - 7 * mm - WIDTH * 0.62],
-        rowHeights=[11 * mm] * len(CHECKLIST),
+        [["", _p(text, st.small), ""] for text in CHECKLIST],
+        colWidths=[tick, item, WIDTH - tick - item],
+        rowHeights=[9 * mm] * len(CHECKLIST),
+        hAlign="LEFT",
     )
     checks.setStyle(
         TableStyle(
             [
-                ("GRID", (1, 0), (-1, -1), 0.6, colors.black),
-                ("BOX", (0, 0), (0, -1), 0.6, colors.black),
-                ("INNERGRID", (0, 0), (0, -1), 0.6, colors.black),
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
             ]
         )
     )
-    story.append(checks)
+    return [heading, checks]
 
-    story.append(
-        KeepTogether(
+
+def _outcome(sheet: VisitSheet, st: _Styles) -> list[Any]:
+    label_w = WIDTH * 0.22
+    rest = WIDTH - label_w
+    choices = [_p(f"☐ {t.label}", st.small) for t in vocab.VISIT_OUTCOMES]
+    columns = 2
+    outcomes = Table(
+        [choices[i : i + columns] for i in range(0, len(choices), columns)],
+        colWidths=[(rest - 8) / columns] * columns,  # inside the cell's padding
+        hAlign="LEFT",
+    )
+    outcomes.setStyle(
+        TableStyle(
             [
-                _p("Outcome", st.heading),
-                _grid(
-                    [
-                        [
-                            _p("Visited by", st.label),
-                            _p(
-                                f"{sheet.officer}     Date: __________   "
-                                "Arrived: ________   Left: ________",
-                                st.body,
-                            ),
-                        ],
-                        [
-                            _p("Outcome", st.label),
-                            _p(
-                                "☐ Child seen   ☐ Family seen, child not seen   "
-                                "☐ No reply – occupied   ☐ No reply – vacant   "
-                                "☐ Moved away   ☐ Refused",
-                                st.small,
-                            ),
-                        ],
-                        [_p("What happened", st.label), ""],
-                        [_p("Next steps", st.label), ""],
-                    ],
-                    [WIDTH * 0.22, WIDTH * 0.78],
-                    heights=[None, None, 22 * mm, 13 * mm],
-                ),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
         )
     )
-    return story
+    visited = Table(
+        [["Visited by", sheet.officer, "Date", "", "Arrived", "", "Left", ""]],
+        colWidths=[label_w, rest * 0.34] + [rest * w for w in (0.09, 0.16, 0.11, 0.10, 0.08, 0.12)],
+        hAlign="LEFT",
+    )
+    visited.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                ("FONT", (0, 0), (-1, -1), st.fonts.regular, 10, 13),
+                ("FONT", (0, 0), (0, 0), st.fonts.bold, 9, 11),
+                ("TEXTCOLOR", (0, 0), (0, 0), _LABEL_GREY),
+                ("BACKGROUND", (0, 0), (0, 0), _GREY),
+                *[("FONT", (c, 0), (c, 0), st.fonts.bold, 9, 11) for c in (2, 4, 6)],
+                *[("TEXTCOLOR", (c, 0), (c, 0), _LABEL_GREY) for c in (2, 4, 6)],
+                *[("BACKGROUND", (c, 0), (c, 0), _GREY) for c in (2, 4, 6)],
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    boxes = _grid(
+        [
+            ["Outcome", outcomes],
+            ["Who was seen", ""],
+            ["What happened", ""],
+            ["Next steps", ""],
+        ],
+        [label_w, rest],
+        st,
+        heights=[None, 8 * mm, 20 * mm, 13 * mm],
+    )
+    return [_p("Outcome", st.heading), visited, boxes]
+
+
+def _sheet_story(sheet: VisitSheet, st: _Styles) -> list[Any]:
+    printed = sheet.printed_on or date.today()
+    header = Table(
+        [
+            [
+                _p("Home visit", st.title),
+                _p(f"Case {sheet.reference}\nPrinted {printed:%d/%m/%Y}", st.small),
+            ]
+        ],
+        colWidths=[WIDTH * 0.62, WIDTH * 0.38],
+        hAlign="LEFT",
+    )
+    header.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
+                ("LINEAFTER", (0, 0), (0, 0), 0.6, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return [
+        header,
+        Spacer(1, 2),
+        _grid(_child_rows(sheet, st), [WIDTH * 0.25, WIDTH * 0.75], st),
+        *_people(sheet, st),
+        _p("Why the visit", st.heading),
+        _grid([[_p(sheet.why, st.body)]], [WIDTH], st, label_col=False),
+        _p("Safety", st.heading),
+        _safety(sheet, st),
+        *_checklist(st),
+        *_outcome(sheet, st),
+    ]
 
 
 def render(sheets: Sequence[VisitSheet], *, authority: AuthorityDetails) -> bytes:
-    """One PDF, one sheet (page) per visit, in the order given. Held in memory only."""
+    """One PDF, one page per sheet, in the order given. Held in memory only.
+
+    A sheet with unusually much on it (many carers, long addresses) is shrunk to fit its
+    page rather than spilling onto a second one: the officer takes one page to each door.
+    """
     if not sheets:
         raise InvalidInput("Choose at least one case to print a visit sheet for.")
     if len(sheets) > MAX_SHEETS:
         raise InvalidInput(f"Print at most {MAX_SHEETS} visit sheets at a time.")
     st = _Styles()
-    out = BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN + 5 * mm,
-        bottomMargin=MARGIN + 6 * mm,
-        title="Home visit sheets",
-        author=authority.name,
-        subject=MARKING,
-        creator="CME Desktop",
-    )
+    total = len(sheets)
 
     def decorate(canvas: Any, _doc: Any) -> None:
         canvas.saveState()
@@ -418,16 +444,39 @@ def render(sheets: Sequence[VisitSheet], *, authority: AuthorityDetails) -> byte
         canvas.drawCentredString(PAGE_W / 2, PAGE_H - MARGIN + 2, MARKING)
         canvas.drawCentredString(PAGE_W / 2, MARGIN - 2, MARKING)
         canvas.setFont(st.fonts.regular, 7.5)
-        canvas.drawString(MARGIN, MARGIN + 8, authority.contact_line()[:150])
-        canvas.drawRightString(PAGE_W - MARGIN, MARGIN + 8, f"Page {canvas.getPageNumber()}")
+        canvas.drawString(MARGIN, MARGIN + 10, authority.contact_line()[:150])
+        canvas.drawRightString(
+            PAGE_W - MARGIN, MARGIN + 10, f"Sheet {canvas.getPageNumber()} of {total}"
+        )
         canvas.restoreState()
 
+    out = BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        title="Home visit sheets",
+        author=authority.name,
+        subject=MARKING,
+        creator="CME Desktop",
+    )
+    # No frame padding, so that headings and tables line up on the margin.
+    frame = Frame(
+        MARGIN,
+        BOTTOM,
+        WIDTH,
+        FRAME_H,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPage=decorate)])
     story: list[Any] = []
     for i, sheet in enumerate(sheets):
         if i:
             story.append(PageBreak())
-        story.extend(_sheet_story(sheet, st))
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+        story.append(KeepInFrame(WIDTH, FRAME_H, _sheet_story(sheet, st), mode="shrink"))
+    doc.build(story)
     return out.getvalue()
 
 
@@ -444,22 +493,32 @@ class VisitSheetService:
         authority: AuthorityDetails,
         today: date | None = None,
         note: str = "",
+        record: bool = True,
     ) -> bytes:
-        """The PDF for ``case_ids`` in that order (a day's visits in one print job)."""
+        """The PDF for ``case_ids`` in that order (a day's visits in one print job).
+
+        The print is audited here unless ``record`` is false: the print preview renders
+        first and calls ``record_printed`` only once the officer has really printed.
+        """
         if not case_ids:
             raise InvalidInput("Choose at least one case to print a visit sheet for.")
+        if len(case_ids) > MAX_SHEETS:
+            raise InvalidInput(f"Print at most {MAX_SHEETS} visit sheets at a time.")
         today = today or date.today()
         cases = CaseService(self.db)
+        officer = authority.officer_name or self.db.actor
         sheets = [
-            sheet_for(
-                cases.get(i),
-                today=today,
-                officer=authority.officer_name or self.db.actor,
-                note=note,
-            )
-            for i in case_ids
+            sheet_for(cases.get(i), today=today, officer=officer, note=note) for i in case_ids
         ]
         pdf = render(sheets, authority=authority)
+        if record:
+            self.record_printed(case_ids, output="pdf")
+        return pdf
+
+    def record_printed(self, case_ids: Sequence[int], *, output: str) -> None:
+        """Audit one print job: each case's sheet, sent to ``output`` ("printer" or "pdf")."""
+        if output not in OUTPUTS:
+            raise InvalidInput("Unknown place to print to.", field="output")
         with self.db.write() as session:
             for i in case_ids:
                 audit.record(
@@ -468,6 +527,5 @@ class VisitSheetService:
                     action="visit_sheet_printed",
                     entity="case",
                     entity_id=i,
-                    detail=f"batch={len(case_ids)}",
+                    detail=f"batch={len(case_ids)};output={output}",
                 )
-        return pdf
