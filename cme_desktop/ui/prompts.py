@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
 
 from cme_desktop.services.errors import CmeError
 
@@ -84,3 +92,19 @@ def open_folder(parent: QWidget | None, caption: str) -> Path | None:
 def save_file(parent: QWidget | None, caption: str, suggested: str, filters: str) -> Path | None:
     name, _ = QFileDialog.getSaveFileName(parent, caption, suggested, filters)
     return Path(name) if name else None
+
+
+def choose_printer(
+    parent: QWidget | None, title: str, *, allow_file: bool = True
+) -> QPrinter | None:
+    """The printer the officer picks in the print dialog; ``None`` when they cancel.
+
+    ``allow_file=False`` hides "print to file" for pages that must never be
+    written to disk (the recovery key).
+    """
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    dialog = QPrintDialog(printer, parent)
+    dialog.setWindowTitle(title)
+    if not allow_file:
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, False)
+    return printer if dialog.exec() == QDialog.DialogCode.Accepted else None

@@ -1,0 +1,90 @@
+"""The composition root: ``cme-desktop [--db PATH]``.
+
+Builds the Qt application, the vault (with the system credential store where
+a secure one exists) and the main window, and hands the window a factory for
+the services of an unlocked vault. Nothing else in the application makes
+these objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from cme_desktop.services.database import Database
+from cme_desktop.services.registry import AppServices
+from cme_desktop.services.secret_store import system_secret_store
+from cme_desktop.services.vault import Vault, default_vault_path
+from cme_desktop.ui.main_window import MainWindow
+
+#: The style sheet, beside the package in a checkout or installed next to it.
+STYLE_SHEETS = (
+    Path(__file__).resolve().parent.parent / "resources" / "style.qss",
+    Path(__file__).resolve().parent / "resources" / "style.qss",
+)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="cme-desktop", description="The CME named officer's case records."
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"the vault to open (default: {default_vault_path()})",
+    )
+    return parser.parse_args(list(argv) if argv is not None else None)
+
+
+def style_sheet() -> str:
+    """The application's style sheet, or ``""`` when it is not installed."""
+    for path in STYLE_SHEETS:
+        if path.is_file():
+            return path.read_text("utf-8")
+    return ""
+
+
+def make_application(argv: Sequence[str]) -> QApplication:
+    """The QApplication, named and styled (reused if one exists, as in tests)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(list(argv))
+    app.setApplicationName("CME Desktop")
+    app.setOrganizationName("CME Desktop")
+    app.setStyle("Fusion")
+    font = app.font()
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    app.setFont(font)
+    app.setStyleSheet(style_sheet())
+    return app
+
+
+def build_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow:
+    """The main window on ``vault``; the services are made when it is unlocked."""
+
+    def make_services(db: Database) -> AppServices:
+        return AppServices(vault, db)
+
+    return MainWindow(vault, make_services=make_services, idle_lock_ms=idle_lock_ms)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the desktop application; returns the exit code."""
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    app = make_application([sys.argv[0]] if sys.argv else ["cme-desktop"])
+    vault = Vault(args.db, secret_store=system_secret_store())
+    window = build_window(vault)
+    window.show()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

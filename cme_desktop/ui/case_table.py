@@ -1,0 +1,408 @@
+"""The case list as an id-only lazy table model, and the view that shows it.
+
+The model holds only the ordered ids of the matching cases
+(``CaseList.matching_ids``: filtering, sorting and search all run in SQL) and
+fetches the rows it is asked to paint a page at a time (``CaseList.rows``),
+keeping a bounded number of pages. At 100,000 cases it holds 100,000 ints
+and a few hundred rows — never the whole table.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
+
+from cme_desktop.services.case_list import CaseList, CaseQuery, CaseRow
+from cme_desktop.services.cases import case_reference
+from cme_desktop.services.school_age import format_date
+
+COL_NAME = 0
+COL_DOB = 1
+COL_ADDRESS = 2
+COL_SCHOOL = 3
+COL_STEP = 4
+COL_DAYS_OPEN = 5
+COL_NEXT_TASK = 6
+COL_FLAGS = 7
+
+HEADERS = (
+    "Name",
+    "Date of birth (age)",
+    "Last known address",
+    "School",
+    "Tracking step",
+    "Days open",
+    "Next task due",
+    "Escalated",
+)
+#: The SQL sort key of each column (``CaseQuery.sort``).
+SORT_KEYS = (
+    "name",
+    "date_of_birth",
+    "address",
+    "school",
+    "step",
+    "days_open",
+    "next_task",
+    "escalation",
+)
+#: Column widths in "average characters", scaled by the font, so 150 % scaling still fits.
+WIDTHS = (20, 16, 26, 20, 22, 4, 25, 4)
+
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+PAGE_SIZE = 200
+MAX_PAGES = 40
+
+_OVERDUE = QColor("#b00020")
+_CLOSED = QColor("#6b6b6b")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class CaseTableModel(QAbstractTableModel):
+    """Ids of the matching cases; rows fetched by page as they are painted."""
+
+    def __init__(self, parent: QWidget | None = None, *, today: date | None = None) -> None:
+        super().__init__(parent)
+        self._source: CaseList | None = None
+        self._query = CaseQuery()
+        self._ids: list[int] = []
+        self._pages: OrderedDict[int, dict[int, CaseRow]] = OrderedDict()
+        self._today = today
+        self.pages_fetched = 0  # for tests and the benchmark
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._overdue_icon: Any = None
+
+    # -- what is shown --------------------------------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self._today or date.today()
+
+    @property
+    def query(self) -> CaseQuery:
+        return self._query
+
+    def attach(self, source: CaseList) -> None:
+        """Show cases from this (unlocked) vault."""
+        self._source = source
+
+    def clear(self) -> None:
+        """Forget every id and row (the vault is being locked)."""
+        self.beginResetModel()
+        self._source = None
+        self._ids = []
+        self._pages.clear()
+        self.endResetModel()
+
+    def set_query(self, query: CaseQuery) -> None:
+        """Run the query in SQL and show its ids (rows come later, by page)."""
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask the vault again (after a change): membership, order and rows."""
+        ids = self._source.matching_ids(self._query, today=self.today) if self._source else []
+        self.beginResetModel()
+        self._ids = ids
+        self._pages.clear()
+        self.endResetModel()
+
+    def forget_rows(self, case_ids: Sequence[int] = ()) -> None:
+        """Drop cached rows (all, or the pages holding ``case_ids``) so they are read again."""
+        if not case_ids:
+            self._pages.clear()
+        else:
+            wanted = set(case_ids)
+            for page in [p for p, rows in self._pages.items() if wanted & rows.keys()]:
+                del self._pages[page]
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, len(HEADERS) - 1)
+            )
+
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def case_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, case_id: int) -> int | None:
+        try:
+            return self._ids.index(case_id)
+        except ValueError:
+            return None
+
+    def row_data(self, row: int) -> CaseRow | None:
+        """The list row at ``row``, fetching its page if needed."""
+        if not 0 <= row < len(self._ids):
+            return None
+        page = row // PAGE_SIZE
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self._fetch(page)
+        else:
+            self._pages.move_to_end(page)
+        return rows.get(self._ids[row])
+
+    def _fetch(self, page: int) -> dict[int, CaseRow]:
+        if self._source is None:
+            return {}
+        ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        rows = self._source.rows(ids)
+        self._pages[page] = rows
+        self.pages_fetched += 1
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        return rows
+
+    def cached_pages(self) -> int:
+        return len(self._pages)
+
+    # -- Qt's model interface -------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in SQL by the column's key (a header click)."""
+        if not 0 <= column < len(SORT_KEYS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        q = self._query
+        if (q.sort, q.descending) == (SORT_KEYS[column], descending) and self._ids:
+            return
+        self.set_query(
+            CaseQuery(
+                search=q.search,
+                quick=q.quick,
+                step=q.step,
+                sort=SORT_KEYS[column],
+                descending=descending,
+            )
+        )
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == CASE_ID_ROLE:
+            return self.case_id(index.row())
+        if role not in _ROLES:
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        overdue = col == COL_NEXT_TASK and self._overdue(row)
+        if role == OVERDUE_ROLE:
+            return overdue
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if overdue:
+                return QBrush(_OVERDUE)
+            return QBrush(_CLOSED) if row.status == "closed" else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if overdue or col == COL_FLAGS else None
+        if role == Qt.ItemDataRole.DecorationRole and overdue:
+            return self._warning_icon()
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DAYS_OPEN:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._accessible(row, col)
+        return None
+
+    # -- cells ----------------------------------------------------------------------------
+
+    def _overdue(self, row: CaseRow) -> bool:
+        return (
+            row.status == "open"
+            and row.next_task_due is not None
+            and (row.next_task_due < self.today)
+        )
+
+    def _display(self, row: CaseRow, col: int) -> str:
+        if col == COL_NAME:
+            return row.full_name + (" (closed)" if row.status == "closed" else "")
+        if col == COL_DOB:
+            if row.date_of_birth is None:
+                return "Not known"
+            age = row.age_on(self.today)
+            return f"{format_date(row.date_of_birth)} ({age})"
+        if col == COL_ADDRESS:
+            return ", ".join(p.strip() for p in row.last_known_address.splitlines() if p.strip())
+        if col == COL_SCHOOL:
+            return row.school
+        if col == COL_STEP:
+            return f"{row.current_step}. {row.step_label()}"
+        if col == COL_DAYS_OPEN:
+            return str(row.days_open(self.today))
+        if col == COL_NEXT_TASK:
+            if row.next_task_due is None or row.status != "open":
+                return ""
+            due = format_date(row.next_task_due)
+            if self._overdue(row):
+                return f"{due} overdue"
+            return f"{due} – today" if row.next_task_due == self.today else due
+        if col == COL_FLAGS:
+            flags = [
+                f
+                for f, on in (("P", row.escalated_police), ("SC", row.escalated_social_care))
+                if on
+            ]
+            return "  ".join(flags)
+        return ""
+
+    def _tooltip(self, row: CaseRow, col: int) -> str:
+        if col == COL_FLAGS:
+            parts = []
+            if row.escalated_police:
+                parts.append("P: referred to the Police")
+            if row.escalated_social_care:
+                parts.append("SC: referred to Children's Social Care")
+            return "\n".join(parts)
+        if col == COL_ADDRESS:
+            return row.last_known_address
+        if col == COL_STEP:
+            return f"Step {row.current_step} of 9: {row.step_label()}"
+        details = [case_reference(row.id)]
+        if row.aka:
+            details.append(f"Also known as {row.aka}")
+        if row.upn:
+            details.append(f"UPN {row.upn}")
+        if row.whereabouts_unknown:
+            details.append("Whereabouts unknown")
+        return "\n".join(details)
+
+    def _accessible(self, row: CaseRow, col: int) -> str:
+        text = self._display(row, col)
+        if col == COL_FLAGS:
+            return self._tooltip(row, col).replace("\n", "; ") or "Not escalated"
+        return text
+
+    def _warning_icon(self) -> Any:
+        if self._overdue_icon is None:
+            from PySide6.QtWidgets import QApplication
+
+            style = QApplication.style()
+            self._overdue_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return self._overdue_icon
+
+
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        OVERDUE_ROLE,
+    }
+)
+
+
+class CaseTableView(QTableView):
+    """The table: one row per case, Enter or double-click opens it."""
+
+    open_requested = Signal(int)
+
+    def __init__(self, model: CaseTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setObjectName("caseTable")
+        self.setAccessibleName("Cases")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)
+        self.setCornerButtonEnabled(False)
+        self.verticalHeader().setVisible(False)
+        # Fixed row heights and column widths: Qt never measures 100,000 rows.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        self.setSortingEnabled(False)
+        header.setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sortIndicatorChanged.connect(model.sort)
+        self.doubleClicked.connect(self._open_index)
+        self.apply_font_metrics()
+
+    def apply_font_metrics(self) -> None:
+        """Row height and column widths from the font, so scaling keeps them readable."""
+        metrics = self.fontMetrics()
+        self.verticalHeader().setDefaultSectionSize(int(metrics.height() * 1.7))
+        char = metrics.averageCharWidth()
+        bold = QFont(self.horizontalHeader().font())
+        bold.setBold(True)
+        header_metrics = QFontMetrics(bold)
+        for col, width in enumerate(WIDTHS):
+            # Wide enough for the header (with the sort arrow) as well as for the text.
+            header = header_metrics.horizontalAdvance(HEADERS[col]) + 34
+            self.setColumnWidth(col, max(width * char + 16, header))
+
+    def case_model(self) -> CaseTableModel:
+        model = self.model()
+        assert isinstance(model, CaseTableModel)
+        return model
+
+    def current_case_id(self) -> int | None:
+        index = self.currentIndex()
+        return self.case_model().case_id(index.row()) if index.isValid() else None
+
+    def select_case(self, case_id: int | None) -> None:
+        """Select the case's row if it is in the list, else the first row."""
+        model = self.case_model()
+        row = model.row_of(case_id) if case_id is not None else None
+        if row is None:
+            row = 0 if model.rowCount() else None
+        if row is None:
+            return
+        self.setCurrentIndex(model.index(row, COL_NAME))
+        self.scrollTo(model.index(row, COL_NAME), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            case_id = self.current_case_id()
+            if case_id is not None:
+                self.open_requested.emit(case_id)
+                return
+        super().keyPressEvent(event)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        case_id = self.case_model().case_id(index.row())
+        if case_id is not None:
+            self.open_requested.emit(case_id)

@@ -1,0 +1,205 @@
+"""The dashboard: my tasks due today and overdue, open cases by tracking step, this month.
+
+Double-click (or Enter on) a task to open its case; click a tracking step to
+show the list of open cases at that step.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.case_list import CaseList, Dashboard
+from cme_desktop.services.school_age import format_date
+from cme_desktop.ui.fields import plain
+
+_OVERDUE = QColor("#b00020")
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _TaskTable(QTableWidget):
+    open_requested = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__(0, 3)
+        self.setHorizontalHeaderLabels(["Due", "Child", "Task"])
+        self.setAccessibleName("My tasks due today and overdue")
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setTabKeyNavigation(False)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setAlternatingRowColors(True)
+        self.doubleClicked.connect(lambda index: self._open(index.row()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+            self._open(self.currentRow())
+            return
+        super().keyPressEvent(event)
+
+    def _open(self, row: int) -> None:
+        item = self.item(row, 0)
+        if item is not None:
+            self.open_requested.emit(int(item.data(CASE_ID_ROLE)))
+
+
+class DashboardView(QWidget):
+    """Today's work at a glance."""
+
+    open_requested = Signal(int)
+    step_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source: CaseList | None = None
+        self._stale = True
+        self.data: Dashboard | None = None
+        layout = QHBoxLayout(self)
+
+        tasks_box = QGroupBox("My tasks: overdue and due today")
+        tasks_layout = QVBoxLayout(tasks_box)
+        self.tasks = _TaskTable()
+        self.tasks.open_requested.connect(self.open_requested)
+        tasks_layout.addWidget(self.tasks)
+        hint = QLabel("Double-click a task, or press Enter, to open the case.")
+        hint.setObjectName("hint")
+        tasks_layout.addWidget(hint)
+        layout.addWidget(tasks_box, 1)
+
+        right = QVBoxLayout()
+        steps_box = QGroupBox("Open cases by tracking step")
+        grid = QGridLayout(steps_box)
+        grid.setColumnStretch(2, 1)
+        self.step_buttons: list[QPushButton] = []
+        self.step_counts: list[QLabel] = []
+        self.step_bars: list[QProgressBar] = []
+        for number, term in enumerate(vocab.TRACKING_STEPS, start=1):
+            button = QPushButton(plain(f"{number}. {term.label}"))
+            button.setObjectName("link")
+            button.setAccessibleName(f"Show open cases at step {number}: {term.label}")
+            button.clicked.connect(lambda _c=False, n=number: self.step_chosen.emit(n))
+            count = QLabel("0")
+            count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            bar = QProgressBar()
+            bar.setTextVisible(False)
+            bar.setMaximumHeight(10)
+            bar.setAccessibleName(f"Share of open cases at step {number}")
+            grid.addWidget(button, number, 0)
+            grid.addWidget(count, number, 1)
+            grid.addWidget(bar, number, 2)
+            self.step_buttons.append(button)
+            self.step_counts.append(count)
+            self.step_bars.append(bar)
+        right.addWidget(steps_box)
+
+        month_box = QGroupBox("This month")
+        month = QGridLayout(month_box)
+        self.new_this_month = QLabel("0")
+        self.overdue_count = QLabel("0")
+        self.due_today_count = QLabel("0")
+        self.due_next_week = QLabel("0")
+        figures = (
+            ("New notifications this month", self.new_this_month),
+            ("Overdue tasks", self.overdue_count),
+            ("Tasks due today", self.due_today_count),
+            ("Tasks due in the next 7 days", self.due_next_week),
+        )
+        for row, (text, label) in enumerate(figures):
+            label.setObjectName("figure")
+            label.setAccessibleName(text)
+            month.addWidget(QLabel(text), row, 0)
+            month.addWidget(label, row, 1, Qt.AlignmentFlag.AlignRight)
+        right.addWidget(month_box)
+        right.addStretch(1)
+        layout.addLayout(right, 1)
+
+    # -- the vault ------------------------------------------------------------------------
+
+    def attach(self, source: CaseList) -> None:
+        self._source = source
+        self._stale = True
+
+    def mark_stale(self) -> None:
+        """Something changed: read again when next shown (now, if visible)."""
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self, *, today: date | None = None) -> None:
+        """Read the dashboard figures from the vault."""
+        if self._source is None:
+            return
+        self._stale = False
+        self.show_data(self._source.dashboard(today=today))
+
+    def show_data(self, data: Dashboard) -> None:
+        self.data = data
+        bold = QFont()
+        bold.setBold(True)
+        self.tasks.setRowCount(0)
+        for task in data.overdue + data.due_today:
+            row = self.tasks.rowCount()
+            self.tasks.insertRow(row)
+            overdue = task.due_on < data.today
+            when = f"{format_date(task.due_on)} – {'overdue' if overdue else 'today'}"
+            cells = (when, task.full_name, task.title)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(CASE_ID_ROLE, task.case_id)
+                if overdue and col == 0:
+                    item.setForeground(QBrush(_OVERDUE))
+                    item.setFont(bold)
+                self.tasks.setItem(row, col, item)
+        total = sum(data.open_by_step.values()) or 1
+        for i, (count, bar) in enumerate(zip(self.step_counts, self.step_bars, strict=True)):
+            n = data.open_by_step.get(i + 1, 0)
+            count.setText(f"{n:,}")
+            bar.setRange(0, total)
+            bar.setValue(n)
+        self.new_this_month.setText(f"{data.new_this_month:,}")
+        self.overdue_count.setText(f"{len(data.overdue):,}")
+        self.due_today_count.setText(f"{len(data.due_today):,}")
+        self.due_next_week.setText(f"{data.due_next_7_days:,}")
+
+    def clear(self) -> None:
+        """Forget every name and figure (the vault is being locked)."""
+        self._source = None
+        self.data = None
+        self.tasks.setRowCount(0)
+        for count, bar in zip(self.step_counts, self.step_bars, strict=True):
+            count.setText("0")
+            bar.setValue(0)
+        for label in (
+            self.new_this_month,
+            self.overdue_count,
+            self.due_today_count,
+            self.due_next_week,
+        ):
+            label.setText("0")
+        self._stale = True

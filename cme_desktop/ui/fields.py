@@ -1,0 +1,159 @@
+"""Small input widgets shared by forms: a date field that may be left blank, a labelled form.
+
+``DateField`` reads what an officer types (``02/04/2013``, ``2 Apr 2013``,
+``2013-04-02``) with the referral record's own date reader, tidies it to
+``dd/mm/yyyy`` when focus leaves, and marks itself when it cannot be read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.referral_record import format_uk_date, parse_uk_date
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """Set the ``invalid`` property the style sheet draws (a red border), and repaint."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class DateField(QLineEdit):
+    """A date typed day first; blank means not known."""
+
+    def __init__(self, field: str, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.label = label
+        self.setPlaceholderText("dd/mm/yyyy")
+        self.setAccessibleName(label)
+        self.setMaxLength(40)
+        self.editingFinished.connect(self._tidy)
+        self.textChanged.connect(lambda _t: mark_invalid(self, False))
+
+    def problem(self) -> str | None:
+        """Why the text is not a date, or ``None`` when it is one (or blank)."""
+        text = self.text().strip()
+        if text and parse_uk_date(text) is None:
+            return f"{self.label}: '{text}' is not a date (write it as dd/mm/yyyy)."
+        return None
+
+    def value(self) -> date | None:
+        """The date typed; raises ``InvalidInput`` when it cannot be read."""
+        problem = self.problem()
+        if problem:
+            mark_invalid(self, True)
+            raise InvalidInput(problem, field=self.field)
+        text = self.text().strip()
+        return parse_uk_date(text) if text else None
+
+    def set_value(self, value: date | None) -> None:
+        self.setText(format_uk_date(value) if value else "")
+        mark_invalid(self, False)
+
+    def _tidy(self) -> None:
+        text = self.text().strip()
+        if not text:
+            return
+        parsed = parse_uk_date(text)
+        if parsed is None:
+            mark_invalid(self, True)
+        elif format_uk_date(parsed) != text:
+            self.setText(format_uk_date(parsed))
+
+
+def add_row(form: QFormLayout, text: str, widget: QWidget, *, name: str = "") -> QLabel:
+    """A form row whose label is the widget's buddy (Alt+letter) and accessible name."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    widget.setAccessibleName(name or text.replace("&", "").rstrip(":"))
+    form.addRow(label, widget)
+    return label
+
+
+def plain(text: str) -> str:
+    """Text for a button or check box shown as written: '&' is not a shortcut marker."""
+    return text.replace("&", "&&")
+
+
+class WrappingCheckBox(QWidget):
+    """A check box whose long label wraps (the policy's group names are long)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.box = QCheckBox()
+        self.box.setAccessibleName(text)
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label, 1)
+        self.toggled = self.box.toggled
+        self.setFocusProxy(self.box)
+
+    def isChecked(self) -> bool:
+        return self.box.isChecked()
+
+    def setChecked(self, on: bool) -> None:
+        self.box.setChecked(on)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        # A click on the wrapped label ticks the box, as a click on a check box's text would.
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.box.toggle()
+            self.box.setFocus()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+
+class SwitchedPages(QWidget):
+    """Pages shown one at a time that, unlike QStackedWidget, size to the page shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._pages: list[QWidget] = []
+        self._current = -1
+
+    def addWidget(self, page: QWidget) -> int:
+        self._pages.append(page)
+        self._layout.addWidget(page)
+        if self._current < 0:
+            self._current = 0
+        page.setVisible(len(self._pages) - 1 == self._current)
+        return len(self._pages) - 1
+
+    def setCurrentIndex(self, index: int) -> None:
+        self._current = index
+        for i, page in enumerate(self._pages):
+            page.setVisible(i == index)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self.setCurrentIndex(self._pages.index(page))
+
+    def currentIndex(self) -> int:
+        return self._current
+
+    def currentWidget(self) -> QWidget | None:
+        return self._pages[self._current] if 0 <= self._current < len(self._pages) else None

@@ -1,0 +1,423 @@
+"""The main window: menus, toolbar, and either the unlock screen or the desk.
+
+The window knows how to lock and unlock and which actions exist; the case
+list, dashboard and case tabs live in ``Desk``, each screen in its own module.
+
+Extension points for other modules:
+
+- ``add_action(menu, action)`` puts an action in a menu ("File", "Case",
+  "View", "Reports", "Tools", "Help"; a menu appears when it gets its first
+  action). Actions are disabled while the vault is locked unless
+  ``needs_vault=False``. ``services`` and ``current_case_id()`` give what an
+  action works on.
+- ``add_case_section(title, factory)`` adds a section to every case workspace.
+- ``changes`` (``case_changed(int)``, ``cases_changed()``): emit after a
+  successful save so the list, dashboard and open cases refresh themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from cme_desktop.services.database import Database
+from cme_desktop.services.errors import CmeError
+from cme_desktop.services.registry import AppServices
+from cme_desktop.services.vault import Vault
+from cme_desktop.ui import background, prompts
+from cme_desktop.ui.changes import Changes
+from cme_desktop.ui.desk import Desk, DeskState
+from cme_desktop.ui.dialogs import NewCaseDialog
+from cme_desktop.ui.first_run import FirstRunPage
+from cme_desktop.ui.lock import IdleWatcher
+from cme_desktop.ui.settings_dialog import SettingsDialog
+from cme_desktop.ui.unlock import UnlockPage
+from cme_desktop.ui.workspace.context import SectionFactory
+
+MENUS = ("File", "Case", "View", "Reports", "Tools", "Help")
+APP_TITLE = "CME Desktop"
+
+
+class MainWindow(QMainWindow):
+    """The one window of the application."""
+
+    vault_unlocked = Signal()
+    vault_locked = Signal()
+
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        make_services: Callable[[Database], AppServices],
+        idle_lock_ms: int | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.vault = vault
+        self.make_services = make_services
+        self.services: AppServices | None = None
+        self.changes = Changes(self)
+        self._idle_override = idle_lock_ms
+        self._state: DeskState | None = None
+        self._vault_actions: list[QAction] = []
+        self._case_actions: list[QAction] = []
+        self._menus: dict[str, QMenu] = {}
+        self.setWindowTitle(APP_TITLE)
+        self.setObjectName("mainWindow")
+        self.resize(1280, 800)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.desk = Desk(self.changes, today=today)
+        self.stack.addWidget(self.desk)
+        self.gate: UnlockPage | FirstRunPage | None = None
+        self.idle = IdleWatcher(idle_lock_ms or 10 * 60_000, self)
+        self.idle.idle.connect(self.lock_idle)
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setAccessibleName("Main toolbar")
+        self.addToolBar(self.toolbar)
+        self.status_text = QLabel()
+        self.statusBar().addWidget(self.status_text, 1)
+        self._build_actions()
+        self.desk.current_case_changed.connect(lambda _id: self._enable_actions())
+        self.changes.settings_changed.connect(self._settings_changed)
+        self._show_gate()
+
+    # -- extension points -----------------------------------------------------------------
+
+    def add_action(
+        self,
+        menu: str,
+        action: QAction,
+        *,
+        needs_vault: bool = True,
+        needs_case: bool = False,
+        toolbar: bool = False,
+    ) -> QAction:
+        """Put ``action`` in ``menu`` (made on first use); enabled only while it can work."""
+        if menu not in self._menus:
+            self._menus[menu] = self._make_menu(menu)
+        self._menus[menu].addAction(action)
+        self.addAction(action)  # shortcuts work while the menu bar is closed
+        if needs_vault:
+            self._vault_actions.append(action)
+        if needs_case:
+            self._case_actions.append(action)
+        if toolbar:
+            self.toolbar.addAction(action)
+        self._enable_actions()
+        return action
+
+    def add_case_section(self, title: str, factory: SectionFactory) -> None:
+        """Add a section to every case workspace (see ``CaseWorkspace.add_section``)."""
+        self.desk.add_section(title, factory)
+
+    def current_case_id(self) -> int | None:
+        """The case in front: its tab, or the row selected in the list."""
+        return self.desk.current_case_id() if self.services else None
+
+    def is_locked(self) -> bool:
+        return self.services is None
+
+    def _make_menu(self, title: str) -> QMenu:
+        menu = QMenu(f"&{title}", self)
+        later = [m for m in MENUS[MENUS.index(title) + 1 :] if m in self._menus]
+        before = self._menus[later[0]].menuAction() if later and title in MENUS else None
+        if before is not None:
+            self.menuBar().insertMenu(before, menu)
+        else:
+            self.menuBar().addMenu(menu)
+        return menu
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str,
+        slot: Callable[[], object],
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        if tip:
+            action.setStatusTip(tip)
+        return action
+
+    def _build_actions(self) -> None:
+        d = self.desk
+        a = self._action
+        self.new_case_action = a("&New case…", "Ctrl+N", self.new_case, "Log a new case")
+        self.find_action = a("&Find…", "Ctrl+F", d.focus_search, "Search the cases")
+        self.open_action = a("&Open selected case", "Ctrl+O", self.open_selected)
+        self.save_action = a("&Save case", "Ctrl+S", self.save_case)
+        self.close_tab_action = a("Close &tab", "Ctrl+W", d.close_current_tab)
+        self.entry_action = a("Add timeline &entry…", "Ctrl+E", lambda: self._on_case("add_entry"))
+        self.visit_action = a(
+            "Record home &visit…", "Ctrl+Shift+V", lambda: self._on_case("record_visit")
+        )
+        self.task_action = a("Add tas&k…", "Ctrl+T", lambda: self._on_case("add_task"))
+        self.close_case_action = a(
+            "&Close case…", "Ctrl+Shift+C", lambda: self._on_case("close_case")
+        )
+        self.reopen_action = a(
+            "&Reopen case…", "Ctrl+Shift+R", lambda: self._on_case("reopen_case")
+        )
+        self.lock_action = a("&Lock", "Ctrl+L", self.lock, "Close the vault until unlocked again")
+        self.settings_action = a("&Settings…", "Ctrl+,", self.open_settings)
+        self.quit_action = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.cases_action = a("&Case list", "Ctrl+1", d.show_cases)
+        self.dashboard_action = a("&Dashboard", "Ctrl+2", d.show_dashboard)
+        self.refresh_action = a("&Refresh", "F5", self.changes.cases_changed.emit)
+        self.shortcuts_action = a("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self.about_action = a("&About CME Desktop", "Shift+F1", self.show_about)
+
+        add = self.add_action
+        add("File", self.settings_action)
+        add("File", self.lock_action, toolbar=False)
+        add("File", self.quit_action, needs_vault=False)
+        for action in (self.new_case_action, self.open_action):
+            add("Case", action)
+        add("Case", self.save_action, needs_case=True)
+        add("Case", self.close_tab_action, needs_case=True)
+        self._menus["Case"].addSeparator()
+        for action in (self.entry_action, self.visit_action, self.task_action):
+            add("Case", action, needs_case=True)
+        self._menus["Case"].addSeparator()
+        add("Case", self.close_case_action, needs_case=True)
+        add("Case", self.reopen_action, needs_case=True)
+        for action in (
+            self.find_action,
+            self.cases_action,
+            self.dashboard_action,
+            self.refresh_action,
+        ):
+            add("View", action)
+        add("Help", self.shortcuts_action, needs_vault=False)
+        add("Help", self.about_action, needs_vault=False)
+        for action in (
+            self.new_case_action,
+            self.find_action,
+            self.cases_action,
+            self.dashboard_action,
+        ):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        for action in (self.save_action, self.entry_action, self.visit_action, self.task_action):
+            self.toolbar.addAction(action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addAction(self.lock_action)
+        for action in self.toolbar.actions():
+            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if shortcut:
+                action.setToolTip(f"{action.text().replace('&', '').rstrip('…')} ({shortcut})")
+
+    def _enable_actions(self) -> None:
+        unlocked = self.services is not None
+        workspace = self.desk.current_workspace() if unlocked else None
+        for action in self._vault_actions:
+            action.setEnabled(unlocked)
+        for action in self._case_actions:
+            action.setEnabled(workspace is not None)
+        if workspace is not None and workspace.detail is not None:
+            self.close_case_action.setEnabled(workspace.detail.status == "open")
+            self.reopen_action.setEnabled(workspace.detail.status == "closed")
+        self.open_action.setEnabled(unlocked and self.desk.current_case_id() is not None)
+
+    def _on_case(self, method: str) -> None:
+        workspace = self.desk.current_workspace()
+        if workspace is not None:
+            getattr(workspace, method)()
+            self._enable_actions()
+
+    # -- the gate: first run or unlock ----------------------------------------------------
+
+    def _show_gate(self) -> None:
+        old = self.gate
+        page: UnlockPage | FirstRunPage
+        if self.vault.exists:
+            page = UnlockPage(self.vault, offer_remembered=self._state is None)
+            page.unlocked.connect(lambda db: self._unlocked(db))
+        else:
+            page = FirstRunPage(self.vault)
+            page.created.connect(self._unlocked)
+        self.gate = page
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        self.toolbar.hide()
+        self.setWindowTitle(f"{APP_TITLE} — locked")
+        self.status_text.setText(f"Vault: {self.vault.path}")
+        self._enable_actions()
+        page.focus_first()
+
+    def _unlocked(self, db: Database, officer_name: str = "") -> None:
+        services = self.make_services(db)
+        try:
+            settings = services.settings.load()
+            if officer_name and not settings.officer_name:
+                settings = replace(settings, officer_name=officer_name)
+                services.settings.save(settings)
+        except CmeError as exc:
+            services.close()
+            prompts.error(self, "Unlock the vault", exc)
+            return
+        if settings.officer_name:
+            db.actor = settings.officer_name
+        self.services = services
+        self.desk.attach(services, self._state)
+        self._state = None
+        self.stack.setCurrentWidget(self.desk)
+        if self.gate is not None:
+            self.stack.removeWidget(self.gate)
+            self.gate.deleteLater()
+            self.gate = None
+        self.toolbar.show()
+        self.setWindowTitle(APP_TITLE)
+        self._apply_settings(settings.idle_lock_minutes, settings.officer_name)
+        self.idle.start()
+        self._enable_actions()
+        if self.desk.currentIndex() == 0:
+            self.desk.case_list.table.setFocus()
+        self.vault_unlocked.emit()
+
+    def _apply_settings(self, minutes: int, officer: str) -> None:
+        if self._idle_override is None:
+            self.idle.set_interval_ms(minutes * 60_000)
+        who = officer or "no name set (Settings, Ctrl+,)"
+        self.status_text.setText(
+            f"Signed in as {who} · locks after {minutes} minute{'s' if minutes != 1 else ''} "
+            f"without use · {self.vault.path}"
+        )
+
+    def _settings_changed(self) -> None:
+        if self.services is not None:
+            s = self.services.settings.load()
+            self.services.db.actor = s.officer_name or self.services.db.actor
+            self._apply_settings(s.idle_lock_minutes, s.officer_name)
+
+    # -- locking --------------------------------------------------------------------------
+
+    def lock(self) -> bool:
+        """Ctrl+L: ask about unsaved edits, then lock. False if the officer cancels."""
+        if self.services is None:
+            return True
+        if not self.desk.guard_all():
+            return False
+        self._lock_now()
+        return True
+
+    def lock_idle(self) -> None:
+        """The idle time ran out: lock at once. Nothing is saved; unsaved edits are dropped."""
+        if self.services is None:
+            return
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.reject()
+        self._lock_now()
+
+    def _lock_now(self) -> None:
+        self.idle.stop()
+        background.wait_for_all(30_000)  # a save in flight finishes before the key goes
+        self._state = self.desk.detach()
+        services, self.services = self.services, None
+        if services is not None:
+            services.close()
+        self._show_gate()
+        self.vault_locked.emit()
+
+    # -- other actions --------------------------------------------------------------------
+
+    def new_case(self) -> None:
+        if self.services is None:
+            return
+        dialog = NewCaseDialog(self, self.services, self.changes)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.case_id is not None:
+            self.desk.open_case(dialog.case_id)
+
+    def open_selected(self) -> None:
+        case_id = self.desk.case_list.table.current_case_id()
+        if case_id is not None:
+            self.desk.open_case(case_id)
+
+    def save_case(self) -> None:
+        workspace = self.desk.current_workspace()
+        if workspace is not None:
+            workspace.save()
+
+    def open_settings(self) -> None:
+        if self.services is not None:
+            SettingsDialog(self, self.services, self.changes).exec()
+
+    def show_shortcuts(self) -> None:
+        lines = []
+        for title in MENUS:
+            menu = self._menus.get(title)
+            if menu is None:
+                continue
+            for action in menu.actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    lines.append(f"{keys}\t{action.text().replace('&', '')}")
+        lines += [
+            "Enter\tOpen the selected case (list, dashboard tasks)",
+            "Ctrl+Tab\tNext tab",
+        ]
+        prompts.info(self, "Keyboard shortcuts", "\n".join(lines))
+
+    def show_about(self) -> None:
+        prompts.info(
+            self,
+            "About CME Desktop",
+            "CME Desktop: the case records of the Children Missing Education named officer, "
+            "kept in an encrypted vault on this computer.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if isinstance(self.gate, FirstRunPage) and self.gate.is_busy():
+            if not prompts.confirm(
+                self,
+                "Quit",
+                "The recovery key has not been confirmed as stored, and it will not be shown "
+                "again. Quit anyway?",
+            ):
+                event.ignore()
+                return
+            self.gate.abandon()
+        if self.services is not None:
+            if not self.desk.guard_all():
+                event.ignore()
+                return
+            self.idle.stop()
+            background.wait_for_all(30_000)
+            self.desk.detach()
+            services, self.services = self.services, None
+            services.close()
+        self.idle.uninstall()
+        event.accept()

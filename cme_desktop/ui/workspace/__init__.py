@@ -1,0 +1,1 @@
+"""The sections of a case workspace, one module each."""
