@@ -498,9 +498,17 @@ def _read_asking(
     max_attempts: int,
     parsers: Mapping[str, Parser] | None,
 ) -> list[ParsedReferral]:
-    password: str | None = None
     attempt = 0
+    # An encrypted Office file needs a password for certain: ask before the first read,
+    # which saves starting a process only to hear so. A PDF tells only once opened.
+    asking = kind == "encrypted_office"
+    password: str | None = None
     while True:
+        if asking:
+            attempt += 1
+            password = ask(name, attempt)
+            if password is None:
+                raise PasswordRequired("No password was given, so the file was not opened.")
         try:
             referrals: list[ParsedReferral] = run(
                 _parse_document, data, kind=kind, password=password, source=source, parsers=parsers
@@ -512,10 +520,7 @@ def _read_asking(
                     f"{error.message} Stopped after {max_attempts} attempts: check the "
                     "password with the sender (by phone or text message, not email)."
                 ) from None
-        attempt += 1
-        password = ask(name, attempt)
-        if password is None:
-            raise PasswordRequired("No password was given, so the file was not opened.")
+        asking = True
 
 
 # --- a folder of files ------------------------------------------------------------
