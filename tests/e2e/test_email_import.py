@@ -361,6 +361,36 @@ def test_a_wrong_password_is_asked_for_again(docx_form: bytes) -> None:
     assert ask.asked == [("referral.docx", 1), ("referral.docx", 2)]
 
 
+def test_an_encrypted_word_form_is_asked_for_before_it_is_read_and_a_pdf_after(
+    docx_form: bytes, pdf_form: bytes
+) -> None:
+    tried: list[tuple[str, str | None]] = []
+
+    def counting(data: bytes, *, password: str | None, source: str) -> list[ParsedReferral]:
+        tried.append((source, password))
+        return PARSERS["pdf" if data.startswith(b"%PDF") else "docx"](
+            data, password=password, source=source
+        )
+
+    data = make_eml(
+        ("referral.docx", docx_form, "application/octet-stream"),
+        ("sibling.pdf", pdf_form, "application/pdf"),
+    ).as_bytes()
+    ask = Asker({"referral.docx": [DOCX_PASSWORD], "sibling.pdf": [PDF_PASSWORD]})
+    read_with_passwords(
+        data,
+        filename="a.eml",
+        ask=ask,
+        parsers={"encrypted_office": counting, "pdf": counting},
+        isolated=False,
+    )
+    assert tried == [
+        ("a.eml › referral.docx", DOCX_PASSWORD),  # an encrypted Word file says so itself
+        ("a.eml › sibling.pdf", None),  # a PDF is known to be protected once opened
+        ("a.eml › sibling.pdf", PDF_PASSWORD),
+    ]
+
+
 def test_it_gives_up_after_three_wrong_passwords_and_reads_the_rest(
     docx_form: bytes, pdf_form: bytes
 ) -> None:
@@ -427,16 +457,6 @@ def test_read_file_tries_its_one_password_on_every_form(pdf_form: bytes) -> None
     assert names(referrals) == [PUPIL_IN_PDF, PUPIL_IN_PDF]
     with pytest.raises(PasswordRequired, match="^a.pdf: "):
         read_file(data.as_bytes(), filename="m.eml", password=None, parsers=PARSERS)
-
-
-def test_in_separate_processes_the_same_email_gives_the_same_referrals(pdf_form: bytes) -> None:
-    data = make_eml(("sibling.pdf", pdf_form, "application/pdf")).as_bytes()
-    ask = Asker({"sibling.pdf": [PDF_PASSWORD]})
-    outcome = read_with_passwords(data, filename="a.eml", ask=ask, parsers=PARSERS)
-    assert names(outcome.referrals) == [PUPIL_IN_PDF]
-    assert outcome.referrals[0].original == pdf_form
-    assert ask.asked == [("sibling.pdf", 1)]
-    assert outcome.email is not None and outcome.email.sender == SENDER
 
 
 # --- limits ----------------------------------------------------------------------------------
@@ -514,3 +534,55 @@ def test_a_damaged_outlook_message_is_reported_as_damaged(docx_form: bytes) -> N
     damaged = data[:512] + b"\xff" * (len(data) - 512)
     with pytest.raises(CorruptFile, match="Outlook message"):
         open_email(damaged, filename="broken.msg")
+
+
+# --- the real parsers, end to end -------------------------------------------------------------
+
+
+def exported_referral(fmt: str, pupil: str, password: str) -> bytes:
+    """A referral as this application exports it: Appendix A layout, AES-256 protected."""
+    from cme_desktop.services.documents import DEFAULT
+    from cme_desktop.services.exporting import encrypt, render_referral
+    from cme_desktop.services.referral_record import empty_referral
+
+    referral = empty_referral()
+    referral["children"][0]["full_name"] = pupil
+    referral["children"][0]["date_of_birth"] = "2015-04-02"
+    referral["school"] = "Hill Top Primary School"
+    referral["last_known_address"] = fake.address()
+    document = render_referral(referral, fmt=fmt, authority=DEFAULT)
+    return encrypt(document, fmt=fmt, password=password)
+
+
+def test_an_email_with_an_exported_word_form_is_read_by_the_real_parser_in_the_sandbox() -> None:
+    pupil = fake.name()
+    word = exported_referral("docx", pupil, DOCX_PASSWORD)
+    data = make_eml(("referral.docx", word, "application/msword")).as_bytes()
+    ask = Asker({"referral.docx": [DOCX_PASSWORD]})
+
+    outcome = read_with_passwords(data, filename="Referral.eml", ask=ask)
+
+    assert outcome.skipped == []
+    (referral,) = outcome.referrals
+    assert referral.referral["children"][0]["full_name"] == pupil
+    assert referral.referral["school"] == "Hill Top Primary School"
+    assert (referral.original, referral.original_name) == (word, "referral.docx")
+    assert ask.asked == [("referral.docx", 1)]
+    assert outcome.email is not None and outcome.email.sender == SENDER
+
+
+def test_an_outlook_message_with_an_exported_pdf_is_read_by_the_real_parser() -> None:
+    pupil = fake.name()
+    pdf = exported_referral("pdf", pupil, PDF_PASSWORD)
+    msg = Msg(subject="CME referral", attachments=[("referral.pdf", pdf)]).to_bytes()
+    ask = Asker({"referral.pdf": ["Copper-Lantern", PDF_PASSWORD]})
+
+    outcome = read_with_passwords(msg, filename="referral.msg", ask=ask, isolated=False)
+
+    (referral,) = outcome.referrals
+    assert referral.referral["children"][0]["full_name"] == pupil
+    assert referral.referral["children"][0]["date_of_birth"] == "2015-04-02"
+    assert referral.source == "referral.msg › referral.pdf"
+    assert ask.asked == [("referral.pdf", 1), ("referral.pdf", 2)]
+    with pytest.raises(PasswordRequired, match="^referral.pdf: "):
+        read_file(msg, filename="referral.msg", password=None)

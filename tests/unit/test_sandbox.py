@@ -160,11 +160,9 @@ def test_the_child_imports_no_parser_library_and_no_qt() -> None:
     assert not any(name.startswith("sqlalchemy") for name in loaded)
 
 
-def test_read_file_isolated_asks_for_and_takes_a_password() -> None:
+def test_read_file_isolated_refuses_a_wrong_password_and_takes_the_right_one() -> None:
     pdf = b"%PDF-1.7\n" + b"0" * 100
     parsers = {"pdf": stand_in_pdf}
-    with pytest.raises(PasswordRequired):
-        read_file_isolated(pdf, filename="referral.pdf", password=None, parsers=parsers)
     with pytest.raises(WrongPassword):
         read_file_isolated(pdf, filename="referral.pdf", password="guess", parsers=parsers)
     (referral,) = read_file_isolated(
