@@ -319,3 +319,20 @@ def test_the_form_of_an_authority_not_yet_configured_says_where_to_send_it() -> 
     text = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[-1].extract_text().split())
     assert "Children Missing Education officer" in text
     assert "Local Authority" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_a_radio_button_shown_as_chosen_counts_even_without_a_field_value(blank: bytes) -> None:
+    """Some viewers save only the chosen button's state (/AS), not the field's value (/V)."""
+    filled = fill(blank, {"children.0.full_name": "Amelia Example"})
+    with pikepdf.open(io.BytesIO(filled)) as doc:
+        indicators = next(f for f in doc.Root.AcroForm.Fields if str(f.T) == "risk_indicators")
+        row = next(f for f in indicators.Kids if str(f.T) == "9")
+        present = next(f for f in row.Kids if str(f.T) == "present")
+        assert str(present.get("/V", "/Off")) == "/Off"
+        for widget in present.Kids:
+            if "/Yes" in widget.AP.N:
+                widget.AS = pikepdf.Name.Yes
+        out = io.BytesIO()
+        doc.save(out)
+    [parsed] = parse_pdf(out.getvalue(), password=None, source="form.pdf")
+    assert parsed.referral["risk_indicators"]["9"]["present"] is True

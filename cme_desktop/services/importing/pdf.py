@@ -179,7 +179,20 @@ def _walk(
         if named_kids and isinstance(children, pikepdf.Array):
             yield from _walk(children, name, depth + 1, seen)
         else:
-            yield name, _text_of(kid.get("/V"))
+            value = _text_of(kid.get("/V"))
+            if not value and isinstance(children, pikepdf.Array):
+                value = _chosen_widget_state(children)
+            yield name, value
+
+
+def _chosen_widget_state(widgets: pikepdf.Array) -> str:
+    """The state of the radio button shown as chosen, for viewers that set only that."""
+    for widget in widgets:
+        if isinstance(widget, pikepdf.Dictionary):
+            state = _text_of(widget.get("/AS"))
+            if state:
+                return state
+    return ""
 
 
 def _text_of(value: Any) -> str:
