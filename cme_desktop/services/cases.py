@@ -329,10 +329,12 @@ class CaseService:
                     "This case was changed elsewhere since you opened it. "
                     "Your edits are kept on screen: reopen the case to see the other change."
                 )
-            changed = [n for n in _DRAFT_COLUMNS if getattr(case, n) != getattr(draft, n)]
-            for name in _DRAFT_COLUMNS:
-                if name == "notified_on" and draft.notified_on is None:
-                    continue
+            # A draft without a notification date keeps the case's own.
+            names = [
+                n for n in _DRAFT_COLUMNS if not (n == "notified_on" and draft.notified_on is None)
+            ]
+            changed = [n for n in names if getattr(case, n) != getattr(draft, n)]
+            for name in names:
                 setattr(case, name, getattr(draft, name))
             if set(draft.groups) != {g.group_key for g in case.groups}:
                 changed.append("groups")
@@ -392,8 +394,7 @@ class CaseService:
                     kind="note",
                     occurred_at=datetime.now(),
                     summary=(
-                        f"Case reopened (was closed {case.closed_on:%d/%m/%Y}: {outcome}). "
-                        f"{reason}"
+                        f"Case reopened (was closed {case.closed_on:%d/%m/%Y}: {outcome}). {reason}"
                     ).strip(),
                     author=self.db.actor,
                 )
