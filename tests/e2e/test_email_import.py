@@ -298,6 +298,18 @@ def test_a_saved_email_attached_as_a_file_is_opened_too(pdf_form: bytes) -> None
     assert outcome.referrals[0].source == "fw.eml › original.eml › sibling.pdf"
 
 
+def test_an_email_that_is_nothing_but_a_pdf_gives_the_pdf(pdf_form: bytes) -> None:
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["Subject"] = "Scan"
+    message["Date"] = "Wed, 30 Sep 2026 10:15:00 +0100"
+    message.set_content(pdf_form, maintype="application", subtype="pdf")
+    content = open_email(message.as_bytes(), filename="scan.eml")
+    assert [(a.name, a.kind, a.data) for a in content.attachments] == [
+        ("attachment 1", "pdf", pdf_form)
+    ]
+
+
 def test_forwarding_deeper_than_the_limit_is_not_followed(docx_form: bytes) -> None:
     message = make_eml(("referral.docx", docx_form, "application/octet-stream"), subject="level 0")
     for level in range(1, MAX_NESTED_MESSAGES + 2):

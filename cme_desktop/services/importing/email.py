@@ -217,31 +217,38 @@ def _part_name(part: Message, number: int) -> str:
 
 def _collect_eml(message: Message, found: _Collector, *, prefix: str, depth: int) -> None:
     lead = f"{prefix}{_SEPARATOR}" if prefix else ""
-    pending: list[Message] = [message]
+    pending: list[Message] = [message]  # a stack, so that parts come in the email's order
     while pending:
-        part = pending.pop(0)
+        part = pending.pop()
         found.count_part()
-        if part.get_content_maintype() == "message" and part is not message:
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                forwarded = inner[0]
-                if depth >= MAX_NESTED_MESSAGES:
-                    found.others.append((lead + _forwarded_name(part, forwarded), "eml"))
-                    continue
-                name = lead + _forwarded_name(part, forwarded)
+        payload = part.get_payload()
+        forwarded = _forwarded_message(part) if part is not message else None
+        if forwarded is not None:
+            name = lead + _forwarded_name(part, forwarded)
+            if depth >= MAX_NESTED_MESSAGES:
+                found.others.append((name, "eml"))
+            else:
                 _collect_eml(forwarded, found, prefix=name, depth=depth + 1)
-                continue
+            continue
         if part.is_multipart():
-            children = part.get_payload()
-            if isinstance(children, list):
-                pending.extend(child for child in children if isinstance(child, Message))
+            if isinstance(payload, list):
+                pending.extend(child for child in reversed(payload) if isinstance(child, Message))
             continue
-        if part is message or not _is_attachment(part):
+        if not _is_attachment(part):
             continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        found.add(lead + _part_name(part, found.attachments + 1), payload, depth=depth)
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            found.add(lead + _part_name(part, found.attachments + 1), data, depth=depth)
+
+
+def _forwarded_message(part: Message) -> Message | None:
+    """The message inside a ``message/rfc822`` part ("Forward as attachment"), if any."""
+    if part.get_content_maintype() != "message":
+        return None
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    return None
 
 
 def _forwarded_name(part: Message, forwarded: Message) -> str:
