@@ -44,7 +44,7 @@ from cme_desktop.models.vocabularies import (
     label_of,
 )
 from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts
-from cme_desktop.services.referral_record import format_uk_date, normalise, to_json
+from cme_desktop.services.referral_record import field_label, format_uk_date, normalise, to_json
 
 #: The name of the embedded machine-readable record.
 ATTACHMENT_NAME = "referral.json"
@@ -63,13 +63,16 @@ CHILD_LABELS: dict[str, str] = {
     "upn": "UPN (if known)",
 }
 FAMILY_LABELS: dict[str, str] = {
-    "last_known_address": "Address (Last Known)",
-    "parents_carers": "Parents'/Carers' Names",
-    "telephone": "Telephone No.",
-    "email": "Email",
-    "school": "School/College",
-    "date_last_attended": "Date Last Attended",
-    "additional_information": "Any Additional Information",
+    key: field_label(key)
+    for key in (
+        "last_known_address",
+        "parents_carers",
+        "telephone",
+        "email",
+        "school",
+        "date_last_attended",
+        "additional_information",
+    )
 }
 ADDITIONAL_INFORMATION_HINT = "(E.G. additional addresses, information surrounding SEN/Care etc)"
 REFERRER_LABELS: dict[str, str] = {
