@@ -144,14 +144,18 @@ def _filtered(query: CaseQuery, today: date) -> Select[Any]:
     return stmt
 
 
-def _order(query: CaseQuery) -> list[Any]:
+def _order(query: CaseQuery, today: date) -> list[Any]:
     columns: dict[str, list[Any]] = {
         "name": [Case.full_name],
         "date_of_birth": [Case.date_of_birth],
         "address": [Case.last_known_address],
         "school": [Case.school],
         "step": [Case.current_step],
-        "days_open": [Case.opened_on],
+        # As the list shows it: to the closing date, or to today while open.
+        "days_open": [
+            func.julianday(func.coalesce(Case.closed_on, today.isoformat()))
+            - func.julianday(Case.opened_on)
+        ],
         "next_task": [Case.next_task_due.is_(None), Case.next_task_due],
         "escalation": [
             case(
@@ -164,8 +168,7 @@ def _order(query: CaseQuery) -> list[Any]:
         "id": [Case.id],
     }
     chosen = columns.get(query.sort, columns["name"])
-    # Days open grows as the open date gets older: reverse the date's order.
-    descending = query.descending != (query.sort == "days_open")
+    descending = query.descending
     ordered = [c.desc() if descending and i == len(chosen) - 1 else c for i, c in enumerate(chosen)]
     return [*ordered, Case.id]
 
@@ -178,7 +181,8 @@ class CaseList:
 
     def matching_ids(self, query: CaseQuery, *, today: date | None = None) -> list[int]:
         """Ids of every case the query matches, in display order."""
-        stmt = _filtered(query, today or date.today()).order_by(*_order(query))
+        today = today or date.today()
+        stmt = _filtered(query, today).order_by(*_order(query, today))
         with self.db.read() as session:
             return list(session.scalars(stmt))
 
@@ -272,7 +276,9 @@ class CaseList:
                 session.scalar(
                     select(func.count())
                     .select_from(Task)
+                    .join(Case, Case.id == Task.case_id)
                     .where(
+                        Case.status == "open",
                         Task.done_on.is_(None),
                         Task.due_on > today,
                         Task.due_on <= today + timedelta(days=7),
