@@ -6,6 +6,8 @@ import os
 import pickle
 import sys
 import time
+import types
+from pathlib import Path
 
 import pytest
 
@@ -158,6 +160,22 @@ def test_the_child_imports_no_parser_library_and_no_qt() -> None:
     for heavy in ("PySide6", "extract_msg", "pikepdf", "pypdf", "docx", "msoffcrypto"):
         assert heavy not in loaded, heavy
     assert not any(name.startswith("sqlalchemy") for name in loaded)
+
+
+def test_the_child_does_not_run_the_main_script_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A main script like the one "cme-desktop" runs, whose imports cost seconds.
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "heavy_main.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+
+    assert run_isolated(add, 1, 2) == 3
+    assert not marker.exists()
+    assert sys.modules["__main__"] is main
 
 
 def test_read_file_isolated_refuses_a_wrong_password_and_takes_the_right_one() -> None:

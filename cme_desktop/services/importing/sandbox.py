@@ -16,9 +16,12 @@ Decisions written down so they can be challenged:
   and its arguments must therefore be picklable: top-level functions only.
 - Start-up is kept short by importing in the child only the function's module
   and what the parser itself imports on use (``importing`` loads no parser at
-  import time). The child re-runs the main script's imports, as ``spawn``
-  does; ``python -m cme_desktop`` is exempt, as multiprocessing skips a
-  package's ``__main__``. A frozen Windows build must call
+  import time). ``spawn`` would also run the main script again in the child
+  (for objects defined in ``__main__``); launched as ``cme-desktop``, that
+  script imports the whole window, Qt and the database layer, seconds per
+  file. The functions run here are never in ``__main__``, so the child is
+  started while a bare ``__main__`` stands in for the real one (a moment,
+  under a lock). A frozen Windows build must still call
   ``multiprocessing.freeze_support()`` first thing.
 - Memory: on POSIX the child's address space is limited (``RLIMIT_AS``) to what
   it uses after start-up plus ``memory_mb``, so the limit does not depend on
@@ -37,8 +40,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
+import threading
 import traceback
-from collections.abc import Callable, Mapping
+import types
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Final, TypeVar, cast
@@ -96,7 +103,8 @@ def run_isolated(
         daemon=True,
     )
     try:
-        child.start()
+        with _bare_main_module():
+            child.start()
         # Only the child may hold the sending end, so that its death reads as EOF here.
         sender.close()
         if not receiver.poll(timeout_s):
@@ -111,6 +119,24 @@ def run_isolated(
         sender.close()
         _stop(child)
     return cast(_R, _outcome(status, payload))
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _bare_main_module() -> Iterator[None]:
+    """Let a child start without running the main script again (see the module notes)."""
+    with _START_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is None:
+                del sys.modules["__main__"]
+            else:
+                sys.modules["__main__"] = main
 
 
 def _outcome(status: str, payload: Any) -> Any:
