@@ -9,9 +9,10 @@ written in bulk so that 100,000 cases take a minute, not an hour.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from faker import Faker
 from sqlalchemy import func, insert, select
@@ -78,6 +79,44 @@ NOTES = (
     "Emailed Admissions about in-year application.",
     "Health visitor has no recent contact.",
 )
+
+
+T = TypeVar("T")
+
+
+class _Deal(Generic[T]):
+    """Every option once, in random order, before drawing at random as usual.
+
+    Rare values (a referral to both police and social care, a child who left
+    the country) would otherwise be missing from a small demo vault.
+    """
+
+    def __init__(self, rng: random.Random, options: Sequence[T]) -> None:
+        self._first = rng.sample(list(options), k=len(options))
+
+    def next(self, otherwise: Callable[[], T]) -> T:
+        return self._first.pop() if self._first else otherwise()
+
+
+@dataclass(frozen=True)
+class _Deals:
+    closed: _Deal[bool]
+    step: _Deal[int]
+    decision: _Deal[str]
+    outcome: _Deal[str]
+    reason: _Deal[str]
+    route: _Deal[str]
+
+    @classmethod
+    def new(cls, rng: random.Random) -> _Deals:
+        return cls(
+            closed=_Deal(rng, (True, False)),
+            step=_Deal(rng, range(1, len(vocab.TRACKING_STEPS) + 1)),
+            decision=_Deal(rng, [t.key for t in vocab.ESCALATION_DECISIONS]),
+            outcome=_Deal(rng, [t.key for t in vocab.CLOSING_OUTCOMES]),
+            reason=_Deal(rng, [t.key for t in vocab.REASONS_MISSING]),
+            route=_Deal(rng, [t.key for t in vocab.IDENTIFICATION_ROUTES]),
+        )
 
 
 @dataclass(frozen=True)
@@ -179,6 +218,7 @@ def fill(
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     pools = _Pools(fake)
+    deals = _Deals.new(rng)
     families = 0
     with db.read() as session:
         first_id = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0) + 1
@@ -217,6 +257,7 @@ def fill(
             for _ in range(siblings):
                 _one_case(
                     rng,
+                    deals,
                     pools,
                     rows,
                     case_id,
@@ -243,6 +284,7 @@ def fill(
 
 def _one_case(
     rng: random.Random,
+    deals: _Deals,
     pools: _Pools,
     rows: dict[type, list[dict[str, Any]]],
     case_id: int,
@@ -259,19 +301,23 @@ def _one_case(
     age_days = rng.randint(4 * 365, 17 * 365)
     dob = today - timedelta(days=age_days)
     notified = today - timedelta(days=int(rng.expovariate(1 / 200)) % 1500)
-    closed = rng.random() < 0.55 and (today - notified).days > 20
-    step = rng.randint(1, 9)
+    closed = deals.closed.next(lambda: rng.random() < 0.55)
+    if closed and (today - notified).days <= 20:
+        notified = today - timedelta(days=rng.randint(21, 120))
+    step = deals.step.next(lambda: rng.randint(1, 9))
     escalate = rng.random()
-    decision = (
-        "refer_police"
-        if escalate < 0.04
-        else "refer_social_care"
-        if escalate < 0.10
-        else "refer_both"
-        if escalate < 0.12
-        else "no_escalation"
-        if escalate < 0.2
-        else ""
+    decision = deals.decision.next(
+        lambda: (
+            "refer_police"
+            if escalate < 0.04
+            else "refer_social_care"
+            if escalate < 0.10
+            else "refer_both"
+            if escalate < 0.12
+            else "no_escalation"
+            if escalate < 0.2
+            else ""
+        )
     )
     whereabouts_unknown = (not closed) and rng.random() < 0.12
     school = rng.choice(pools.schools)
@@ -300,10 +346,14 @@ def _one_case(
         "date_last_attended": last_attended,
         "new_school": "",
         "new_school_start": None,
-        "identification_route": rng.choice(("notification",) * 4 + ("pupil_database",)),
+        "identification_route": deals.route.next(
+            lambda: rng.choice(("notification",) * 4 + ("pupil_database",))
+        ),
         "identified_by": rng.choice(pools.referrers),
         "referring_agency": rng.choice([t.key for t in vocab.PARTNER_AGENCIES]),
-        "reason_missing": rng.choice([t.key for t in vocab.REASONS_MISSING]),
+        "reason_missing": deals.reason.next(
+            lambda: rng.choice([t.key for t in vocab.REASONS_MISSING])
+        ),
         "notified_on": notified,
         "status": "closed" if closed else "open",
         "opened_on": notified,
@@ -319,7 +369,9 @@ def _one_case(
     }
     if closed:
         case["closed_on"] = min(today, notified + timedelta(days=rng.randint(5, 240)))
-        case["closing_outcome"] = rng.choice([t.key for t in vocab.CLOSING_OUTCOMES])
+        case["closing_outcome"] = deals.outcome.next(
+            lambda: rng.choice([t.key for t in vocab.CLOSING_OUTCOMES])
+        )
         if case["closing_outcome"] == "on_roll":
             case["new_school"] = rng.choice(pools.schools)
             case["new_school_start"] = case["closed_on"]
