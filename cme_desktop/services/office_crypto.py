@@ -43,7 +43,7 @@ __all__ = [
 MAX_ENCRYPTED_SIZE = 20 * 1024 * 1024
 #: Word uses 100,000 rounds; the format allows 10 million, which would hold the
 #: application for a minute per attempt on a file crafted to do so.
-MAX_SPIN_COUNT = 1_000_000
+MAX_SPIN_COUNT = 500_000
 #: The EncryptionInfo stream is a few kilobytes even with certificate key slots.
 MAX_ENCRYPTION_INFO_SIZE = 256 * 1024
 
