@@ -175,7 +175,10 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
         if info.filename in names:
             raise CorruptFile(_DAMAGED)
         names.add(info.filename)
-        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, 8):
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        ):
             raise CorruptFile(_DAMAGED)
         total += info.file_size
         if info.file_size > MAX_PART_SIZE or total > MAX_UNCOMPRESSED_TOTAL:
@@ -184,25 +187,27 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
             info.compress_size, 1
         ):
             raise HostileFile()
-    content_types = _read_part(archive, "[Content_Types].xml")
-    defaults, overrides = _content_types(content_types)
+    try:
+        types_info = archive.getinfo("[Content_Types].xml")
+    except KeyError as exc:
+        raise CorruptFile(_DAMAGED) from exc
+    defaults, overrides = _content_types(_read_part(archive, types_info, xml=True))
     for info in infos:
         name = info.filename
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         kind = overrides.get("/" + name.lower(), defaults.get(ext, ""))
-        if name.endswith(".rels") or (kind.endswith("xml") and not kind.startswith("image/")):
-            _read_part(archive, name)
+        xml = name.endswith(".rels") or (kind.endswith("xml") and not kind.startswith("image/"))
+        # Every part is read once here, within its declared size, so that a part that
+        # lies about its size fails its CRC now instead of inflating inside python-docx.
+        _read_part(archive, info, xml=xml)
 
 
-def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        with archive.open(name) as part:
-            blob = part.read(MAX_PART_SIZE + 1)
-    except KeyError as exc:
-        raise CorruptFile(_DAMAGED) from exc
-    if len(blob) > MAX_PART_SIZE:
-        raise HostileFile()
-    if _DOCTYPE.search(blob.replace(b"\x00", b"")):
+def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, xml: bool) -> bytes:
+    with archive.open(info) as part:
+        blob = part.read(info.file_size + 1)
+    if len(blob) > info.file_size:
+        raise CorruptFile(_DAMAGED)
+    if xml and _DOCTYPE.search(blob.replace(b"\x00", b"")):
         raise HostileFile(
             "The file contains XML declarations that are used to attack software; it has "
             "not been opened."
@@ -445,11 +450,11 @@ def _after_label(raw: str, label: str) -> str | None:
     """What follows ``label`` (normalised) at the start of ``raw``; ``None`` if it is not there."""
     i = 0
     for pos, ch in enumerate(raw):
+        if i == len(label):
+            return raw[pos:]
         piece = _norm(ch)
         if not piece:
             continue
-        if i == len(label):
-            return raw[pos:]
         if not label.startswith(piece, i):
             return None
         i += len(piece)
@@ -489,6 +494,7 @@ _FIELD_LABELS: tuple[_Label, ...] = (
     _field_label("", ADDITIONAL_FIELD, "pupil", guided=True),
     *(_field_label("", f, "referrer") for f in REFERRER_FIELDS),
 )
+_GROUP_OF = {label.key: label.group for label in _FIELD_LABELS}
 _GUIDED_LABELS: tuple[_Label, ...] = (
     *(_Label(f"action.{t.key}", (_norm(t.label),), True) for t in REFERRER_ACTIONS),
     *(_Label(f"indicator.{t.key}", (_norm(t.label),), True) for t in RISK_INDICATORS),
@@ -537,22 +543,20 @@ def _classify(text: str) -> _Match | None:
     if n in _HEADINGS:
         return _Match(None)
     for label in _FIELD_LABELS:
-        if label.prefix:
-            if any(n.startswith(w) for w in label.norms):
-                return _Match(label.key)
-            continue
         for wording in label.norms:
             if not n.startswith(wording):
                 continue
             rest = _after_label(head, wording)
             if rest is None:
                 continue
-            tail = rest.lstrip(" \t)]")
-            if not tail.strip(_SEPARATORS + " \t"):
+            if not _norm(rest):
                 return _Match(label.key)
-            if tail[0] in _SEPARATORS:
-                value = text[len(head) - len(rest) :].lstrip(")] \t" + _SEPARATORS)
+            tail = rest.lstrip(" \t)].")
+            if tail[0] in (":" if label.prefix else _SEPARATORS):
+                value = text[len(head) - len(rest) :].lstrip(")]. \t" + _SEPARATORS)
                 return _Match(label.key, value)
+            if label.prefix:
+                return _Match(label.key)
     numbered = _norm(_LEADING_NUMBER.sub("", head, count=1))
     for label in _GUIDED_LABELS:
         if n.startswith(label.norms[0]) or numbered.startswith(label.norms[0]):
@@ -580,6 +584,7 @@ class _FormReader:
         self.inline: dict[str, list[tuple[int, str]]] = {}
         self.grid_keys: list[set[str]] = []
         self.found: set[str] = set()
+        self.weak: set[str] = set()
         self.uncertain: list[str] = []
         for gi, grid in enumerate(self.grids):
             keys: set[str] = set()
@@ -619,15 +624,16 @@ class _FormReader:
         inline = self.inline.get(label.key)
         if inline:
             gi, value = max(inline, key=lambda g: (self._affinity(g[0], label.group), -g[0]))
-            self.found.add(label.key)
+            # "Email: ..." in a letter is weak evidence of a form; in a table it is not.
+            (self.found if gi >= 0 else self.weak).add(label.key)
             return value
         return None
 
     def _affinity(self, grid: int, group: str) -> int:
+        """How many labels of ``group`` a table holds: "Name" belongs with "Position/Title"."""
         if grid < 0 or not group:
             return 0
-        groups = {lab.key: lab.group for lab in _FIELD_LABELS}
-        return sum(1 for k in self.grid_keys[grid] if groups.get(k) == group)
+        return sum(1 for k in self.grid_keys[grid] if _GROUP_OF.get(k) == group)
 
     def _value_at(self, place: _Place) -> str:
         """The value beside a label (cells to its right up to the next label), else below it."""
@@ -724,7 +730,8 @@ class _FormReader:
             ref[key] = self.question(key, core)
         for term in ASSESSMENT_QUESTIONS:
             ref["assessment"][term.key] = self.assessment(term.key)
-        if len(self.found) < 3:
+        named = "child.full_name" in self.found | self.weak
+        if len(self.found) < 3 and not (named and len(self.found | self.weak) >= 5):
             raise NotAReferral(
                 "This Word document is not a CME referral form: none of the labels of the "
                 "referral checklist (Name of Pupil(s), Date of Birth, the risk indicators...) "
@@ -900,6 +907,9 @@ def _distribute(text: str, count: int, *, shared: bool) -> tuple[list[str], set[
     written = [line for line in lines if line.strip()]
     if len(written) == count:
         return written, set()
+    if len(written) == 1 and written[0].count(";") == count - 1:
+        # One line for all, as in "Date of Birth: 02/04/2013; 05/06/2015".
+        return written[0].split(";"), set()
     rest = set(range(1, count))
     if len(written) == 1 and shared:
         return [written[0]] * count, rest
