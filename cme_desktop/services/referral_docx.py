@@ -320,6 +320,8 @@ def _table(doc: Any, rows: int, widths_cm: tuple[float, ...]) -> Table:
     for col, width in zip(grid.findall(qn("w:gridCol")), widths_cm, strict=True):
         col.set(qn("w:w"), str(int(Cm(width).twips)))
     for row in table.rows:
+        # A row split over two pages reads as two answers.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         for cell, width in zip(row.cells, widths_cm, strict=True):
             cell.width = Cm(width)
     return table
@@ -441,6 +443,8 @@ def _indicators_table(doc: Any, ref: Referral) -> None:
     intro.add_run(INDICATORS_INTRO).italic = True
     intro.paragraph_format.space_after = Pt(3)
     table = _table(doc, len(RISK_INDICATORS) + 1, (1.0, 11.6, 2.2, 3.2))
+    # The column headings repeat on the next page, where the table usually continues.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     header = table.rows[0].cells
     for cell, text in zip(header, INDICATOR_COLUMNS, strict=True):
         _write(cell, text, bold=True, fill=_HEADING_FILL)
