@@ -27,6 +27,8 @@ from cme_desktop.services.case_list import QUICK_FILTERS, CaseList, CaseQuery
 from cme_desktop.ui.case_table import SORT_KEYS, CaseTableModel, CaseTableView
 
 SEARCH_DELAY_MS = 150
+#: One letter matches half the county: the search starts at the second.
+MIN_SEARCH = 2
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,9 @@ class CaseListPanel(QWidget):
         quick = str(button.property("quick")) if button is not None else "open"
         step = self.step.currentData()
         q = self.model.query
+        search = self.search.text().strip()
         return CaseQuery(
-            search=self.search.text().strip(),
+            search=search if len(search) >= MIN_SEARCH else "",
             quick=quick,
             step=int(step) if step is not None else None,
             sort=q.sort,
@@ -148,6 +151,7 @@ class CaseListPanel(QWidget):
         if query != self.model.query or not self.model.rowCount():
             self.model.set_query(query)
         self.table.select_case(selected)
+        self._update_count()
 
     def _search_now(self) -> None:
         self.apply_filters()
@@ -198,4 +202,7 @@ class CaseListPanel(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count.setText(f"Showing {n:,} case{'' if n == 1 else 's'}")
+        text = f"Showing {n:,} case{'' if n == 1 else 's'}"
+        if 0 < len(self.search.text().strip()) < MIN_SEARCH:
+            text += " (type a second letter to search)"
+        self.count.setText(text)

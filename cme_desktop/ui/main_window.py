@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.desk.current_case_changed.connect(lambda _id: self._enable_actions())
         self.changes.settings_changed.connect(self._settings_changed)
+        # After the desk has refreshed (it listens first): Close/Reopen follow the status.
+        self.changes.case_changed.connect(lambda _id: self._enable_actions())
         self._show_gate()
 
     # -- extension points -----------------------------------------------------------------

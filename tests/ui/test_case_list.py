@@ -1,0 +1,131 @@
+"""The case list: search as you type, quick and step filters, SQL sorting, lazy pages, Enter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cme_desktop.services.case_list import CaseQuery
+from cme_desktop.ui import case_table
+from cme_desktop.ui.case_table import COL_DOB, COL_NAME, COL_NEXT_TASK, OVERDUE_ROLE
+from cme_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import KNOWN_NAME
+
+
+def _names(window: MainWindow) -> list[str]:
+    model = window.desk.case_list.model
+    return [str(model.index(r, COL_NAME).data()) for r in range(model.rowCount())]
+
+
+def test_search_as_you_type(qtbot: Any, window: MainWindow) -> None:
+    panel = window.desk.case_list
+    everything = panel.model.rowCount()
+    window.find_action.trigger()
+    assert panel.search.hasFocus()
+    qtbot.keyClicks(panel.search, "Z")
+    qtbot.wait(250)
+    assert panel.model.rowCount() == everything  # one letter does not search yet
+    assert "second letter" in panel.count.text()
+    qtbot.keyClicks(panel.search, "ebed")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=2_000)
+    assert _names(window) == [KNOWN_NAME]
+    assert panel.count.text() == "Showing 1 case"
+    # The school and the address are searched too.
+    panel.search.setText("Larkrise")
+    panel.apply_filters()
+    assert _names(window) == [KNOWN_NAME]
+    panel.search.setText("TT1")
+    panel.apply_filters()
+    assert KNOWN_NAME in _names(window)
+
+
+def test_quick_filters_and_step(qtbot: Any, window: MainWindow) -> None:
+    panel = window.desk.case_list
+    services = window.services
+    assert services is not None
+    qtbot.mouseClick(panel.quick_buttons["closed"], Qt.MouseButton.LeftButton)
+    closed_ids = panel.model.ids()
+    assert closed_ids
+    rows = services.case_list.rows(closed_ids)
+    assert {r.status for r in rows.values()} == {"closed"}
+    assert all("(closed)" in name for name in _names(window))
+
+    qtbot.mouseClick(panel.quick_buttons["overdue"], Qt.MouseButton.LeftButton)
+    model = panel.model
+    assert model.rowCount() > 0
+    assert all(model.index(r, COL_NEXT_TASK).data(OVERDUE_ROLE) for r in range(model.rowCount()))
+    assert all("overdue" in model.index(r, COL_NEXT_TASK).data() for r in range(model.rowCount()))
+
+    qtbot.mouseClick(panel.quick_buttons["all"], Qt.MouseButton.LeftButton)
+    panel.step.setCurrentIndex(panel.step.findData(1))
+    ids = panel.model.ids()
+    assert ids == services.case_list.matching_ids(CaseQuery(quick="all", step=1))
+    assert {r.current_step for r in services.case_list.rows(ids).values()} == {1}
+    assert panel.count.text() == f"Showing {len(ids)} case{'s' if len(ids) != 1 else ''}"
+
+
+def test_header_click_sorts_in_sql(qtbot: Any, window: MainWindow) -> None:
+    panel = window.desk.case_list
+    header = panel.table.horizontalHeader()
+    header.setSortIndicator(COL_DOB, Qt.SortOrder.DescendingOrder)
+    assert panel.model.query.sort == "date_of_birth" and panel.model.query.descending
+    services = window.services
+    assert services is not None
+    rows = services.case_list.rows(panel.model.ids())
+    born = [rows[i].date_of_birth for i in panel.model.ids() if rows[i].date_of_birth]
+    assert born == sorted(born, reverse=True)
+    header.setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
+    names = [n.lower() for n in _names(window)]
+    assert names == sorted(names)
+
+
+def test_rows_arrive_in_bounded_pages(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_table, "PAGE_SIZE", 5)
+    monkeypatch.setattr(case_table, "MAX_PAGES", 3)
+    panel = window.desk.case_list
+    qtbot.mouseClick(panel.quick_buttons["all"], Qt.MouseButton.LeftButton)
+    model = panel.model
+    before = model.pages_fetched
+    for row in range(model.rowCount()):
+        assert model.index(row, COL_NAME).data()
+    assert model.pages_fetched - before >= model.rowCount() // 5
+    assert model.cached_pages() <= 3
+
+
+def test_enter_opens_the_selected_case(qtbot: Any, window: MainWindow) -> None:
+    panel = window.desk.case_list
+    panel.search.setText("Zebedee")
+    panel.apply_filters()
+    panel.table.setFocus()
+    panel.table.select_case(panel.model.case_id(0))
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    workspace = window.desk.current_workspace()
+    assert workspace is not None and workspace.detail is not None
+    assert workspace.detail.full_name == KNOWN_NAME
+    # Opening it again brings the same tab forward instead of a second one.
+    window.desk.show_cases()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert len(window.desk.workspaces()) == 1
+    window.close_tab_action.trigger()
+    assert window.desk.workspaces() == []
+
+
+def test_dashboard_opens_tasks_and_filters_by_step(qtbot: Any, window: MainWindow) -> None:
+    window.dashboard_action.trigger()
+    dashboard = window.desk.dashboard
+    assert dashboard.data is not None
+    assert dashboard.tasks.rowCount() == len(dashboard.data.due_tasks)
+    assert dashboard.tasks.rowCount() > 0  # the demo data always has overdue tasks
+    dashboard.tasks.setCurrentCell(0, 0)
+    qtbot.keyClick(dashboard.tasks, Qt.Key.Key_Return)
+    workspace = window.desk.current_workspace()
+    assert workspace is not None
+    assert workspace.case_id == dashboard.data.due_tasks[0].case_id
+    qtbot.mouseClick(dashboard.step_buttons[2], Qt.MouseButton.LeftButton)
+    panel = window.desk.case_list
+    assert window.desk.currentWidget() is panel
+    assert panel.current_query().step == 3 and panel.current_query().quick == "open"
