@@ -225,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cme_desktop import cli_files
 
     cli_files.add_commands(sub)
+    __import__("cme_desktop.cli_reports", fromlist=["add_commands"]).add_commands(sub)
     return parser
 
 

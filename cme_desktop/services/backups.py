@@ -43,7 +43,7 @@ from typing import Any
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import select, text
 
-from cme_desktop.models import Snapshot
+from cme_desktop.models.settings import Snapshot
 from cme_desktop.services import audit
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.database import Database, open_connection
@@ -149,7 +149,7 @@ def monthly_save(db: Database, *, today: date, folder: Path | None = None) -> Sn
     if not due_monthly_save(db, today):
         return None
     month = _month(today)
-    folder = Path(folder) if folder is not None else backup_folder(db)
+    folder = (Path(folder) if folder is not None else backup_folder(db)).expanduser().resolve()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

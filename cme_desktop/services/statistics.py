@@ -65,8 +65,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
-from cme_desktop.models import Case, CaseGroup, Escalation, TimelineEntry
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
 from cme_desktop.services import audit
 from cme_desktop.services.database import Database
 from cme_desktop.services.errors import InvalidInput
