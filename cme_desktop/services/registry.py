@@ -13,6 +13,7 @@ from cme_desktop.services.cases import CaseService
 from cme_desktop.services.database import Database
 from cme_desktop.services.escalation import EscalationService
 from cme_desktop.services.exporting import ExportService
+from cme_desktop.services.import_flow import ImportService
 from cme_desktop.services.referrals import ReferralService
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault import Vault
@@ -49,6 +50,10 @@ class AppServices:
     @cached_property
     def exports(self) -> ExportService:
         return ExportService(self.db)
+
+    @cached_property
+    def importing(self) -> ImportService:
+        return ImportService(self.db)
 
     @cached_property
     def visit_sheets(self) -> VisitSheetService:
