@@ -1,0 +1,446 @@
+"""Print visit sheets…: one case, or a day's visits in the order the officer chooses.
+
+The officer puts the visits in order and may add a note ("why the visit"), then
+sees a print preview and prints through the system print dialog, or saves a PDF.
+The sheets are made by ``VisitSheetService`` in memory and drawn on the printer
+page by page with QtPdf, from a buffer: the PDF touches the disk only when the
+officer chooses "Save as PDF…", and then atomically. A print is audited once,
+when it happens: not when the preview is drawn, however often it is redrawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QAction,
+    QImage,
+    QKeySequence,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPaintEngine,
+    QPainter,
+)
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cme_desktop.services.atomic_file import write_atomically
+from cme_desktop.services.cases import case_reference
+from cme_desktop.services.errors import CorruptFile, InvalidInput, OutputError
+from cme_desktop.services.registry import AppServices
+from cme_desktop.services.settings import authority_of
+from cme_desktop.services.visit_sheets import MAX_SHEETS
+from cme_desktop.ui import background, prompts
+from cme_desktop.ui.desk import CASES_TAB
+
+if TYPE_CHECKING:
+    from cme_desktop.ui.main_window import MainWindow
+
+TITLE = "Print visit sheets"
+#: The preview only needs to be legible on screen, and keeps every page in memory.
+PREVIEW_DPI = 110
+#: Plenty for text on paper; a 1200 dpi printer would need 0.5 GB per page image.
+MAX_PRINT_DPI = 300
+
+
+# --- the PDF in memory, drawn on a printer ------------------------------------------
+
+
+class PdfPages(QObject):
+    """A PDF held in memory (``QPdfDocument`` reading a ``QBuffer``), drawn page by page.
+
+    QtPdf draws page content only, not form-field values: right for the visit sheet,
+    which has no form fields.
+    """
+
+    def __init__(self, pdf: bytes, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument(self)
+        self.document.load(self._buffer)
+        if self.document.status() != QPdfDocument.Status.Ready or not self.page_count:
+            raise CorruptFile("The visit sheets could not be prepared for printing.")
+
+    @property
+    def page_count(self) -> int:
+        return int(self.document.pageCount())
+
+    def page_image(self, index: int, *, dpi: float) -> QImage:
+        """Page ``index`` as a greyscale image at ``dpi`` (the sheets are black and white)."""
+        points = self.document.pagePointSize(index)
+        size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
+        drawn = self.document.render(index, size)
+        if drawn.isNull():
+            raise OutputError(f"Page {index + 1} could not be drawn for printing.")
+        # QtPdf leaves the paper transparent: put the page on white before dropping colour.
+        page = QImage(size, QImage.Format.Format_RGB32)
+        page.fill(Qt.GlobalColor.white)
+        painter = QPainter(page)
+        painter.drawImage(0, 0, drawn)
+        painter.end()
+        return page.convertToFormat(QImage.Format.Format_Grayscale8)
+
+    def paint(self, device: QPagedPaintDevice, *, dpi: float | None = None) -> int:
+        """Draw every page on ``device`` (a printer), one page each; returns the pages drawn.
+
+        Each page is rendered to an image at the printer's resolution (at most
+        ``MAX_PRINT_DPI``, or ``PREVIEW_DPI`` for the preview) and scaled onto the page
+        at its true size, so a sheet prints at 100 %. ``device`` should paint the whole
+        paper (``QPrinter.setFullPage(True)``): the sheet has its own margins.
+        """
+        painter = QPainter()
+        if not painter.begin(device):
+            raise OutputError("The printer could not be started. Check it is switched on.")
+        try:
+            if dpi is None:
+                dpi = _dpi_for(painter, device)
+            area = painter.viewport()
+            for index in range(self.page_count):
+                if index and not device.newPage():
+                    raise OutputError("The printer stopped before every sheet was printed.")
+                image = self.page_image(index, dpi=dpi)
+                painter.drawImage(_target(self.document, index, device, area), image)
+        finally:
+            painter.end()
+        return self.page_count
+
+
+def _dpi_for(painter: QPainter, device: QPagedPaintDevice) -> float:
+    engine = painter.paintEngine()
+    if engine is not None and engine.type() == QPaintEngine.Type.Picture:
+        return PREVIEW_DPI  # QPrintPreviewWidget records the pages as pictures
+    return float(min(device.logicalDpiX(), MAX_PRINT_DPI))
+
+
+def _target(document: QPdfDocument, index: int, device: QPagedPaintDevice, area: QRect) -> QRect:
+    """Where page ``index`` goes: its true size in device pixels, shrunk if the paper is small."""
+    points = document.pagePointSize(index)
+    scale = device.logicalDpiX() / 72
+    width, height = points.width() * scale, points.height() * scale
+    fit = min(1.0, area.width() / width, area.height() / height)
+    return QRect(area.x(), area.y(), round(width * fit), round(height * fit))
+
+
+def new_printer() -> QPrinter:
+    """A printer set up for the sheets: A4, the whole paper (the sheets have margins)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setFullPage(True)
+    printer.setDocName("Home visit sheets")
+    return printer
+
+
+# --- choosing the visits ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitPlan:
+    """The officer's choice: the cases in visiting order, a note, and where to print."""
+
+    case_ids: tuple[int, ...]
+    note: str
+    output: str  # "printer" (preview first) or "pdf"
+
+
+class VisitOrderDialog(QDialog):
+    """The visits in order (Move up / Move down), an optional note, Preview or Save."""
+
+    def __init__(self, cases: Sequence[tuple[int, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(TITLE)
+        self.output = "printer"
+        layout = QVBoxLayout(self)
+        several = len(cases) > 1
+        intro = QLabel(
+            "Put the visits in the order you will make them: one sheet each, in this order."
+            if several
+            else "One sheet for this visit."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        row = QHBoxLayout()
+        self.list = QListWidget()
+        self.list.setAccessibleName("Visits in order")
+        for case_id, label in cases:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, case_id)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        row.addWidget(self.list, 1)
+        moves = QVBoxLayout()
+        self.up_button = QPushButton("Move &up")
+        self.down_button = QPushButton("Move &down")
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
+        moves.addWidget(self.up_button)
+        moves.addWidget(self.down_button)
+        moves.addStretch(1)
+        row.addLayout(moves)
+        layout.addLayout(row)
+        self.list.setVisible(several)
+        self.up_button.setVisible(several)
+        self.down_button.setVisible(several)
+        note_label = QLabel("&Why the visit (optional, printed on every sheet):")
+        self.note_edit = QLineEdit()
+        self.note_edit.setMaxLength(300)
+        self.note_edit.setAccessibleName("Why the visit")
+        self.note_edit.setPlaceholderText("e.g. a neighbour says the family may have come back")
+        note_label.setBuddy(self.note_edit)
+        layout.addWidget(note_label)
+        layout.addWidget(self.note_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.preview_button = buttons.addButton(
+            "&Preview and print…", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.preview_button.setDefault(True)
+        self.save_button = buttons.addButton("&Save as PDF…", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.preview_button.clicked.connect(lambda: self._choose("printer"))
+        self.save_button.clicked.connect(lambda: self._choose("pdf"))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.list.currentRowChanged.connect(self._update)
+        self._update()
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected visit up (-1) or down (+1) the order."""
+        row = self.list.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.list.count():
+            return
+        item = self.list.takeItem(row)
+        self.list.insertItem(target, item)
+        self.list.setCurrentRow(target)
+
+    def _update(self) -> None:
+        row = self.list.currentRow()
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < self.list.count() - 1)
+
+    def _choose(self, output: str) -> None:
+        self.output = output
+        self.accept()
+
+    def plan(self) -> VisitPlan:
+        """The visits in the chosen order, the note and the output."""
+        ids = tuple(
+            int(self.list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.list.count())
+        )
+        return VisitPlan(case_ids=ids, note=self.note_edit.text().strip(), output=self.output)
+
+
+# --- one print job -------------------------------------------------------------------------
+
+
+class VisitSheetJob(QObject):
+    """Makes the sheets for a plan, then previews and prints them, or saves a PDF.
+
+    The print is recorded in the audit log once: when the preview's Print is
+    accepted, or when the PDF is saved, never for merely looking at the preview.
+    """
+
+    def __init__(self, services: AppServices, plan: VisitPlan, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.plan = plan
+        self.widget = parent
+        self.pages: PdfPages | None = None
+        self.preview: QPrintPreviewDialog | None = None
+        self.printer: QPrinter | None = None
+        self.painted = 0
+        self.on_finished: Callable[[str], None] | None = None
+        self._pdf = b""
+
+    def start(self) -> None:
+        """Make the sheets in the background, then preview or save them."""
+        authority = authority_of(self.services.settings.load())
+        sheets = self.services.visit_sheets
+        ids, note = list(self.plan.case_ids), self.plan.note
+
+        def work() -> bytes:
+            return sheets.render_for(ids, authority=authority, note=note, record=False)
+
+        background.run(self.widget, work, on_done=self._made, on_error=self._failed)
+
+    def _made(self, pdf: bytes) -> None:
+        if self.plan.output == "pdf":
+            self._finish("saved" if self.save_pdf(pdf) else "cancelled")
+            return
+        try:
+            self.pages = PdfPages(pdf, self)
+        except (CorruptFile, OutputError) as exc:
+            self._failed(exc)
+            return
+        self._pdf = pdf
+        self.open_preview()
+
+    def _failed(self, exc: BaseException) -> None:
+        prompts.error(self.widget, TITLE, exc)
+        self._finish("failed")
+
+    def open_preview(self) -> QPrintPreviewDialog:
+        """The print preview (window-modal); its Print button opens the system print dialog."""
+        self.printer = new_printer()
+        preview = QPrintPreviewDialog(self.printer, self.widget)
+        preview.setWindowTitle(f"{TITLE} — preview")
+        preview.paintRequested.connect(self.paint)
+        toolbar = preview.findChild(QToolBar)
+        if toolbar is not None:
+            save = QAction("Save as PDF…", preview)
+            save.setToolTip("Save the sheets as a PDF file instead of printing them")
+            save.triggered.connect(self._save_from_preview)
+            toolbar.addSeparator()
+            toolbar.addAction(save)
+        preview.finished.connect(self._preview_closed)
+        self.preview = preview
+        preview.open()
+        return preview
+
+    def paint(self, printer: QPrinter) -> None:
+        """Draw the sheets on ``printer`` (the preview's pages, or the real printer)."""
+        if self.pages is None:
+            return
+        try:
+            self.painted += self.pages.paint(printer)
+        except OutputError as exc:
+            prompts.error(self.widget, TITLE, exc)
+
+    def _preview_closed(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            # QPrintPreviewDialog accepts only after printing through the print dialog.
+            self._record("printer")
+            self._finish("printed")
+        else:
+            self._finish("cancelled")
+
+    def _save_from_preview(self) -> None:
+        if self._save(self._pdf) and self.preview is not None:
+            self.preview.reject()
+
+    def save_pdf(self, pdf: bytes) -> bool:
+        """Save as PDF… (atomically, where the officer chooses); False if cancelled."""
+        return self._save(pdf)
+
+    def _save(self, pdf: bytes) -> bool:
+        suggested = f"visit-sheets-{case_reference(self.plan.case_ids[0])}.pdf"
+        path = prompts.save_file(self.widget, "Save visit sheets as PDF", suggested, "PDF (*.pdf)")
+        if path is None:
+            return False
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        try:
+            write_atomically(path, pdf)
+        except OutputError as exc:
+            prompts.error(self.widget, TITLE, exc)
+            return False
+        self._record("pdf")
+        return True
+
+    def _record(self, output: str) -> None:
+        try:
+            self.services.visit_sheets.record_printed(list(self.plan.case_ids), output=output)
+        except InvalidInput as exc:
+            prompts.error(self.widget, TITLE, exc)
+
+    def _finish(self, how: str) -> None:
+        self.pages = None
+        self._pdf = b""
+        if self.on_finished is not None:
+            self.on_finished(how)
+        self.deleteLater()
+
+
+def case_labels(services: AppServices, case_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """A line per case for the order list: reference, name and address (not audited reads)."""
+    rows = services.case_list.rows(list(case_ids))
+    labels = []
+    for case_id in case_ids:
+        row = rows.get(case_id)
+        if row is None:
+            continue
+        address = " ".join(row.last_known_address.split()) or "address not known"
+        labels.append((case_id, f"{case_reference(case_id)}  {row.full_name} — {address}"))
+    return labels
+
+
+def print_visit_sheets(
+    parent: QWidget, services: AppServices, case_ids: Sequence[int]
+) -> VisitSheetJob | None:
+    """Ask for the order and note, then preview and print (or save) the sheets."""
+    if not case_ids:
+        prompts.info(parent, TITLE, "Select one or more cases in the list first.")
+        return None
+    if len(case_ids) > MAX_SHEETS:
+        prompts.error(parent, TITLE, f"Print at most {MAX_SHEETS} visit sheets at a time.")
+        return None
+    labels = case_labels(services, case_ids)
+    if not labels:
+        prompts.error(parent, TITLE, "Those cases are no longer in the vault.")
+        return None
+    dialog = VisitOrderDialog(labels, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    job = VisitSheetJob(services, dialog.plan(), parent)
+    job.start()
+    return job
+
+
+def print_action(
+    parent: QWidget,
+    services: Callable[[], AppServices | None],
+    chosen_cases: Callable[[], Sequence[int]],
+) -> QAction:
+    """The "Print visit sheets…" action (Ctrl+P) for the open or selected cases."""
+    action = QAction("&Print visit sheets…", parent)
+    action.setShortcut(QKeySequence("Ctrl+P"))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.setStatusTip("Print home-visit sheets for the open case or the selected cases")
+    action.setToolTip("Print visit sheets (Ctrl+P)")
+
+    def trigger() -> None:
+        found = services()
+        if found is not None:
+            print_visit_sheets(parent, found, chosen_cases())
+
+    action.triggered.connect(lambda _checked=False: trigger())
+    return action
+
+
+def chosen_case_ids(window: MainWindow) -> list[int]:
+    """The cases selected in the list when it is in front, else the case in front."""
+    desk = window.desk
+    if desk.current_workspace() is None and desk.currentIndex() == CASES_TAB:
+        table = desk.case_list.table
+        model = table.case_model()
+        rows = sorted(index.row() for index in table.selectionModel().selectedRows())
+        ids = [case_id for case_id in (model.case_id(r) for r in rows) if case_id is not None]
+        if ids:
+            return ids
+    current = window.current_case_id()
+    return [current] if current is not None else []
+
+
+def install(window: MainWindow) -> QAction:
+    """Add File > Print visit sheets… (Ctrl+P) and a toolbar button to the main window."""
+    action = print_action(window, lambda: window.services, lambda: chosen_case_ids(window))
+    window.add_action("File", action, toolbar=True)
+    return action
