@@ -35,9 +35,9 @@ from tests.conftest import FAST_SCRYPT, PASSPHRASE
 SCRIPT = Path(__file__).with_name("crash_writer.py")
 ROOT = Path(__file__).resolve().parents[2]
 SECOND_PASSPHRASE = "second passphrase for rekeying"
-FORKED_KILLS = 30
-COLD_KILLS = 2
-REKEY_KILLS = 12
+FORKED_KILLS = 25
+COLD_KILLS = 1
+REKEY_KILLS = 10
 SEED = int.from_bytes(os.urandom(4), "big")
 
 
