@@ -20,6 +20,7 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.secret_store import system_secret_store
 from cme_desktop.services.vault import Vault, default_vault_path
+from cme_desktop.ui import export_dialog, visit_sheets
 from cme_desktop.ui.main_window import MainWindow
 
 #: The style sheet, beside the package in a checkout or installed next to it.
@@ -73,7 +74,10 @@ def build_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow
     def make_services(db: Database) -> AppServices:
         return AppServices(vault, db)
 
-    return MainWindow(vault, make_services=make_services, idle_lock_ms=idle_lock_ms)
+    window = MainWindow(vault, make_services=make_services, idle_lock_ms=idle_lock_ms)
+    export_dialog.install(window)
+    visit_sheets.install(window)
+    return window
 
 
 def main(argv: Sequence[str] | None = None) -> int:

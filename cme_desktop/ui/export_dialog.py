@@ -27,9 +27,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -452,5 +454,45 @@ def install(window: MainWindow) -> QAction:
     action = export_action(
         window, lambda: window.services, lambda: window.current_case_id(), shortcut=shortcut
     )
-    window.add_action("File", action, needs_case=False, toolbar=True)
+    window.add_action("File", action, toolbar=True)
+    place_in_window(window, action)
     return action
+
+
+_GROUP = "cmeFilesOut"
+
+
+def place_in_window(window: MainWindow, action: QAction) -> None:
+    """Group the files-out actions: at the top of File (Settings, Lock and Quit stay last)
+    and beside the case actions on the toolbar (Lock stays at the far right)."""
+    action.setProperty(_GROUP, True)
+    anchor = window.settings_action
+    for menu in window.findChildren(QMenu):
+        if action in menu.actions() and anchor in menu.actions():
+            menu.removeAction(action)
+            _insert_in_group(menu, action, anchor)
+    bar = window.toolbar
+    if action in bar.actions() and window.lock_action in bar.actions():
+        bar.removeAction(action)
+        items = bar.actions()
+        # The action just before Lock is the spacer that pushes Lock to the right.
+        _insert_in_group(bar, action, items[items.index(window.lock_action) - 1], after=True)
+
+
+def _insert_in_group(
+    container: QMenu | QToolBar, action: QAction, anchor: QAction, *, after: bool = False
+) -> None:
+    """Insert before ``anchor``, the group kept apart from the others by a separator."""
+    items = container.actions()
+    at = items.index(anchor)
+    previous = items[at - 1] if at > 0 else None
+    if previous is not None and previous.property(_GROUP):
+        container.insertAction(anchor, action)
+    elif previous is not None and previous.isSeparator() and not after:
+        container.insertAction(previous, action)
+    else:
+        if previous is not None:
+            container.insertSeparator(anchor)
+        container.insertAction(anchor, action)
+        if not after:
+            container.insertSeparator(anchor)

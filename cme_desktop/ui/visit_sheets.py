@@ -49,6 +49,7 @@ from cme_desktop.services.settings import authority_of
 from cme_desktop.services.visit_sheets import MAX_SHEETS
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.desk import CASES_TAB
+from cme_desktop.ui.export_dialog import place_in_window
 
 if TYPE_CHECKING:
     from cme_desktop.ui.main_window import MainWindow
@@ -443,4 +444,5 @@ def install(window: MainWindow) -> QAction:
     """Add File > Print visit sheets… (Ctrl+P) and a toolbar button to the main window."""
     action = print_action(window, lambda: window.services, lambda: chosen_case_ids(window))
     window.add_action("File", action, toolbar=True)
+    place_in_window(window, action)
     return action

@@ -13,6 +13,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 from sqlalchemy import select
 
+from cme_desktop.app import build_window
 from cme_desktop.models import AuditEvent
 from cme_desktop.services.database import Database
 from cme_desktop.services.importing.docx import parse_docx
@@ -207,7 +208,8 @@ def test_file_export_referral_in_the_main_window(
 ) -> None:
     action = export_dialog.install(window)
     [file_menu] = [m for m in window.findChildren(QMenu) if m.title() == "&File"]
-    assert action in file_menu.actions()
+    assert file_menu.actions()[0] is action  # Settings, Lock and Quit stay at the end
+    assert file_menu.actions()[-1] is window.quit_action
     shortcuts = [a.shortcut() for a in window.actions() if a is not action]
     assert action.shortcut() not in shortcuts  # never ambiguous
     expected = "Ctrl+E" if QKeySequence("Ctrl+E") not in shortcuts else "Ctrl+Shift+E"
@@ -224,3 +226,12 @@ def test_file_export_referral_in_the_main_window(
     monkeypatch.setattr(window, "current_case_id", lambda: 3)
     action.trigger()
     assert opened == [3]
+
+
+def test_the_application_window_offers_both_files_out(qtbot: Any, tmp_path: Path) -> None:
+    window = build_window(Vault(tmp_path / "new.cme"))
+    qtbot.addWidget(window)
+    [file_menu] = [m for m in window.findChildren(QMenu) if m.title() == "&File"]
+    texts = [a.text() for a in file_menu.actions()]
+    assert texts[:2] == ["&Export referral…", "&Print visit sheets…"]
+    assert texts[-1] == "&Quit"
