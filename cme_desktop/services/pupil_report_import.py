@@ -32,9 +32,16 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.import_flow import AUTO_MATCH_SCORE, CaseCandidate, ImportService
 from cme_desktop.services.importing.pupil_csv import PupilRecord
 from cme_desktop.services.matching import name_similarity
+from cme_desktop.services.referral_record import Referral, empty_referral, normalise
 from cme_desktop.services.referrals import _SameTransaction
 
-__all__ = ["PupilOutcome", "PupilReportResult", "PupilRow", "import_pupil_report"]
+__all__ = [
+    "PupilOutcome",
+    "PupilReportResult",
+    "PupilRow",
+    "import_pupil_report",
+    "pupil_referral",
+]
 
 PupilOutcome = Literal["created", "new", "open_case", "closed_case", "check", "repeated", "skipped"]
 
@@ -215,3 +222,19 @@ def _pupil_draft(record: PupilRecord, day: date) -> CaseDraft:
         identification_route="pupil_database",
         notified_on=day,
     )
+
+
+def pupil_referral(record: PupilRecord) -> Referral:
+    """One row of a pupil database report as a ``cme-referral/1`` record (``cme import
+    --dry-run --json``): the child, the address, the last school and the date left."""
+    ref = empty_referral()
+    ref["children"][0] |= {
+        "full_name": record.full_name,
+        "date_of_birth": record.date_of_birth.isoformat() if record.date_of_birth else None,
+        "gender": record.gender,
+        "upn": record.upn,
+    }
+    ref["last_known_address"] = ", ".join(p for p in (record.address, record.postcode) if p)
+    ref["school"] = record.last_school
+    ref["date_last_attended"] = record.date_left.isoformat() if record.date_left else None
+    return normalise(ref)
