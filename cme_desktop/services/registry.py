@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from cme_desktop.services.backups import Backups
 from cme_desktop.services.case_list import CaseList
 from cme_desktop.services.cases import CaseService
 from cme_desktop.services.database import Database
@@ -16,6 +17,7 @@ from cme_desktop.services.exporting import ExportService
 from cme_desktop.services.import_flow import ImportService
 from cme_desktop.services.referrals import ReferralService
 from cme_desktop.services.settings import SettingsService
+from cme_desktop.services.statistics import Statistics
 from cme_desktop.services.vault import Vault
 from cme_desktop.services.visit_sheets import VisitSheetService
 
@@ -58,6 +60,14 @@ class AppServices:
     @cached_property
     def visit_sheets(self) -> VisitSheetService:
         return VisitSheetService(self.db)
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        return Statistics(self.db)
+
+    @cached_property
+    def backups(self) -> Backups:
+        return Backups(self.db)
 
     def close(self) -> None:
         """Lock: close the database and forget the key."""
