@@ -59,7 +59,7 @@ SEND_SEPARATELY = (
 
 _FORMATS = (
     ("pdf", "PDF (opens in Adobe Reader and web browsers)", "PDF files (*.pdf)"),
-    ("docx", "Word document (.docx)", "Word documents (*.docx)"),
+    ("docx", "Word document (opens in Word and LibreOffice)", "Word documents (*.docx)"),
 )
 # Marks the clipboard entry as a secret, so that clipboard managers and the Windows
 # clipboard history do not keep it (formats that systems without them ignore).
@@ -144,7 +144,7 @@ class PasswordShownOnce(QDialog):
         self.copied_label = QLabel("")
         self.copied_label.setWordWrap(True)
         layout.addWidget(self.copied_label)
-        reminder = QLabel(SEND_SEPARATELY)
+        reminder = QLabel(f"<b>{_escape(SEND_SEPARATELY)}</b>")
         reminder.setObjectName("warning")
         reminder.setWordWrap(True)
         layout.addWidget(reminder)
@@ -217,7 +217,9 @@ class ExportDialog(QDialog):
         self.choose_button.clicked.connect(self.choose_target)
         target_row.addWidget(self.target_edit, 1)
         target_row.addWidget(self.choose_button)
-        form.addRow("Save &to:", target_row)
+        target_label = QLabel("Save &to:")
+        target_label.setBuddy(self.choose_button)
+        form.addRow(target_label, target_row)
         self.recipient = QComboBox()
         self.recipient.setAccessibleName("Who the referral is for")
         self.recipient.addItem("Choose who it is for…", "")
@@ -258,6 +260,10 @@ class ExportDialog(QDialog):
         self.problem_label.setObjectName("problem")
         self.problem_label.setWordWrap(True)
         secret_layout.addWidget(self.problem_label)
+        once = QLabel("The password is shown once, after the export, for you to pass on.")
+        once.setWordWrap(True)
+        once.setObjectName("hint")
+        secret_layout.addWidget(once)
         layout.addWidget(secret)
         self.generated.toggled.connect(self._update)
         self.password_edit.textChanged.connect(self._update)
@@ -318,12 +324,13 @@ class ExportDialog(QDialog):
 
     def _update(self) -> None:
         typed = self.typed.isChecked()
-        self.typed_box.setEnabled(typed)
+        self.typed_box.setVisible(typed)
         s = strength(self.password_edit.text())
         self.meter.setValue(s.score)
         self.meter.setFormat(s.label)
         problem = self.problem()
         self.problem_label.setText(problem or "")
+        self.problem_label.setVisible(problem is not None)
         self.export_button.setEnabled(problem is None)
 
     def _format_changed(self) -> None:
