@@ -1038,7 +1038,7 @@ def _dfe_return(
 # --- pupils without a school place ---------------------------------------------------------
 
 
-def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
+def _without_place_query(session: Session, today: date, *columns: Any) -> Any:
     """Open cases with no new school whose child is of compulsory school age ``today``."""
     iso = today.isoformat()
     _fill_dobs(
@@ -1049,21 +1049,26 @@ def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
             if _csa_bounds(dob)[0] <= iso <= _csa_bounds(dob)[1]
         ),
     )
-    dob = _scan(_iso(Case.date_of_birth))
-    query = (
-        select(
-            dob,
-            Case.id,
-            Case.full_name,
-            Case.school,
-            _iso(func.coalesce(Case.date_last_attended, Case.notified_on)),
-            _iso(Case.notified_on),
-            Case.current_step,
-            Case.whereabouts_unknown,
-        )
+    return (
+        select(*columns)
         .select_from(Case)
-        .join(_DOBS, and_(_DOBS.c.dob == dob, _DOBS.c.idx == 0))
+        .join(_DOBS, and_(_DOBS.c.dob == _scan(_iso(Case.date_of_birth)), _DOBS.c.idx == 0))
         .where(_scan(Case.status) == "open", func.trim(Case.new_school) == "")
+    )
+
+
+def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
+    query = _without_place_query(
+        session,
+        today,
+        _iso(Case.date_of_birth),
+        Case.id,
+        Case.full_name,
+        Case.school,
+        _iso(func.coalesce(Case.date_last_attended, Case.notified_on)),
+        _iso(Case.notified_on),
+        Case.current_step,
+        Case.whereabouts_unknown,
     )
     return [tuple(row) for row in _all(session, query)]
 
@@ -1121,7 +1126,11 @@ def snapshot_figures(db: Database, *, today: date) -> dict[str, Any]:
         caseload = {row.key: row.values[0] for row in fig.caseload(closed)}
         by_status = select(_scan(Case.status), func.count()).group_by(_scan(Case.status))
         status = {str(k): int(n) for k, n in _all(session, by_status)}
-        without_place = len(_without_place_rows(session, today))
+        without_place = int(
+            session.connection()
+            .execute(_without_place_query(session, today, func.count()))
+            .scalar_one()
+        )
         by_route, by_reason = fig.notified()["route"], fig.notified()["reason"]
         escalations = {row.key: row.values[0] for row in fig.escalations()}
         visits = {row.key: row.values[0] for row in fig.visits()}

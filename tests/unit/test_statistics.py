@@ -495,3 +495,8 @@ def test_record_export_is_audited(db: Database, tmp_path: Path) -> None:
     with db.read() as session:
         last = audit.recent(session, limit=1)[0]
     assert (last.action, last.detail) == ("report_exported", "quarterly quarter=2026-Q3")
+
+
+def test_snapshot_counts_the_pupils_without_place(dfe_db: Database) -> None:
+    figures = statistics.snapshot_figures(dfe_db, today=CENSUS)
+    assert figures["open_without_place_of_age"] == 4  # P1, P3, P9, P11

@@ -1,0 +1,126 @@
+"""The statistics' speed (issue 7): the quarterly report, the DfE return, pupils without a
+place, and the monthly backup, over a demo vault (target under 2 s for each report)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from benchmarks.common import Bench, Result, stopwatch
+from cme_desktop.services import report_pdf, statistics
+from cme_desktop.services.database import Database
+from cme_desktop.services.vault import Vault
+
+REPORT_TARGET_MS = 2000
+
+
+def _db(bench: Bench) -> Database:
+    if "reports_db" not in bench.shared:
+        bench.shared["reports_db"] = Vault(bench.vault_path).unlock(
+            bench.passphrase, actor="benchmark"
+        )
+    db: Database = bench.shared["reports_db"]
+    return db
+
+
+def _quarter() -> statistics.Quarter:
+    # The last complete quarter: the demo's cases cluster in the year before today.
+    return statistics.Quarter.containing(date.today()).previous()
+
+
+def measure_quarterly_report(bench: Bench) -> list[Result]:
+    """The quarterly figures (with three previous quarters), then the PDF from them."""
+    db = _db(bench)
+    with stopwatch() as first:
+        report = statistics.quarterly(db, _quarter())
+    figures = [
+        bench.timed(lambda: statistics.quarterly(db, _quarter())) for _ in range(bench.repeat)
+    ]
+    pdf = [bench.timed(lambda: report_pdf.quarterly_pdf(report)) for _ in range(bench.repeat)]
+    return [
+        Result(
+            "report_quarterly",
+            "Quarterly report: figures",
+            tuple(figures),
+            target=REPORT_TARGET_MS,
+            note=f"first run {first[0]:.0f} ms (cold page cache)",
+        ),
+        Result("report_quarterly_pdf", "Quarterly report: PDF with charts", tuple(pdf)),
+    ]
+
+
+def measure_dfe_return(bench: Bench) -> list[Result]:
+    """The DfE termly return at the last autumn census date."""
+    db = _db(bench)
+    today = date.today()
+    census = date(today.year if today.month >= 10 else today.year - 1, 10, 2)
+    samples = [bench.timed(lambda: statistics.dfe_termly(db, census)) for _ in range(bench.repeat)]
+    return [Result("report_dfe", "DfE termly return", tuple(samples), target=REPORT_TARGET_MS)]
+
+
+def measure_without_place(bench: Bench) -> list[Result]:
+    """Pupils of compulsory school age without a school place (a named list, audited)."""
+    db = _db(bench)
+    samples = [
+        bench.timed(lambda: statistics.pupils_without_place(db, date.today()))
+        for _ in range(bench.repeat)
+    ]
+    return [Result("report_without_place", "Pupils without a school place", tuple(samples))]
+
+
+def measure_monthly_backup(bench: Bench) -> list[Result]:
+    """What the monthly save does: the month's statistics, and the encrypted export.
+
+    Measured without writing the snapshot row, so the cached demo vault is not changed.
+    """
+    db = _db(bench)
+    stats, export = [], []
+    with tempfile.TemporaryDirectory(dir=bench.vault_path.parent) as folder:
+        for i in range(min(bench.repeat, 3)):
+            stats.append(bench.timed(lambda: statistics.snapshot_figures(db, today=date.today())))
+            target = Path(folder) / f"backup-{i}.cme"
+            export.append(bench.timed(lambda target=target: db.export_copy(target)))
+            size_mb = target.stat().st_size / 1e6
+            target.unlink()
+    return [
+        Result("backup_stats", "Monthly save: statistics snapshot", tuple(stats)),
+        Result(
+            "backup_export",
+            "Monthly save: encrypted backup (sqlcipher_export)",
+            tuple(export),
+            note=f"{size_mb:.0f} MB",
+        ),
+    ]
+
+
+def close(bench: Bench) -> None:
+    db = bench.shared.pop("reports_db", None)
+    if db is not None:
+        db.close()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m benchmarks.reports [CASES]``: these rows alone, for one cached vault."""
+    from benchmarks.vaults import PASSPHRASE, ensure_vault
+
+    cases = int(argv[0]) if argv else 100_000
+    bench = Bench(cases=cases, vault_path=ensure_vault(cases), passphrase=PASSPHRASE, repeat=3)
+    try:
+        for measure in (
+            measure_quarterly_report,
+            measure_dfe_return,
+            measure_without_place,
+            measure_monthly_backup,
+        ):
+            for r in measure(bench):
+                target = f" (target {r.target:.0f})" if r.target else ""
+                print(f"{r.label:<50} median {r.median:8.0f} {r.unit}{target} {r.note}")
+    finally:
+        close(bench)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
