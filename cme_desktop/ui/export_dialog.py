@@ -191,6 +191,7 @@ class ExportDialog(QDialog):
         self.clear_after_ms = clear_after_ms
         self.result_file: ExportResult | None = None
         self.password_dialog: PasswordShownOnce | None = None
+        self._locked = False
         self.setWindowTitle(f"{TITLE} — {case_label or case_reference(case_id)}")
         layout = QVBoxLayout(self)
 
@@ -383,6 +384,8 @@ class ExportDialog(QDialog):
 
     def _exported(self, result: ExportResult, password: str) -> None:
         self.result_file = result
+        if self._locked:
+            return  # never show a password on a locked screen; the officer exports again
         # Enabled again so that the password dialog (a child) is usable; nothing more
         # is exported from here.
         self.setEnabled(True)
@@ -400,7 +403,15 @@ class ExportDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.setEnabled(True)
-        prompts.error(self, TITLE, exc)
+        if not self._locked:
+            prompts.error(self, TITLE, exc)
+
+    def close_for_lock(self) -> None:
+        """The vault locked: close, and show no password from an export still finishing."""
+        self._locked = True
+        if self.password_dialog is not None:
+            self.password_dialog.reject()
+        self.reject()
 
 
 def export_referral(
@@ -463,7 +474,13 @@ def install(window: MainWindow) -> QAction:
     )
     window.add_action("File", action, toolbar=True)
     place_in_window(window, action)
+    window.vault_locked.connect(lambda: _close_for_lock(window))
     return action
+
+
+def _close_for_lock(window: QWidget) -> None:
+    for dialog in window.findChildren(ExportDialog):
+        dialog.close_for_lock()
 
 
 _GROUP = "cmeFilesOut"

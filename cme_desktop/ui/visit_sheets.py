@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.cases import case_reference
-from cme_desktop.services.errors import CorruptFile, InvalidInput, OutputError
+from cme_desktop.services.errors import CmeError, CorruptFile, OutputError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.services.visit_sheets import MAX_SHEETS
@@ -270,6 +270,7 @@ class VisitSheetJob(QObject):
         self.painted = 0
         self.on_finished: Callable[[str], None] | None = None
         self._pdf = b""
+        self._cancelled = False
 
     def start(self) -> None:
         """Make the sheets in the background, then preview or save them."""
@@ -282,7 +283,16 @@ class VisitSheetJob(QObject):
 
         background.run(self.widget, work, on_done=self._made, on_error=self._failed)
 
+    def cancel(self) -> None:
+        """The vault locked: close the preview, and open none for sheets still being made."""
+        self._cancelled = True
+        if self.preview is not None:
+            self.preview.reject()
+
     def _made(self, pdf: bytes) -> None:
+        if self._cancelled:
+            self._finish("cancelled")
+            return
         if self.plan.output == "pdf":
             self._finish("saved" if self.save_pdf(pdf) else "cancelled")
             return
@@ -295,13 +305,15 @@ class VisitSheetJob(QObject):
         self.open_preview()
 
     def _failed(self, exc: BaseException) -> None:
-        prompts.error(self.widget, TITLE, exc)
+        if not self._cancelled:
+            prompts.error(self.widget, TITLE, exc)
         self._finish("failed")
 
     def open_preview(self) -> QPrintPreviewDialog:
         """The print preview (window-modal); its Print button opens the system print dialog."""
         self.printer = new_printer()
         preview = QPrintPreviewDialog(self.printer, self.widget)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         preview.setWindowTitle(f"{TITLE} — preview")
         preview.paintRequested.connect(self.paint)
         toolbar = preview.findChild(QToolBar)
@@ -328,22 +340,23 @@ class VisitSheetJob(QObject):
     def _preview_closed(self, result: int) -> None:
         if result == QDialog.DialogCode.Accepted:
             # QPrintPreviewDialog accepts only after printing through the print dialog.
-            self._record("printer")
+            self._record("printer", self.widget)
             self._finish("printed")
         else:
             self._finish("cancelled")
 
     def _save_from_preview(self) -> None:
-        if self._save(self._pdf) and self.preview is not None:
-            self.preview.reject()
+        preview = self.preview
+        if preview is not None and self._save(self._pdf, parent=preview):
+            preview.reject()
 
     def save_pdf(self, pdf: bytes) -> bool:
         """Save as PDF… (atomically, where the officer chooses); False if cancelled."""
-        return self._save(pdf)
+        return self._save(pdf, parent=self.widget)
 
-    def _save(self, pdf: bytes) -> bool:
+    def _save(self, pdf: bytes, *, parent: QWidget) -> bool:
         suggested = f"visit-sheets-{case_reference(self.plan.case_ids[0])}.pdf"
-        path = prompts.save_file(self.widget, "Save visit sheets as PDF", suggested, "PDF (*.pdf)")
+        path = prompts.save_file(parent, "Save visit sheets as PDF", suggested, "PDF (*.pdf)")
         if path is None:
             return False
         if path.suffix.lower() != ".pdf":
@@ -351,19 +364,20 @@ class VisitSheetJob(QObject):
         try:
             write_atomically(path, pdf)
         except OutputError as exc:
-            prompts.error(self.widget, TITLE, exc)
+            prompts.error(parent, TITLE, exc)
             return False
-        self._record("pdf")
+        self._record("pdf", parent)
         return True
 
-    def _record(self, output: str) -> None:
+    def _record(self, output: str, parent: QWidget) -> None:
         try:
             self.services.visit_sheets.record_printed(list(self.plan.case_ids), output=output)
-        except InvalidInput as exc:
-            prompts.error(self.widget, TITLE, exc)
+        except CmeError as exc:
+            prompts.error(parent, TITLE, exc)
 
     def _finish(self, how: str) -> None:
         self.pages = None
+        self.preview = None
         self._pdf = b""
         if self.on_finished is not None:
             self.on_finished(how)
@@ -445,4 +459,13 @@ def install(window: MainWindow) -> QAction:
     action = print_action(window, lambda: window.services, lambda: chosen_case_ids(window))
     window.add_action("File", action, toolbar=True)
     place_in_window(window, action)
+    window.vault_locked.connect(lambda: _cancel_for_lock(window))
     return action
+
+
+def _cancel_for_lock(window: QWidget) -> None:
+    # The sheets hold names and addresses: nothing of them stays on a locked screen.
+    for job in window.findChildren(VisitSheetJob):
+        job.cancel()
+    for dialog in window.findChildren(VisitOrderDialog):
+        dialog.reject()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from cme_desktop.app import build_window
 from cme_desktop.models import AuditEvent
+from cme_desktop.services.case_list import CaseQuery
 from cme_desktop.services.database import Database
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.importing.pdf import parse_pdf
@@ -236,3 +237,20 @@ def test_the_application_window_offers_both_files_out(qtbot: Any, tmp_path: Path
     texts = [a.text() for a in file_menu.actions()]
     assert texts[:2] == ["&Export referral…", "&Print visit sheets…"]
     assert texts[-1] == "&Quit"
+
+
+def test_locking_closes_the_dialog_and_shows_no_password(
+    qtbot: Any, window: Any, tmp_path: Path, asked: Prompts
+) -> None:
+    export_dialog.install(window)
+    case_id = window.services.case_list.matching_ids(CaseQuery(sort="id"))[0]
+    dialog = ExportDialog(window.services, case_id, parent=window)
+    dialog.set_target(tmp_path / "late.pdf")
+    dialog.set_recipient("police")
+    dialog.open()
+    dialog.export()  # still running when the vault locks
+    assert window.lock()
+    qtbot.wait(50)
+    assert dialog.password_dialog is None
+    assert not dialog.isVisible()
+    assert asked.titles("error") == []

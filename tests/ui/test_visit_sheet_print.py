@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QToolBar, QWidget
 from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent
+from cme_desktop.services.case_list import CaseQuery
 from cme_desktop.services.database import Database
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import SettingsService, authority_of
@@ -236,3 +237,23 @@ def test_file_print_visit_sheets_in_the_main_window(
     action.trigger()
     assert asked_for == [[table.case_model().case_id(2)]]
     background.wait_for_all()
+
+
+def test_locking_closes_the_preview_and_prints_nothing(
+    qtbot: Any, window: Any, asked: Prompts
+) -> None:
+    visit_sheets.install(window)
+    services = window.services
+    ids = tuple(services.case_list.matching_ids(CaseQuery(sort="id"))[:2])
+    job = VisitSheetJob(services, VisitPlan(ids, "", "printer"), window)
+    finished: list[str] = []
+    job.on_finished = finished.append
+    _preview(qtbot, job)
+    late = VisitSheetJob(services, VisitPlan(ids, "", "printer"), window)
+    late.on_finished = finished.append
+    late.start()  # still being made when the vault locks
+    assert window.lock()
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=20_000)
+    assert finished == ["cancelled", "cancelled"]
+    assert late.preview is None
+    assert asked.titles("error") == []
