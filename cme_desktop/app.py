@@ -13,21 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from cme_desktop.services.database import Database
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.secret_store import system_secret_store
 from cme_desktop.services.vault import Vault, default_vault_path
-from cme_desktop.ui import export_dialog, visit_sheets
+from cme_desktop.ui import export_dialog, look, visit_sheets
 from cme_desktop.ui.main_window import MainWindow
-
-#: The style sheet, beside the package in a checkout or installed next to it.
-STYLE_SHEETS = (
-    Path(__file__).resolve().parent.parent / "resources" / "style.qss",
-    Path(__file__).resolve().parent / "resources" / "style.qss",
-)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -43,14 +36,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(list(argv) if argv is not None else None)
 
 
-def style_sheet() -> str:
-    """The application's style sheet, or ``""`` when it is not installed."""
-    for path in STYLE_SHEETS:
-        if path.is_file():
-            return path.read_text("utf-8")
-    return ""
-
-
 def make_application(argv: Sequence[str]) -> QApplication:
     """The QApplication, named and styled (reused if one exists, as in tests)."""
     app = QApplication.instance()
@@ -58,13 +43,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
         app = QApplication(list(argv))
     app.setApplicationName("CME Desktop")
     app.setOrganizationName("CME Desktop")
-    app.setStyle("Fusion")
-    font = app.font()
-    if font.pointSizeF() < 10:
-        font.setPointSizeF(10)
-    font.setStyleHint(QFont.StyleHint.SansSerif)
-    app.setFont(font)
-    app.setStyleSheet(style_sheet())
+    look.apply(app)
     return app
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.case_list import QUICK_FILTERS, CaseList, CaseQuery
+from cme_desktop.ui import look
 from cme_desktop.ui.case_table import SORT_KEYS, CaseTableModel, CaseTableView
 
 SEARCH_DELAY_MS = 150
@@ -91,7 +92,7 @@ class CaseListPanel(QWidget):
         self.quick_buttons["open"].setChecked(True)
         filters.addStretch(1)
         self.count = QLabel("Showing 0 cases")
-        self.count.setObjectName("count")
+        look.role(self.count, "count")
         self.count.setAccessibleName("Number of cases shown")
         filters.addWidget(self.count)
         layout.addLayout(filters)

@@ -11,14 +11,17 @@ the case again, keeping whatever the officer has typed in the form.
 Extension point: ``add_section(title, factory)`` where ``factory(context)``
 returns a widget; if the widget has ``show_case(detail)`` it is called after
 every read, and if it has ``is_dirty()``/``save()`` it joins the
-unsaved-changes guard.
+unsaved-changes guard. (The built-in sections after the first are built when
+first shown, so that opening a case stays quick.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,7 +36,7 @@ from cme_desktop.services.cases import CaseDetail
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.school_age import format_date
-from cme_desktop.ui import prompts
+from cme_desktop.ui import look, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.dialogs import CloseCaseDialog
 from cme_desktop.ui.timeline import TimelineSection
@@ -83,18 +86,19 @@ class CaseWorkspace(QWidget):
         self.details = DetailsForm(today=today)
         self.details.duty_changed.connect(self._show_duty)
         self.details.edited.connect(self._update_title)
-        self.steps = StepsSection(self.ctx)
-        self.timeline = TimelineSection(self.ctx)
-        self.tasks = TasksSection(self.ctx, today=today)
-        self.people = PeopleSection(self.ctx)
-        self.agencies = AgenciesSection(self.ctx)
         self._extra: list[QWidget] = []
         self.sections.addTab(self.details, "Child && &family")
-        self.sections.addTab(self.people, "Addresses && &contacts")
-        self.sections.addTab(self.steps, "Tracking &steps")
-        self.sections.addTab(self.timeline, "&Timeline")
-        self.sections.addTab(self.tasks, "Tas&ks")
-        self.sections.addTab(self.agencies, "Agencies && &meetings")
+        # The other sections are built when first shown: opening a case stays quick.
+        self._lazy: dict[str, _LazySection] = {}
+        for key, title, build in (
+            ("people", "Addresses && &contacts", lambda: PeopleSection(self.ctx)),
+            ("steps", "Tracking &steps", lambda: StepsSection(self.ctx)),
+            ("timeline", "&Timeline", lambda: TimelineSection(self.ctx)),
+            ("tasks", "Tas&ks", lambda: TasksSection(self.ctx, today=today)),
+            ("agencies", "Agencies && &meetings", lambda: AgenciesSection(self.ctx)),
+        ):
+            self._lazy[key] = _LazySection(build, self._section_built)
+            self.sections.addTab(self._lazy[key], title)
         for title, factory in sections:
             self.add_section(title, factory)
 
@@ -102,11 +106,11 @@ class CaseWorkspace(QWidget):
         box = QVBoxLayout()
         top = QHBoxLayout()
         self.name = QLabel()
-        self.name.setObjectName("caseName")
+        look.role(self.name, "case_name")
         self.name.setAccessibleName("Child's name")
         top.addWidget(self.name)
         self.flags = QLabel()
-        self.flags.setObjectName("flags")
+        look.role(self.flags, "badge")
         self.flags.setAccessibleName("Escalations")
         top.addWidget(self.flags)
         top.addStretch(1)
@@ -135,6 +139,50 @@ class CaseWorkspace(QWidget):
         self.duty.hide()
         box.addWidget(self.duty)
         return box
+
+    # -- sections ----------------------------------------------------------------------------
+
+    def _section_built(self, widget: QWidget) -> None:
+        if self.detail is not None and isinstance(widget, ShowsCase):
+            widget.show_case(self.detail)
+
+    def _built(self, key: str) -> QWidget:
+        return self._lazy[key].built()
+
+    @property
+    def people(self) -> PeopleSection:
+        widget = self._built("people")
+        assert isinstance(widget, PeopleSection)
+        return widget
+
+    @property
+    def steps(self) -> StepsSection:
+        widget = self._built("steps")
+        assert isinstance(widget, StepsSection)
+        return widget
+
+    @property
+    def timeline(self) -> TimelineSection:
+        widget = self._built("timeline")
+        assert isinstance(widget, TimelineSection)
+        return widget
+
+    @property
+    def tasks(self) -> TasksSection:
+        widget = self._built("tasks")
+        assert isinstance(widget, TasksSection)
+        return widget
+
+    @property
+    def agencies(self) -> AgenciesSection:
+        widget = self._built("agencies")
+        assert isinstance(widget, AgenciesSection)
+        return widget
+
+    def show_section(self, key: str) -> QWidget:
+        """Bring a built-in section to the front ("people", "steps", "timeline", ...)."""
+        self.sections.setCurrentWidget(self._lazy[key])
+        return self._built(key)
 
     # -- extension ------------------------------------------------------------------------
 
@@ -165,8 +213,9 @@ class CaseWorkspace(QWidget):
     def show_detail(self, detail: CaseDetail) -> None:
         self.detail = detail
         self.details.show_case(detail)
-        for section in (self.people, self.steps, self.timeline, self.tasks, self.agencies):
-            section.show_case(detail)
+        for lazy in self._lazy.values():
+            if isinstance(lazy.widget, ShowsCase):
+                lazy.widget.show_case(detail)
         for widget in self._extra:
             if isinstance(widget, ShowsCase):
                 widget.show_case(detail)
@@ -208,9 +257,7 @@ class CaseWorkspace(QWidget):
 
     def _show_duty(self, text: str, warn: bool) -> None:
         self.duty.setText(text)
-        self.duty.setProperty("warn", warn)
-        self.duty.style().unpolish(self.duty)
-        self.duty.style().polish(self.duty)
+        look.warning(self.duty, warn)
         self.duty.setVisible(warn and bool(text))
 
     def title(self) -> str:
@@ -282,13 +329,38 @@ class CaseWorkspace(QWidget):
         )
 
     def add_entry(self) -> None:
-        self.sections.setCurrentWidget(self.timeline)
+        self.show_section("timeline")
         self.timeline.add_entry()
 
     def record_visit(self) -> None:
-        self.sections.setCurrentWidget(self.timeline)
+        self.show_section("timeline")
         self.timeline.record_visit()
 
     def add_task(self) -> None:
-        self.sections.setCurrentWidget(self.tasks)
+        self.show_section("tasks")
         self.tasks.add_task()
+
+
+class _LazySection(QWidget):
+    """A tab's place holder that builds its section the first time it is shown."""
+
+    def __init__(self, build: Callable[[], QWidget], on_built: Callable[[QWidget], None]) -> None:
+        super().__init__()
+        self._build = build
+        self._on_built = on_built
+        self.widget: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def built(self) -> QWidget:
+        if self.widget is None:
+            self.widget = self._build()
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(self.widget)
+            self._on_built(self.widget)
+        return self.widget
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.built()
+        super().showEvent(event)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.case_list import CaseList, Dashboard
 from cme_desktop.services.school_age import format_date
+from cme_desktop.ui import look
 from cme_desktop.ui.fields import plain
 
 _OVERDUE = QColor("#b00020")
@@ -83,7 +84,7 @@ class DashboardView(QWidget):
         self.tasks.open_requested.connect(self.open_requested)
         tasks_layout.addWidget(self.tasks)
         hint = QLabel("Double-click a task, or press Enter, to open the case.")
-        hint.setObjectName("hint")
+        look.role(hint, "hint")
         tasks_layout.addWidget(hint)
         layout.addWidget(tasks_box, 1)
 
@@ -96,7 +97,7 @@ class DashboardView(QWidget):
         self.step_bars: list[QProgressBar] = []
         for number, term in enumerate(vocab.TRACKING_STEPS, start=1):
             button = QPushButton(plain(f"{number}. {term.label}"))
-            button.setObjectName("link")
+            look.role(button, "link")
             button.setAccessibleName(f"Show open cases at step {number}: {term.label}")
             button.clicked.connect(lambda _c=False, n=number: self.step_chosen.emit(n))
             count = QLabel("0")
@@ -126,7 +127,7 @@ class DashboardView(QWidget):
             ("Tasks due in the next 7 days", self.due_next_week),
         )
         for row, (text, label) in enumerate(figures):
-            label.setObjectName("figure")
+            look.role(label, "figure")
             label.setAccessibleName(text)
             month.addWidget(QLabel(text), row, 0)
             month.addWidget(label, row, 1, Qt.AlignmentFlag.AlignRight)

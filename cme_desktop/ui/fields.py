@@ -23,15 +23,12 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.referral_record import format_uk_date, parse_uk_date
+from cme_desktop.ui import look
 
 
 def mark_invalid(widget: QWidget, invalid: bool) -> None:
-    """Set the ``invalid`` property the style sheet draws (a red border), and repaint."""
-    if bool(widget.property("invalid")) == invalid:
-        return
-    widget.setProperty("invalid", invalid)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    """A red border while the field cannot be saved as typed."""
+    look.mark_invalid(widget, invalid)
 
 
 class DateField(QLineEdit):

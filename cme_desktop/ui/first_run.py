@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from cme_desktop.services.database import Database
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.vault import CreatedVault, Vault
-from cme_desktop.ui import background, prompts
+from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.fields import SwitchedPages, add_row
 from cme_desktop.ui.passphrase import NewPassphraseFields
 from cme_desktop.ui.recovery_key import RecoveryKeyPanel
@@ -42,7 +42,7 @@ class FirstRunPage(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         card = QFrame()
-        card.setObjectName("card")
+        look.role(card, "card")
         card.setMaximumWidth(620)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -61,7 +61,7 @@ class FirstRunPage(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         heading = QLabel("Welcome to CME Desktop")
-        heading.setObjectName("heading")
+        look.role(heading, "heading")
         layout.addWidget(heading)
         intro = QLabel(
             "The case records are kept in an encrypted vault on this computer. Choose the "
@@ -78,7 +78,7 @@ class FirstRunPage(QWidget):
         self.passphrase = NewPassphraseFields(label="&Passphrase:")
         layout.addWidget(self.passphrase)
         self.location = QLabel(f"Vault: {self.vault.path}")
-        self.location.setObjectName("hint")
+        look.role(self.location, "hint")
         self.location.setWordWrap(True)
         self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.location)

@@ -1,14 +1,21 @@
 """The idle lock: after a period without keyboard or mouse input, ask to lock.
 
-``IdleWatcher`` is installed as an application event filter; every input
-event restarts a single-shot timer, and ``idle`` is emitted when it runs out.
-The interval is given in milliseconds so tests can use a tiny one.
+``IdleWatcher`` watches the application's windows (the main window and every
+dialog, as each comes to the front); every input event restarts a
+single-shot timer, and ``idle`` is emitted when it runs out. It filters the
+windows rather than the whole application: an application-wide filter would
+run Python for every paint and layout event of every widget, and made
+opening a case markedly slower. The interval is given in milliseconds so
+tests can use a tiny one.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QGuiApplication, QWindow
+from PySide6.QtWidgets import QWidget
 
 _INPUT_EVENTS = frozenset(
     {
@@ -34,9 +41,12 @@ class IdleWatcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(max(1, interval_ms))
         self._timer.timeout.connect(self.idle)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._watched: set[int] = set()
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._watch)
+            for window in app.topLevelWindows():
+                self._watch(window)
 
     @property
     def interval_ms(self) -> int:
@@ -57,6 +67,22 @@ class IdleWatcher(QObject):
     def is_running(self) -> bool:
         return self._timer.isActive()
 
+    def _watch(self, window: QWindow | None) -> None:
+        """Listen to a window's input (each window once; dialogs as they open)."""
+        if window is None or id(window) in self._watched:
+            return
+        key = id(window)
+        self._watched.add(key)
+        window.installEventFilter(self)
+        window.destroyed.connect(partial(self._forget, key))
+
+    def _forget(self, key: int, _obj: object = None) -> None:
+        self._watched.discard(key)
+
+    def watch_widget_window(self, widget: QWidget) -> None:
+        """Listen to the window of ``widget`` (the main window, once shown)."""
+        self._watch(widget.windowHandle())
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Every input anywhere in the application counts as the officer being here.
         if event.type() in _INPUT_EVENTS and self._timer.isActive():
@@ -65,6 +91,9 @@ class IdleWatcher(QObject):
 
     def uninstall(self) -> None:
         self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.disconnect(self._watch)
+            for window in app.topLevelWindows():
+                window.removeEventFilter(self)
+        self._watched.clear()

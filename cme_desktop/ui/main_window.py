@@ -39,7 +39,7 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault import Vault
-from cme_desktop.ui import background, prompts
+from cme_desktop.ui import background, importing, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.desk import Desk, DeskState
 from cme_desktop.ui.dialogs import NewCaseDialog
@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.status_text = QLabel()
         self.statusBar().addWidget(self.status_text, 1)
         self._build_actions()
+        importing.install(self)  # File > Import…, Import folder…, files dropped on the window
         self.desk.current_case_changed.connect(lambda _id: self._enable_actions())
         self.changes.settings_changed.connect(self._settings_changed)
         # After the desk has refreshed (it listens first): Close/Reopen follow the status.
@@ -300,6 +301,7 @@ class MainWindow(QMainWindow):
         self.toolbar.show()
         self.setWindowTitle(APP_TITLE)
         self._apply_settings(settings.idle_lock_minutes, settings.officer_name)
+        self.idle.watch_widget_window(self)
         self.idle.start()
         self._enable_actions()
         if self.desk.currentIndex() == 0:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWid
 
 from cme_desktop.services.errors import InvalidInput, WeakPassphrase
 from cme_desktop.services.vault import MIN_PASSPHRASE, check_passphrase
+from cme_desktop.ui import look
 from cme_desktop.ui.fields import add_row
 
 _LEVELS = ("Too short", "Weak", "Fair", "Good", "Strong")
@@ -75,7 +76,7 @@ class NewPassphraseFields(QWidget):
         form.addRow("Strength:", self.meter)
         form.addRow("", self.meter_label)
         self.problem_label = QLabel()
-        self.problem_label.setObjectName("problem")
+        look.role(self.problem_label, "problem")
         self.problem_label.setWordWrap(True)
         form.addRow("", self.problem_label)
         hint = QLabel(
@@ -83,7 +84,7 @@ class NewPassphraseFields(QWidget):
             "and hard to guess."
         )
         hint.setWordWrap(True)
-        hint.setObjectName("hint")
+        look.role(hint, "hint")
         form.addRow("", hint)
         self.first.textChanged.connect(self._update)
         self.second.textChanged.connect(self._update)
@@ -92,9 +93,7 @@ class NewPassphraseFields(QWidget):
     def _update(self) -> None:
         s = strength(self.first.text())
         self.meter.setValue(s.score)
-        self.meter.setProperty("level", s.score)
-        self.meter.style().unpolish(self.meter)
-        self.meter.style().polish(self.meter)
+        look.strength(self.meter, s.score)
         self.meter_label.setText(s.label)
         self.meter.setAccessibleDescription(s.label)
         self.problem_label.setText(self.problem() or "")

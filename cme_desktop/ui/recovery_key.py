@@ -15,7 +15,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cme_desktop.services.school_age import format_date
-from cme_desktop.ui import prompts
+from cme_desktop.ui import look, prompts
 
 
 def recovery_page_html(key: str, *, on: date) -> str:
@@ -54,7 +54,7 @@ class RecoveryKeyPanel(QWidget):
         self._key = ""
         layout = QVBoxLayout(self)
         heading = QLabel("Your recovery key")
-        heading.setObjectName("heading")
+        look.role(heading, "heading")
         layout.addWidget(heading)
         intro = QLabel(
             "If the passphrase is ever forgotten, this key is the only way into the vault. "
@@ -64,7 +64,7 @@ class RecoveryKeyPanel(QWidget):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.key_label = QLabel()
-        self.key_label.setObjectName("recoveryKey")
+        look.role(self.key_label, "recovery_key")
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSizeF(font.pointSizeF() * 1.6)

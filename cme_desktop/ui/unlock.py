@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from cme_desktop.services.database import Database
 from cme_desktop.services.errors import CmeError, WrongPassphrase
 from cme_desktop.services.vault import Vault, unlock_delay_seconds
-from cme_desktop.ui import background, prompts
+from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.fields import SwitchedPages, add_row
 from cme_desktop.ui.passphrase import NewPassphraseFields
 
@@ -74,7 +74,7 @@ class UnlockPage(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         card = QFrame()
-        card.setObjectName("card")
+        look.role(card, "card")
         card.setMaximumWidth(560)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -94,10 +94,10 @@ class UnlockPage(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         heading = QLabel("Unlock the case vault")
-        heading.setObjectName("heading")
+        look.role(heading, "heading")
         layout.addWidget(heading)
         where = QLabel(str(self.vault.path))
-        where.setObjectName("hint")
+        look.role(where, "hint")
         where.setWordWrap(True)
         layout.addWidget(where)
         form = QFormLayout()
@@ -114,13 +114,13 @@ class UnlockPage(QWidget):
         self.remember.setVisible(self.vault.can_remember() and not self.vault.is_remembered())
         layout.addWidget(self.remember)
         self.message = QLabel()
-        self.message.setObjectName("problem")
+        look.role(self.message, "problem")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Unlock message")
         layout.addWidget(self.message)
         buttons = QHBoxLayout()
         self.recovery_button = QPushButton("Unlock with the recovery &key…")
-        self.recovery_button.setObjectName("link")
+        look.role(self.recovery_button, "link")
         self.recovery_button.setAccessibleName("Unlock with the recovery key")
         self.recovery_button.clicked.connect(self.show_recovery)
         buttons.addWidget(self.recovery_button)
@@ -143,7 +143,7 @@ class UnlockPage(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         heading = QLabel("Unlock with the recovery key")
-        heading.setObjectName("heading")
+        look.role(heading, "heading")
         layout.addWidget(heading)
         intro = QLabel(
             "Type the recovery key from the printed page kept in the manager's safe, then "
@@ -159,7 +159,7 @@ class UnlockPage(QWidget):
         self.new_passphrase = NewPassphraseFields()
         layout.addWidget(self.new_passphrase)
         self.recovery_message = QLabel()
-        self.recovery_message.setObjectName("problem")
+        look.role(self.recovery_message, "problem")
         self.recovery_message.setWordWrap(True)
         layout.addWidget(self.recovery_message)
         buttons = QHBoxLayout()

@@ -79,10 +79,11 @@ def test_input_postpones_the_idle_lock(qtbot: Any, demo_vault: Vault, asked: Pro
     qtbot.addWidget(window)
     window.show()
     unlock(qtbot, window)
-    table = window.desk.case_list.table
+    window.desk.case_list.table.setFocus()
     for _ in range(12):  # 1.2 s of an officer scrolling: longer than the idle time
         qtbot.wait(100)
-        qtbot.keyClick(table, Qt.Key.Key_Down)
+        # Through the window, as the keyboard's keys arrive.
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_Down)
     assert not window.is_locked()
     qtbot.waitUntil(window.is_locked, timeout=5_000)
 

@@ -39,6 +39,7 @@ from cme_desktop.services.school_age import (
     year_group_label,
 )
 from cme_desktop.services.upn import upn_problem
+from cme_desktop.ui import look
 from cme_desktop.ui.dialogs import set_combo_key, term_combo, text_box
 from cme_desktop.ui.fields import DateField, WrappingCheckBox, add_row, mark_invalid
 
@@ -149,7 +150,7 @@ class DetailsForm(QScrollArea):
         upn.setMaxLength(20)
         upn.setPlaceholderText("13 characters, e.g. A123456789012")
         self.upn_problem = QLabel()
-        self.upn_problem.setObjectName("problem")
+        look.role(self.upn_problem, "problem")
         self.upn_problem.setWordWrap(True)
         self.upn_problem.setAccessibleName("UPN check")
         form.addRow("", self.upn_problem)
@@ -206,7 +207,7 @@ class DetailsForm(QScrollArea):
             ("Other vulnerable groups (4.1)", vocab.VULNERABLE_GROUPS),
         ):
             heading = QLabel(title)
-            heading.setObjectName("subheading")
+            look.role(heading, "subheading")
             layout.addWidget(heading)
             grid = QGridLayout()
             for i, term in enumerate(terms):
@@ -355,7 +356,5 @@ class DetailsForm(QScrollArea):
 
     def _set_duty(self, text: str, *, warn: bool) -> None:
         self.duty.setText(text)
-        self.duty.setProperty("warn", warn)
-        self.duty.style().unpolish(self.duty)
-        self.duty.style().polish(self.duty)
+        look.warning(self.duty, warn)
         self.duty_changed.emit(text, warn)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.services.cases import CaseDetail, StepRow
 from cme_desktop.services.school_age import format_date
-from cme_desktop.ui import prompts
+from cme_desktop.ui import look, prompts
 from cme_desktop.ui.dialogs import FormDialog
 from cme_desktop.ui.fields import DateField, plain
 from cme_desktop.ui.workspace.context import CaseContext
@@ -69,7 +69,7 @@ class StepsSection(QWidget):
         grid.setColumnStretch(3, 2)
         for col, text in enumerate(("Step", "Done on", "By", "Note")):
             header = QLabel(text)
-            header.setObjectName("subheading")
+            look.role(header, "subheading")
             grid.addWidget(header, 0, col)
         self.checks: list[QCheckBox] = []
         self.dates: list[QLabel] = []
@@ -102,9 +102,7 @@ class StepsSection(QWidget):
                 self.checks[i].setText(plain(text))
                 self.checks[i].setAccessibleName(f"Step {step.number}: {step.label}")
                 self.checks[i].setChecked(step.done_on is not None)
-                self.checks[i].setProperty("current", current)
-                self.checks[i].style().unpolish(self.checks[i])
-                self.checks[i].style().polish(self.checks[i])
+                look.emphasise(self.checks[i], current)
                 self.dates[i].setText(format_date(step.done_on) if step.done_on else "")
                 self.who[i].setText(step.done_by)
                 self.notes[i].setText(step.note)
