@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTO_MATCH_SCORE",
+    "Action",
     "MERGE_FIELDS",
     "CaseCandidate",
     "ChildDecision",
@@ -76,8 +77,10 @@ __all__ = [
     "ImportResult",
     "ImportService",
     "ImportedChild",
+    "Take",
     "merge_field_label",
     "source_kind",
+    "suggested_decision",
 ]
 
 #: ``auto_decisions`` adds a referral to an existing case only at this score or above.
@@ -232,7 +235,8 @@ def _text(value: Any) -> str:
         return "Yes" if value else "No"
     if isinstance(value, date):
         return format_uk_date(value)
-    return " ".join(str(value).split())
+    lines = (" ".join(line.split()) for line in str(value).splitlines())
+    return ", ".join(line for line in lines if line)
 
 
 def _checked(referral: Any, today: date) -> Referral:
@@ -334,19 +338,8 @@ class ImportService:
         ]
 
     def auto_decisions(self, parsed: ParsedReferral) -> list[ChildDecision]:
-        """What ``cme import`` does unattended: a child whose UPN matches exactly one case,
-        or who has exactly one candidate scoring ``AUTO_MATCH_SCORE`` or more, is added to
-        that case; every other child gets a new case."""
-        decisions = []
-        for match in self.candidates(parsed):
-            same_upn = [c for c in match.candidates if c.same_upn]
-            strong = [c for c in match.candidates if c.score >= AUTO_MATCH_SCORE]
-            chosen = same_upn if same_upn else strong
-            if len(chosen) == 1:
-                decisions.append(ChildDecision(match.index, "add", chosen[0].case_id))
-            else:
-                decisions.append(ChildDecision(match.index, "new"))
-        return decisions
+        """What ``cme import`` does unattended: ``suggested_decision`` for each child."""
+        return [suggested_decision(match) for match in self.candidates(parsed)]
 
     def compare(
         self, parsed: ParsedReferral, *, child_index: int, case_id: int
@@ -450,6 +443,19 @@ class ImportService:
         return ImportResult(children=tuple(done), family_id=family_id, source_kind=kind)
 
 
+def suggested_decision(match: ChildMatch) -> ChildDecision:
+    """A child whose UPN matches exactly one case, or who has exactly one candidate scoring
+    ``AUTO_MATCH_SCORE`` or more, goes to that case ("add"); any other child, a new case.
+
+    Two cases that fit equally well are never guessed between.
+    """
+    same_upn = [c for c in match.candidates if c.same_upn]
+    chosen = same_upn or [c for c in match.candidates if c.score >= AUTO_MATCH_SCORE]
+    if len(chosen) == 1:
+        return ChildDecision(match.index, "add", chosen[0].case_id)
+    return ChildDecision(match.index, "new")
+
+
 # --- carrying out the decisions --------------------------------------------------------
 
 
@@ -511,7 +517,8 @@ class _Committer:
             case_id,
             referral=self.ref,
             received_on=self.received,
-            source=self.kind,
+            # The referrals page names "docx", "pdf" and "email"; the audit has the whole kind.
+            source="email" if "/" in self.kind else self.kind,
             source_name=self.parsed.original_name or self.parsed.source.rsplit("›", 1)[-1],
             original=self.parsed.original,
             original_name=self.parsed.original_name,
