@@ -506,16 +506,22 @@ def place_in_window(window: MainWindow, action: QAction) -> None:
 def _insert_in_group(
     container: QMenu | QToolBar, action: QAction, anchor: QAction, *, after: bool = False
 ) -> None:
-    """Insert before ``anchor``, the group kept apart from the others by a separator."""
+    """Insert before ``anchor``, joining the group if it is there, else starting it between
+    separators (``after``: the anchor is a spacer, so no separator after the group)."""
     items = container.actions()
     at = items.index(anchor)
     previous = items[at - 1] if at > 0 else None
     if previous is not None and previous.property(_GROUP):
         container.insertAction(anchor, action)
-    elif previous is not None and previous.isSeparator() and not after:
+    elif (
+        previous is not None
+        and previous.isSeparator()
+        and at > 1
+        and items[at - 2].property(_GROUP)
+    ):
         container.insertAction(previous, action)
     else:
-        if previous is not None:
+        if previous is not None and not previous.isSeparator():
             container.insertSeparator(anchor)
         container.insertAction(anchor, action)
         if not after:

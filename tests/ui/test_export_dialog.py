@@ -210,8 +210,10 @@ def test_file_export_referral_in_the_main_window(
 ) -> None:
     action = export_dialog.install(window)
     [file_menu] = [m for m in window.findChildren(QMenu) if m.title() == "&File"]
-    assert file_menu.actions()[0] is action  # Settings, Lock and Quit stay at the end
-    assert file_menu.actions()[-1] is window.quit_action
+    items = file_menu.actions()
+    assert items.index(action) < items.index(window.settings_action)  # Settings, Lock, Quit last
+    assert items[items.index(action) + 1].isSeparator()
+    assert items[-1] is window.quit_action
     shortcuts = [a.shortcut() for a in window.actions() if a is not action]
     assert action.shortcut() not in shortcuts  # never ambiguous
     expected = "Ctrl+E" if QKeySequence("Ctrl+E") not in shortcuts else "Ctrl+Shift+E"
@@ -235,8 +237,10 @@ def test_the_application_window_offers_both_files_out(qtbot: Any, tmp_path: Path
     qtbot.addWidget(window)
     [file_menu] = [m for m in window.findChildren(QMenu) if m.title() == "&File"]
     texts = [a.text() for a in file_menu.actions()]
-    assert texts[:2] == ["&Export referral…", "&Print visit sheets…"]
-    assert texts[-1] == "&Quit"
+    export = texts.index("&Export referral…")
+    assert texts[export : export + 3] == ["&Export referral…", "&Print visit sheets…", ""]
+    assert texts[export - 1] == ""  # a group of their own
+    assert texts[-3:] == ["&Settings…", "&Lock", "&Quit"]
 
 
 def test_locking_closes_the_dialog_and_shows_no_password(
