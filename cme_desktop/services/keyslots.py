@@ -15,6 +15,8 @@ means the secret was wrong.
 from __future__ import annotations
 
 import base64
+import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -215,6 +217,11 @@ def read_slots(path: Path) -> KeySlots:
 def write_slots(path: Path, slots: KeySlots) -> None:
     """Replace the slots file atomically: a crash leaves the old one or the new one."""
     write_atomically(path, slots.to_bytes())
+    # A write killed half-way leaves its temp file behind. It holds the database key
+    # wrapped for a passphrase that never took effect, so it is not left lying about.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 # -- the recovery key ---------------------------------------------------------

@@ -268,6 +268,19 @@ def test_a_crash_while_rewriting_the_slots_leaves_the_old_file(
         copy.unlock(NEW_PASSPHRASE)
 
 
+def test_a_key_file_write_left_half_done_is_cleared_by_the_next(copy: Vault) -> None:
+    # What a write killed between its temp file and the rename leaves behind.
+    stale = copy.path.with_name(".cases.cme.keys.k1ll3d.tmp")
+    stale.write_bytes(copy.slots_path.read_bytes())
+    unrelated = copy.path.with_name(".other.keys.k1ll3d.tmp")
+    unrelated.write_bytes(b"not ours")
+    db = copy.unlock(PASSPHRASE)
+    copy.change_passphrase(db, NEW_PASSPHRASE)
+    db.close()
+    assert not stale.exists()
+    assert unrelated.exists()
+
+
 # --- remembered on this computer ------------------------------------------------------
 
 
