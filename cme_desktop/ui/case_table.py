@@ -67,9 +67,36 @@ OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 PAGE_SIZE = 200
 MAX_PAGES = 40
 
-_OVERDUE = QColor("#b00020")
-_CLOSED = QColor("#6b6b6b")
+_OVERDUE = QBrush(QColor("#b00020"))
+_CLOSED = QBrush(QColor("#5f6368"))
 _Index = QModelIndex | QPersistentModelIndex
+
+# Plain ints: ``data`` runs for every painted cell and role, and enum lookups add up.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_CASE_ID = int(CASE_ID_ROLE)
+_OVERDUE_FLAG = int(OVERDUE_ROLE)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ROLES = frozenset(
+    {_DISPLAY, _DECORATION, _TOOLTIP, _FONT, _ALIGNMENT, _FOREGROUND, _ACCESSIBLE, _OVERDUE_FLAG}
+)
+
+
+class _Line:
+    """One fetched row with its cells' text worked out once, when its page arrives."""
+
+    __slots__ = ("row", "cells", "overdue", "closed")
+
+    def __init__(self, row: CaseRow, cells: tuple[str, ...], overdue: bool) -> None:
+        self.row = row
+        self.cells = cells
+        self.overdue = overdue
+        self.closed = row.status == "closed"
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -80,9 +107,11 @@ class CaseTableModel(QAbstractTableModel):
         self._source: CaseList | None = None
         self._query = CaseQuery()
         self._ids: list[int] = []
-        self._pages: OrderedDict[int, dict[int, CaseRow]] = OrderedDict()
+        self._pages: OrderedDict[int, dict[int, _Line]] = OrderedDict()
         self._today = today
         self.pages_fetched = 0  # for tests and the benchmark
+        self._day = today or date.today()
+        self._last_page = -1
         self._bold = QFont()
         self._bold.setBold(True)
         self._overdue_icon: Any = None
@@ -116,7 +145,8 @@ class CaseTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Ask the vault again (after a change): membership, order and rows."""
-        ids = self._source.matching_ids(self._query, today=self.today) if self._source else []
+        self._day = self._today or date.today()
+        ids = self._source.matching_ids(self._query, today=self._day) if self._source else []
         self.beginResetModel()
         self._ids = ids
         self._pages.clear()
@@ -149,26 +179,35 @@ class CaseTableModel(QAbstractTableModel):
 
     def row_data(self, row: int) -> CaseRow | None:
         """The list row at ``row``, fetching its page if needed."""
+        line = self._line(row)
+        return line.row if line is not None else None
+
+    def _line(self, row: int) -> _Line | None:
         if not 0 <= row < len(self._ids):
             return None
         page = row // PAGE_SIZE
-        rows = self._pages.get(page)
-        if rows is None:
-            rows = self._fetch(page)
-        else:
+        lines = self._pages.get(page)
+        if lines is None:
+            lines = self._fetch(page)
+        elif page != self._last_page:
             self._pages.move_to_end(page)
-        return rows.get(self._ids[row])
+        self._last_page = page
+        return lines.get(self._ids[row])
 
-    def _fetch(self, page: int) -> dict[int, CaseRow]:
+    def _fetch(self, page: int) -> dict[int, _Line]:
         if self._source is None:
             return {}
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        rows = self._source.rows(ids)
-        self._pages[page] = rows
+        lines = {}
+        for case_id, row in self._source.rows(ids).items():
+            overdue = self._overdue(row)
+            cells = tuple(self._display(row, col, overdue) for col in range(len(HEADERS)))
+            lines[case_id] = _Line(row, cells, overdue)
+        self._pages[page] = lines
         self.pages_fetched += 1
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
-        return rows
+        return lines
 
     def cached_pages(self) -> int:
         return len(self._pages)
@@ -207,53 +246,48 @@ class CaseTableModel(QAbstractTableModel):
         )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        role = int(role)
+        if role == _CASE_ID:
+            return self.case_id(index.row()) if index.isValid() else None
+        if role not in _ROLES or not index.isValid():
             return None
-        if role == CASE_ID_ROLE:
-            return self.case_id(index.row())
-        if role not in _ROLES:
-            return None
-        row = self.row_data(index.row())
-        if row is None:
+        line = self._line(index.row())
+        if line is None:
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, col)
-        overdue = col == COL_NEXT_TASK and self._overdue(row)
-        if role == OVERDUE_ROLE:
-            return overdue
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if overdue:
-                return QBrush(_OVERDUE)
-            return QBrush(_CLOSED) if row.status == "closed" else None
-        if role == Qt.ItemDataRole.FontRole:
+        if role == _DISPLAY:
+            return line.cells[col]
+        overdue = line.overdue and col == COL_NEXT_TASK
+        if role == _FOREGROUND:
+            return _OVERDUE if overdue else _CLOSED if line.closed else None
+        if role == _FONT:
             return self._bold if overdue or col == COL_FLAGS else None
-        if role == Qt.ItemDataRole.DecorationRole and overdue:
-            return self._warning_icon()
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DAYS_OPEN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._accessible(row, col)
+        if role == _DECORATION:
+            return self._warning_icon() if overdue else None
+        if role == _ALIGNMENT:
+            return _RIGHT if col == COL_DAYS_OPEN else None
+        if role == _OVERDUE_FLAG:
+            return overdue
+        if role == _TOOLTIP:
+            return self._tooltip(line.row, col)
+        if role == _ACCESSIBLE:
+            return self._accessible(line, col)
         return None
 
     # -- cells ----------------------------------------------------------------------------
 
     def _overdue(self, row: CaseRow) -> bool:
         return (
-            row.status == "open"
-            and row.next_task_due is not None
-            and (row.next_task_due < self.today)
+            row.status == "open" and row.next_task_due is not None and row.next_task_due < self._day
         )
 
-    def _display(self, row: CaseRow, col: int) -> str:
+    def _display(self, row: CaseRow, col: int, overdue: bool) -> str:
         if col == COL_NAME:
             return row.full_name + (" (closed)" if row.status == "closed" else "")
         if col == COL_DOB:
             if row.date_of_birth is None:
                 return "Not known"
-            age = row.age_on(self.today)
+            age = row.age_on(self._day)
             return f"{format_date(row.date_of_birth)} ({age})"
         if col == COL_ADDRESS:
             return ", ".join(p.strip() for p in row.last_known_address.splitlines() if p.strip())
@@ -262,14 +296,14 @@ class CaseTableModel(QAbstractTableModel):
         if col == COL_STEP:
             return f"{row.current_step}. {row.step_label()}"
         if col == COL_DAYS_OPEN:
-            return str(row.days_open(self.today))
+            return str(row.days_open(self._day))
         if col == COL_NEXT_TASK:
             if row.next_task_due is None or row.status != "open":
                 return ""
             due = format_date(row.next_task_due)
-            if self._overdue(row):
+            if overdue:
                 return f"{due} overdue"
-            return f"{due} – today" if row.next_task_due == self.today else due
+            return f"{due} – today" if row.next_task_due == self._day else due
         if col == COL_FLAGS:
             flags = [
                 f
@@ -300,11 +334,10 @@ class CaseTableModel(QAbstractTableModel):
             details.append("Whereabouts unknown")
         return "\n".join(details)
 
-    def _accessible(self, row: CaseRow, col: int) -> str:
-        text = self._display(row, col)
+    def _accessible(self, line: _Line, col: int) -> str:
         if col == COL_FLAGS:
-            return self._tooltip(row, col).replace("\n", "; ") or "Not escalated"
-        return text
+            return self._tooltip(line.row, col).replace("\n", "; ") or "Not escalated"
+        return line.cells[col]
 
     def _warning_icon(self) -> Any:
         if self._overdue_icon is None:
@@ -313,20 +346,6 @@ class CaseTableModel(QAbstractTableModel):
             style = QApplication.style()
             self._overdue_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         return self._overdue_icon
-
-
-_ROLES = frozenset(
-    {
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.ToolTipRole,
-        Qt.ItemDataRole.ForegroundRole,
-        Qt.ItemDataRole.FontRole,
-        Qt.ItemDataRole.DecorationRole,
-        Qt.ItemDataRole.TextAlignmentRole,
-        Qt.ItemDataRole.AccessibleTextRole,
-        OVERDUE_ROLE,
-    }
-)
 
 
 class CaseTableView(QTableView):
