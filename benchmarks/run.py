@@ -138,6 +138,15 @@ def table(
     return "\n".join(lines)
 
 
+def _load() -> str:
+    """The machine's load while measuring: other work on the same cores slows every figure."""
+    try:
+        one, five, _ = os.getloadavg()
+    except (AttributeError, OSError):
+        return ""
+    return f"; load average {one:.1f} (5 min {five:.1f})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--cases", type=int, default=100_000, help="the large vault's size")
@@ -157,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = (
         f"CME Desktop benchmark, {date.today():%d %b %Y}: {platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"medians of {args.repeat}+ samples."
+        f"medians of {args.repeat}+ samples{_load()}."
     )
     text = header + "\n\n" + table(args.small, args.cases, small, big) + "\n"
     print()

@@ -184,9 +184,10 @@ class CaseList:
         today = today or date.today()
         stmt = _filtered(query, today).order_by(*_order(query, today))
         with self.db.read() as session:
-            # Core, not ORM, execution: at 100,000 ids the ORM's per-row work costs more
-            # than the query itself (measured by benchmarks/run.py).
-            return [row[0] for row in session.connection().execute(stmt)]
+            # Core execution and one fetchall: at 100,000 ids the ORM's (and row by row
+            # fetching's) per-row work costs more than the query itself (benchmarks/run.py).
+            result = session.connection().execute(stmt)
+            return [row[0] for row in result.cursor.fetchall()]
 
     def count(self, query: CaseQuery, *, today: date | None = None) -> int:
         stmt = select(func.count()).select_from(_filtered(query, today or date.today()).subquery())
