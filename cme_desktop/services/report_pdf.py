@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -252,15 +253,18 @@ def _bar_trend(report: QuarterlyReport, width: float, styles: _Styles) -> Drawin
     for i in range(len(series)):
         chart.bars[i].fillColor = SERIES[i % len(SERIES)]
         chart.bars[i].strokeColor = None
+    totals = [int(v or 0) for v in table.values("total")]
+    top_value = _nice(max(totals, default=0) * 1.15)
+    chart.valueAxis.valueMax = top_value
+    chart.valueAxis.valueStep = top_value / 4
     drawing.add(chart)
-    totals = table.values("total")
     step = chart.width / max(len(totals), 1)
     for i, total in enumerate(totals):
-        top = chart.y + chart.height * (int(total or 0) / max(chart.valueAxis.valueMax or 1, 1))
+        top = chart.y + chart.height * total / top_value
         drawing.add(
             String(
                 chart.x + step * (i + 0.5),
-                min(top, chart.y + chart.height) + 2,
+                top + 2,
                 _number(total),
                 fontName=styles.fonts.bold,
                 fontSize=7.5,
@@ -296,6 +300,15 @@ _CHART_LABELS = {
     "untraceable": "Untraceable after all enquiries",
     "alternative_provision": "In alternative provision",
 }
+
+
+def _nice(value: float) -> float:
+    """A round axis maximum at or above ``value`` (a few steps per power of ten)."""
+    if value <= 4:
+        return 4.0
+    magnitude = float(10 ** math.floor(math.log10(value)))
+    steps = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+    return next(m * magnitude for m in steps if m * magnitude >= value)
 
 
 def _short(text: str, length: int) -> str:
@@ -582,7 +595,7 @@ def without_place_pdf(
         "(policy 8.3)",
         who,
     )
-    fractions = (0.085, 0.15, 0.09, 0.04, 0.07, 0.18, 0.09, 0.065, 0.09, 0.045, 0.095)
+    fractions = (0.085, 0.15, 0.09, 0.04, 0.07, 0.175, 0.09, 0.065, 0.09, 0.045, 0.1)
     numeric = {"Age", "Days missing", "Step"}
     data: list[list[Any]] = [
         [
@@ -617,18 +630,17 @@ def without_place_pdf(
             + [""] * 10
         )
     grid = Table(data, colWidths=[width * f for f in fractions], repeatRows=1)
-    grid.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, SOFT]),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, SOFT]),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if not rows:
+        commands.append(("SPAN", (0, 1), (-1, 1)))
+    grid.setStyle(TableStyle(commands))
     story.append(grid)
     return _build(
         story,

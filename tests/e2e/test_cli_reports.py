@@ -1,0 +1,117 @@
+"""``cme snapshot`` and ``cme report ...``: files written, one clear line on a bad argument."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cme_desktop import cli
+from cme_desktop.services import demo
+from cme_desktop.services.vault import Vault
+from tests.conftest import FAST_SCRYPT, PASSPHRASE
+
+
+@pytest.fixture
+def vault_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cases.cme"
+    created = Vault(path, scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="T")
+    demo.fill(created.db, cases=25, seed=3)
+    created.db.close()
+    monkeypatch.setenv("CME_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr(
+        "cme_desktop.services.secret_store.system_secret_store", lambda: None, raising=False
+    )
+    return path
+
+
+def _cme(vault_file: Path, *args: str) -> int:
+    return cli.main(["--db", str(vault_file), *args])
+
+
+def test_report_commands_write_their_files(
+    vault_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    assert (
+        _cme(
+            vault_file,
+            "report",
+            "quarterly",
+            "--quarter",
+            "2026-Q3",
+            "--out",
+            str(out / "q.pdf"),
+            "--csv",
+            str(out / "q.csv"),
+        )
+        == 0
+    )
+    assert (out / "q.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "q.csv").read_text("utf-8-sig").startswith("section,measure,2025-Q4")
+    assert (
+        _cme(
+            vault_file,
+            "report",
+            "dfe-termly",
+            "--census-date",
+            "2026-10-01",
+            "--out",
+            str(out / "d.csv"),
+            "--pdf",
+            str(out / "d.pdf"),
+        )
+        == 0
+    )
+    assert "Census date,2026-10-01" in (out / "d.csv").read_text("utf-8-sig")
+    assert (out / "d.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("w.csv", "w.pdf"):
+        assert _cme(vault_file, "report", "without-place", "--out", str(out / name)) == 0
+    assert (out / "w.csv").read_text("utf-8-sig").startswith("Reference,Name,")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "d.csv",
+        "d.pdf",
+        "q.csv",
+        "q.pdf",
+        "w.csv",
+        "w.pdf",
+    ]
+    assert "Quarterly report 2026-Q3 (Jul–Sep 2026)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report", "quarterly", "--quarter", "2026-Q5", "--out", "x.pdf"), "YYYY-Qn"),
+        (("report", "quarterly", "--quarter", "Q3 2026", "--out", "x.pdf"), "YYYY-Qn"),
+        (("report", "quarterly", "--quarter", "2026-Q3", "--out", "x.docx"), "must end in .pdf"),
+        (("report", "dfe-termly", "--census-date", "1/10/2026", "--out", "x.csv"), "YYYY-MM-DD"),
+        (("report", "without-place", "--out", "x.txt"), "must end in .csv or .pdf"),
+        (("report", "nonsense"), "invalid choice"),
+    ],
+)
+def test_malformed_arguments_exit_2_with_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    """Refused before any vault is opened (there is none here)."""
+    try:
+        code = _cme(tmp_path / "none.cme", *args)
+    except SystemExit as exc:  # argparse's own usage errors leave this way
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_snapshot_saves_the_month_once(
+    vault_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cme(vault_file, "snapshot") == 0
+    assert _cme(vault_file, "snapshot") == 0
+    out = capsys.readouterr().out.splitlines()
+    month = f"{date.today():%Y-%m}"
+    assert out[0].startswith(f"Saved {month}: ") and out[0].endswith(f"cases-{month}.cme")
+    assert out[1].startswith(f"This month ({month}) is already saved")
+    assert (vault_file.parent / "backups" / f"cases-{month}.cme").is_file()
