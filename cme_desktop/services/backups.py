@@ -52,10 +52,12 @@ from cme_desktop.services.errors import (
     CorruptFile,
     InvalidInput,
     OutputError,
+    PassphraseRequired,
     VaultBusy,
     VaultDamaged,
+    WrongPassphrase,
 )
-from cme_desktop.services.keyslots import derive_subkey
+from cme_desktop.services.keyslots import canonical_recovery_key, derive_subkey, read_slots
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.statistics import snapshot_figures
 
@@ -378,6 +380,35 @@ def restore_with_key(
     if record is not None:
         record(f"backup={backup.name} target={target.name} cases={check.cases}")
     return check
+
+
+def restore_unlocked(
+    *,
+    backup: Path,
+    target: Path,
+    passphrase: str | None = None,
+    recovery_key: str | None = None,
+) -> RestoreCheck:
+    """Restore a backup when the vault itself is lost: opened by its own key slots file.
+
+    The passphrase (or recovery key) is the one that opened the vault when the
+    backup was made. Raises ``WrongPassphrase`` if it does not open the backup.
+    """
+    backup = Path(backup)
+    slots = read_slots(slots_path(backup))
+    if recovery_key:
+        key = slots.unwrap("recovery", canonical_recovery_key(recovery_key))
+    elif passphrase:
+        key = slots.unwrap("passphrase", passphrase.encode("utf-8"))
+    else:
+        raise PassphraseRequired("Give the passphrase or the recovery key of the backup.")
+    if key is None:
+        raise WrongPassphrase("That passphrase or recovery key does not open this backup.")
+    try:
+        return restore_with_key(key, backup=backup, target=target)
+    finally:
+        for i in range(len(key)):
+            key[i] = 0
 
 
 def _verify(

@@ -215,3 +215,26 @@ def test_prune_plan_keeps_the_future_and_refuses_nonsense() -> None:
     assert keep == ("2027-01",) and delete == ("2020-02",)
     with pytest.raises(InvalidInput):
         prune_plan([], date(2026, 1, 1), PruneRule(0, True))
+
+
+def test_restore_when_the_vault_is_lost_with_the_backups_own_keys(tmp_path: Path) -> None:
+    from cme_desktop.services.errors import WrongPassphrase
+
+    created = Vault(tmp_path / "cases.cme", scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="T")
+    _fill(created.db, 2)
+    info = backups.monthly_save(created.db, today=TODAY)
+    created.db.close()
+    assert info is not None and info.backup_file is not None
+    with pytest.raises(WrongPassphrase):
+        backups.restore_unlocked(
+            backup=info.backup_file, target=tmp_path / "r0.cme", passphrase="not the passphrase"
+        )
+    check = backups.restore_unlocked(
+        backup=info.backup_file, target=tmp_path / "r1.cme", recovery_key=created.recovery_key
+    )
+    assert check.cases == 2
+    restored = Vault(check.target, scrypt=FAST_SCRYPT).unlock(PASSPHRASE)
+    try:
+        assert restored.integrity_problems() == []
+    finally:
+        restored.close()
