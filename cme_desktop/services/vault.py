@@ -14,6 +14,7 @@ own error. Nothing here ever deletes or recreates a vault that exists.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -28,6 +29,7 @@ from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.database import Database
 from cme_desktop.services.errors import (
     KeyringUnavailable,
+    OutputError,
     PassphraseRequired,
     VaultExists,
     VaultNotFound,
@@ -197,7 +199,9 @@ class Vault:
     def _note_failure(self) -> None:
         failures = self._read_failures()
         failures.append(utcnow().isoformat(timespec="seconds"))
-        write_atomically(self.attempts_path, json.dumps({"failed": failures[-1000:]}).encode())
+        # A vault in a read-only folder still says "wrong passphrase", not "cannot write".
+        with contextlib.suppress(OutputError):
+            write_atomically(self.attempts_path, json.dumps({"failed": failures[-1000:]}).encode())
 
     def _take_failures(self) -> list[str]:
         failures = self._read_failures()

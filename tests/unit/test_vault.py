@@ -514,3 +514,19 @@ def test_integrity_problems_is_empty_for_a_sound_vault(opened: Database) -> None
     assert opened.integrity_problems() == []
     with opened.read() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_wrong_passphrase_in_a_read_only_folder_still_says_wrong_passphrase(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cme_desktop.services import vault as vault_module
+    from cme_desktop.services.errors import OutputError, WrongPassphrase
+
+    vault.create(PASSPHRASE).db.close()
+
+    def cannot_write(path: Path, data: bytes) -> None:
+        raise OutputError(f"Cannot write to {path.parent}: Read-only file system.")
+
+    monkeypatch.setattr(vault_module, "write_atomically", cannot_write)
+    with pytest.raises(WrongPassphrase):
+        vault.unlock("not the passphrase at all")
