@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from benchmarks.common import Bench, Result, stopwatch
@@ -76,12 +77,14 @@ def measure_monthly_backup(bench: Bench) -> list[Result]:
     Measured without writing the snapshot row, so the cached demo vault is not changed.
     """
     db = _db(bench)
-    stats, export = [], []
+    stats: list[float] = []
+    export: list[float] = []
+    size_mb = 0.0
     with tempfile.TemporaryDirectory(dir=bench.vault_path.parent) as folder:
         for i in range(min(bench.repeat, 3)):
             stats.append(bench.timed(lambda: statistics.snapshot_figures(db, today=date.today())))
             target = Path(folder) / f"backup-{i}.cme"
-            export.append(bench.timed(lambda target=target: db.export_copy(target)))
+            export.append(bench.timed(partial(db.export_copy, target)))
             size_mb = target.stat().st_size / 1e6
             target.unlink()
     return [

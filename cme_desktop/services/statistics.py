@@ -561,14 +561,8 @@ class _Figures:
         """
         if self._notified is not None:
             return self._notified
-        keys = (Case.identification_route, Case.referring_agency, Case.reason_missing)
-        rows = _grouped(self.session, self.periods, Case.notified_on, keys)
-        found = {
-            name: _marginal(rows, i + 1, self.width)
-            for i, name in enumerate(("route", "agency", "reason"))
-        }
         rows = _grouped(self.session, self.periods, Case.notified_on, (func.trim(Case.school),))
-        found["school"] = _marginal(rows, 1, self.width)
+        found = {"school": _marginal(rows, 1, self.width)}
         ends = [p.end for p in self.periods]
         _fill_dobs(
             self.session,
@@ -578,19 +572,28 @@ class _Figures:
                 for i, end in enumerate(ends)
             ),
         )
+        # One pass for five breakdowns: the groups multiply to a few thousand at most
+        # (age and year group go together), far fewer than the cases.
         bucket = _bucket(Case.notified_on, self.periods)
         joined = outerjoin(
             Case, _DOBS, and_(_DOBS.c.dob == _scan(_iso(Case.date_of_birth)), _DOBS.c.idx == bucket)
         )
+        keys = (
+            _DOBS.c.k1,
+            _DOBS.c.k2,
+            Case.identification_route,
+            Case.referring_agency,
+            Case.reason_missing,
+        )
         query = (
-            select(bucket, _DOBS.c.k1, _DOBS.c.k2, func.count())
+            select(bucket, *keys, func.count())
             .select_from(joined)
             .where(_scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end))
-            .group_by(bucket, _DOBS.c.k1, _DOBS.c.k2)
+            .group_by(bucket, *keys)
         )
         rows = [tuple(r) for r in _all(self.session, query)]
-        found["age"] = _marginal(rows, 1, self.width)
-        found["year_group"] = _marginal(rows, 2, self.width)
+        for i, name in enumerate(("age", "year_group", "route", "agency", "reason"), start=1):
+            found[name] = _marginal(rows, i, self.width)
         self._notified = found
         return found
 
