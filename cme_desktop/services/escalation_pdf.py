@@ -55,13 +55,11 @@ from cme_desktop.services.passwords import generate_password
 from cme_desktop.services.pdf_security import encrypt_pdf
 from cme_desktop.services.referral_record import current_indicators, format_uk_date, normalise
 from cme_desktop.services.school_age import age_on
-from cme_desktop.services.settings import Settings
 
 __all__ = [
     "PROTECTIVE_MARKING",
     "TITLE",
     "ProtectedPdf",
-    "authority_from_settings",
     "protect",
     "recipient_of",
     "render",
@@ -91,18 +89,6 @@ class ProtectedPdf:
 
     data: bytes
     password: str
-
-
-def authority_from_settings(settings: Settings) -> AuthorityDetails:
-    """The sender of our documents, from the officer's settings."""
-    return AuthorityDetails(
-        name=settings.authority_name or "Local Authority",
-        officer_name=settings.officer_name,
-        officer_title=settings.officer_title,
-        phone=settings.contact_phone,
-        email=settings.contact_email,
-        address=settings.contact_address,
-    )
 
 
 def recipient_of(decision: str) -> str:
