@@ -17,9 +17,10 @@ import html
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -50,6 +51,9 @@ from cme_desktop.ui.referral_widgets import (
     ChoiceButtons,
     hint_label,
 )
+
+if TYPE_CHECKING:
+    from cme_desktop.ui.main_window import MainWindow
 
 PAGE_NUMBERS: dict[str, int] = {page.id: number for number, page in enumerate(flow.PAGES)}
 ANSWER_CHOICES = (("Yes", True), ("No", False), ("Not known", None))
@@ -188,7 +192,9 @@ class DecisionPage(QWizardPage):
         self.recommendation = flow.recommendation(answers)
         self.policy_label.setText(flow.policy_text(self.recommendation))
         recommended = label_of(ESCALATION_DECISIONS, self.recommendation)
-        self.recommended_label.setText(f"<b>The policy recommends: {html.escape(recommended, quote=False)}</b>")
+        self.recommended_label.setText(
+            f"<b>The policy recommends: {html.escape(recommended, quote=False)}</b>"
+        )
         unknown = flow.not_known(answers)
         self.unknown_label.setText(
             f"{len(unknown)} question{'s are' if len(unknown) != 1 else ' is'} answered Not "
@@ -238,6 +244,9 @@ class DecisionPage(QWizardPage):
 
 class EscalationWizard(QWizard):
     """Walks the officer through policy 5.0 and 6.0 for one case and records the decision."""
+
+    #: The case id, once the decision is recorded.
+    recorded = Signal(int)
 
     def __init__(
         self,
@@ -300,6 +309,7 @@ class EscalationWizard(QWizard):
         except CmeError as problem:
             prompts.error(self, "The decision was not recorded", problem)
             return False
+        self.recorded.emit(self.case_id)
         return True
 
     def done(self, result: int) -> None:
@@ -401,3 +411,22 @@ def maybe_offer_escalation(
     if not prompts.confirm(parent, "Consider escalation", message, default_yes=True):
         return None
     return open_escalation_wizard(parent, services, case_id, today=today)
+
+
+def install(window: MainWindow) -> QAction:
+    """Add Case > Escalation questions… for the case in front."""
+    action = QAction("&Escalation questions (Police / social care)…", window)
+    action.setToolTip(
+        "Policy 5.0 and 6.0: should the Police or Children's Social Care be involved?"
+    )
+
+    def start() -> None:
+        services, case_id = window.services, window.current_case_id()
+        if services is None or case_id is None:
+            return
+        wizard = open_escalation_wizard(window, services, case_id)
+        wizard.recorded.connect(window.changes.case_changed.emit)
+
+    action.triggered.connect(start)
+    window.add_action("Case", action, needs_case=True)
+    return action

@@ -6,15 +6,20 @@ window (``open_referral_editor``). Saving is one service call; when it fails the
 officer's typing stays on screen. A referral that makes a serious indicator
 current offers (never forces) the escalation questions.
 
-``NewCaseDialog`` logs a new case from a notification typed by hand (a phone
+``NewCaseFromReferralDialog`` logs a new case from a notification typed by hand (a phone
 call): one case per child named, linked as a family.
+
+``install(window)`` adds the "Referrals" section to every case workspace and
+File > "New case from a notification…".
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
-from cme_desktop.services.cases import case_reference
+from cme_desktop.services.cases import CaseDetail, case_reference
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.referral_parties import children_named
 from cme_desktop.services.referral_record import (
@@ -43,6 +48,10 @@ from cme_desktop.services.registry import AppServices
 from cme_desktop.ui import prompts
 from cme_desktop.ui.referral_editor import ReferralEditor
 from cme_desktop.ui.referral_widgets import UkDateEdit
+from cme_desktop.ui.workspace.context import CaseContext
+
+if TYPE_CHECKING:
+    from cme_desktop.ui.main_window import MainWindow
 
 SOURCE_LABELS = {
     "manual": "Entered by hand",
@@ -80,6 +89,7 @@ class ReferralsPage(QWidget):
 
     saved = Signal(int)
     cases_changed = Signal(list)
+    escalation_recorded = Signal(int)
 
     def __init__(
         self,
@@ -143,14 +153,7 @@ class ReferralsPage(QWidget):
         """Read the case's referrals again and show ``select`` (else the newest)."""
         detail = self.services.cases.get(self.case_id)
         self.case_name = detail.full_name
-        if detail.escalations:
-            latest = detail.escalations[0]
-            self.editor.set_escalation_status(
-                f"decided {format_uk_date(latest.decided_at.date())}: "
-                f"{label_of(ESCALATION_DECISIONS, latest.decision)}"
-            )
-        else:
-            self.editor.set_escalation_status(None)
+        self._show_escalation(detail)
         self._rows = self.services.referrals.for_case(self.case_id)
         self.list.blockSignals(True)
         self.list.clear()
@@ -168,6 +171,16 @@ class ReferralsPage(QWidget):
         self.list.setCurrentRow(index)
         self.list.blockSignals(False)
         self._show(self._rows[index])
+
+    def _show_escalation(self, detail: CaseDetail) -> None:
+        if detail.escalations:
+            latest = detail.escalations[0]
+            self.editor.set_escalation_status(
+                f"decided {format_uk_date(latest.decided_at.date())}: "
+                f"{label_of(ESCALATION_DECISIONS, latest.decision)}"
+            )
+        else:
+            self.editor.set_escalation_status(None)
 
     def _show(self, row: StoredReferral) -> None:
         self._current_id = row.id
@@ -217,6 +230,18 @@ class ReferralsPage(QWidget):
         """Typed but not saved."""
         return self.editor.is_modified() or self.received.text() != self._received_saved
 
+    def is_dirty(self) -> bool:
+        """The case workspace's unsaved-changes guard asks this."""
+        return self.is_modified()
+
+    def show_case(self, detail: CaseDetail) -> None:
+        """The workspace read the case again: follow its name, decisions and new referrals."""
+        self.case_name = detail.full_name
+        self._show_escalation(detail)
+        known = {r.id for r in self._rows}
+        if {r.id for r in detail.referrals} != known and not self.is_modified():
+            self.reload(select=self._current_id)
+
     def maybe_leave(self) -> bool:
         """Ask about unsaved changes; True when it is fine to show something else."""
         if not self.is_modified():
@@ -257,7 +282,9 @@ class ReferralsPage(QWidget):
         self.saved.emit(saved_id)
         from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
 
-        maybe_offer_escalation(self, self.services, self.case_id, today=self._today)
+        wizard = maybe_offer_escalation(self, self.services, self.case_id, today=self._today)
+        if wizard is not None:
+            wizard.recorded.connect(self.escalation_recorded.emit)
         return True
 
     def split_siblings(self) -> None:
@@ -330,17 +357,23 @@ def open_referral_editor(
     return dialog
 
 
-def referrals_section(
-    services: AppServices, case_id: int, parent: QWidget | None = None
-) -> ReferralsPage:
-    """The case workspace's "Referrals" section: ``add_section("Referrals", factory)``."""
-    return ReferralsPage(services, case_id, parent)
+def referrals_section(context: CaseContext) -> ReferralsPage:
+    """The case workspace's "Referrals" section (``CaseWorkspace.add_section``'s factory).
+
+    A saved referral, a split or a recorded escalation announces the change, so the
+    case list, the dashboard and the open cases refresh themselves.
+    """
+    page = ReferralsPage(context.services, context.case_id)
+    page.saved.connect(lambda _id: context.changed())
+    page.escalation_recorded.connect(lambda _id: context.changed())
+    page.cases_changed.connect(lambda _ids: context.changes.cases_changed.emit())
+    return page
 
 
 # --- a new case from a notification entered by hand -----------------------------------
 
 
-class NewCaseDialog(QDialog):
+class NewCaseFromReferralDialog(QDialog):
     """Log a new case (one per child named) from a referral typed by hand."""
 
     def __init__(
@@ -439,8 +472,30 @@ class NewCaseDialog(QDialog):
 
 def open_new_case_from_referral(
     parent: QWidget | None, services: AppServices, *, referral: Referral | None = None
-) -> NewCaseDialog:
+) -> NewCaseFromReferralDialog:
     """Open the "new case from a notification" window; its ``case_ids`` are set on success."""
-    dialog = NewCaseDialog(services, parent, referral=referral)
+    dialog = NewCaseFromReferralDialog(services, parent, referral=referral)
     dialog.open()
     return dialog
+
+
+def install(window: MainWindow) -> QAction:
+    """Add the "Referrals" section to every case and File > New case from a notification…."""
+    window.add_case_section("&Referrals", referrals_section)
+    action = QAction("New case from a &notification…", window)
+    action.setToolTip("Log a case from a referral taken by phone: one case per child named")
+
+    def start() -> None:
+        services = window.services
+        if services is None:
+            return
+        dialog = NewCaseFromReferralDialog(services, window)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.case_ids:
+            return
+        window.changes.cases_changed.emit()
+        for case_id in reversed(dialog.case_ids):
+            window.desk.open_case(case_id)
+
+    action.triggered.connect(start)
+    window.add_action("File", action)
+    return action

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from faker import Faker
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
 from cme_desktop.models.vocabularies import (
@@ -21,14 +23,38 @@ from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.referral_record import SCHEMA
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault import Vault
-from cme_desktop.ui import prompts
-from cme_desktop.ui.referral_dialog import NewCaseDialog, ReferralsPage
+from cme_desktop.ui import escalation_wizard, prompts, referral_dialog
+from cme_desktop.ui.escalation_wizard import EscalationWizard
+from cme_desktop.ui.main_window import MainWindow
+from cme_desktop.ui.referral_dialog import NewCaseFromReferralDialog, ReferralsPage
 from cme_desktop.ui.referral_editor import ReferralEditor
 from cme_desktop.ui.referral_widgets import UNCERTAIN_TIP, ChoiceButtons, UkDateEdit
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import KNOWN_NAME
+from tests.ui.conftest import Prompts as WindowPrompts
+from tests.vault_copies import Template, copy_vault, make_template
 
 TODAY = date(2026, 3, 2)
 fake = Faker("en_GB")
 Faker.seed(7)
+
+
+# A copy of one vault made per module: much quicker than creating a vault per test.
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return make_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def vault(template: Template, tmp_path: Path) -> Vault:
+    return copy_vault(template, tmp_path / "vault")
+
+
+@pytest.fixture
+def db(vault: Vault) -> Iterator[Database]:
+    database = vault.unlock(PASSPHRASE, actor="Test Officer")
+    yield database
+    database.close()
 
 
 class Prompts:
@@ -373,7 +399,7 @@ def test_new_case_from_a_phone_notification(
     qtbot: QtBot, services: AppServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown = Prompts(monkeypatch, confirm=False)
-    dialog = NewCaseDialog(services, today=TODAY)
+    dialog = NewCaseFromReferralDialog(services, today=TODAY)
     qtbot.addWidget(dialog)
     type_into(dialog.editor.field("children.full_name"), "Jack Smith and Jill Smith")
     type_into(dialog.editor.field("children.date_of_birth"), "2/4/15")
@@ -385,7 +411,7 @@ def test_new_case_from_a_phone_notification(
     carers = [c.name for c in services.cases.get(dialog.case_ids[1]).carers]
     assert carers == ["Mr Smith", "Mrs Smith"]
     # The same child again: the officer is asked before a second case is logged.
-    again = NewCaseDialog(services, today=TODAY)
+    again = NewCaseFromReferralDialog(services, today=TODAY)
     qtbot.addWidget(again)
     type_into(again.editor.field("children.full_name"), "Jack Smyth")
     type_into(again.editor.field("children.date_of_birth"), "02/04/2015")
@@ -397,8 +423,49 @@ def test_a_blank_name_cannot_log_a_case(
     qtbot: QtBot, services: AppServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown = Prompts(monkeypatch)
-    dialog = NewCaseDialog(services, today=TODAY)
+    dialog = NewCaseFromReferralDialog(services, today=TODAY)
     qtbot.addWidget(dialog)
     dialog.log_button.click()
     assert shown.errors == ["Name of Pupil(s) is needed to log a case."]
     assert isinstance(dialog.editor.field("children.date_of_birth"), UkDateEdit)
+
+
+def test_the_referrals_section_and_the_escalation_action_in_the_window(
+    qtbot: QtBot, window: MainWindow, asked: WindowPrompts
+) -> None:
+    referral_dialog.install(window)
+    escalation_wizard.install(window)
+    panel = window.desk.case_list
+    panel.search.setText(KNOWN_NAME)
+    panel.apply_filters()
+    case_id = panel.model.case_id(0)
+    assert case_id is not None
+    workspace = window.desk.open_case(case_id)
+    assert workspace is not None
+    titles = [workspace.sections.tabText(i) for i in range(workspace.sections.count())]
+    page = workspace.sections.widget(titles.index("&Referrals"))
+    assert isinstance(page, ReferralsPage)
+    assert page.editor.referral()["children"][0]["full_name"] == KNOWN_NAME
+    page.editor.field("risk_indicators.10.present").choose("Yes")  # type: ignore[attr-defined]
+    page.editor.field("risk_indicators.10.timing").choose("Current")  # type: ignore[attr-defined]
+    assert workspace.is_dirty()  # the section joins the unsaved-changes guard
+    asked.confirm_answer = False
+    with qtbot.waitSignal(window.changes.case_changed):
+        page.save_button.click()
+    assert not workspace.is_dirty()
+    assert any("Go through the escalation questions" in t for t in asked.texts("confirm"))
+    # Case > Escalation questions… opens the wizard on the case in front.
+    [action] = [a for a in window.actions() if a.text().startswith("&Escalation questions")]
+    action.trigger()
+    [wizard] = window.findChildren(EscalationWizard)
+    qtbot.addWidget(wizard)
+    for page_id in ("police", "social_care", "safeguarding"):
+        questions = wizard.question_pages[page_id]
+        for key, buttons in questions.choices.items():
+            if not buttons.isHidden() and not buttons.answered():
+                questions.answer(key, "Yes" if key == "police.victim_of_crime" else "No")
+        wizard.next()
+    asked.confirm_answer = False  # no summary this time
+    with qtbot.waitSignal(window.changes.case_changed):
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: workspace.detail is not None and workspace.detail.escalated_police)
