@@ -262,26 +262,24 @@ class ImportRun(QObject):
             today=self.today,
         )
         self.review = review
-        review.imported.connect(self._imported)
         review.finished.connect(lambda _code: self._reviewed_one(review))
         review.open()
 
     def _reviewed_one(self, review: ImportReview) -> None:
-        self.review = None
+        """The review closed: imported (then the cases are shown) or skipped."""
+        if self.review is review:
+            self.review = None
         review.deleteLater()
-        if review.outcome is None:
-            self._next_review()
-
-    def _imported(self, result: Any) -> None:
+        result = review.outcome
         services = self.window.services
+        if result is None or services is None:
+            return self._next_review()
         changes = self.window.changes
         self.imported.extend(result.case_ids)
         changes.cases_changed.emit()
         for case_id in result.case_ids:
             changes.case_changed.emit(case_id)
-        if services is None:
-            return self._finish()
-        for case_id in reversed(result.case_ids):
+        for case_id in reversed(result.case_ids):  # the first child's case ends in front
             self.window.desk.open_case(case_id)
         wizard = maybe_offer_escalation(self.window, services, result.case_ids[0])
         if wizard is None:
