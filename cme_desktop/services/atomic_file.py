@@ -29,12 +29,16 @@ def write_atomically(path: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
+        # Whatever stopped the write (a full disk, Ctrl+C), no temp file stays behind.
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(
-            f"Could not write {path.name}: {exc.strerror or exc}. Nothing was left at the target."
-        ) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(
+                f"Could not write {path.name}: {exc.strerror or exc}. "
+                "Nothing was left at the target."
+            ) from exc
+        raise
     _fsync_folder(folder)
 
 
