@@ -189,6 +189,7 @@ class ImportedChild:
 
     @property
     def reference(self) -> str:
+        """The case's reference, ``CME-000123``."""
         return case_reference(self.case_id)
 
 
@@ -202,6 +203,7 @@ class ImportResult:
 
     @property
     def case_ids(self) -> tuple[int, ...]:
+        """Each case once, in the order of the children on the form."""
         return tuple(dict.fromkeys(child.case_id for child in self.children))
 
 

@@ -100,10 +100,12 @@ class PupilReportResult:
     saved: bool
 
     def count(self, outcome: PupilOutcome) -> int:
+        """How many rows had ``outcome``."""
         return sum(1 for row in self.rows if row.outcome == outcome)
 
     @property
     def created_ids(self) -> tuple[int, ...]:
+        """The new cases, in the report's order."""
         return tuple(r.case_id for r in self.rows if r.outcome == "created" and r.case_id)
 
 

@@ -212,6 +212,7 @@ class ChildChoice(QGroupBox):
     # -- the decision ------------------------------------------------------------------------
 
     def action(self) -> str:
+        """The choice made: "new", "add" or "merge"."""
         return next(a for a, b in self.buttons.items() if b.isChecked())
 
     def choose(self, action: str, case_id: int | None = None) -> None:
@@ -232,6 +233,7 @@ class ChildChoice(QGroupBox):
             item.setCheckState(Qt.CheckState.Checked if take else Qt.CheckState.Unchecked)
 
     def decision(self) -> ChildDecision:
+        """The choice as ``ImportService.commit`` takes it (a tick per field when merging)."""
         action = self.action()
         candidate = self.candidate()
         if action == "new" or candidate is None:
@@ -365,6 +367,7 @@ class ImportReview(QDialog):
         self.choices_layout.addStretch(1)
 
     def decisions(self) -> list[ChildDecision]:
+        """One decision per child named on the form."""
         return [choice.decision() for choice in self.choices]
 
     # -- import or skip -------------------------------------------------------------------------

@@ -136,6 +136,7 @@ class ImportRun(QObject):
         self.done = False
 
     def start(self) -> None:
+        """Begin with the first file; the rest follows as each step finishes."""
         self._next_file()
 
     def _status(self, text: str) -> None:
@@ -364,11 +365,13 @@ class Importer(QObject):
         window.installEventFilter(self)
 
     def choose_files(self) -> None:
+        """File > Import…: the files the officer picks."""
         paths = prompts.open_files(self.window, TITLE, FILE_FILTER)
         if paths:
             self.import_paths(paths)
 
     def choose_folder(self) -> None:
+        """File > Import folder…: every form and email in the folder picked."""
         folder = prompts.open_folder(self.window, "Import a folder of referrals")
         if folder is not None:
             self.import_paths([folder])
@@ -397,6 +400,7 @@ class Importer(QObject):
 
     @staticmethod
     def dropped_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:
+        """The local files (or folders) being dragged or dropped."""
         mime = event.mimeData()
         if mime is None or not mime.hasUrls():
             return []
