@@ -9,7 +9,7 @@ from typing import Any
 
 import docx
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -58,7 +58,10 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     action, button = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton
     modifiers = Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(40, 40), action, mime, button, modifiers)
+    try:
+        enter = QDragEnterEvent(QPointF(40, 40), action, mime, button, modifiers)
+    except TypeError:  # PySide6 before 6.12 takes a QPoint only
+        enter = QDragEnterEvent(QPoint(40, 40), action, mime, button, modifiers)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(window, QDropEvent(QPointF(40, 40), action, mime, button, modifiers))
