@@ -19,7 +19,14 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.secret_store import system_secret_store
 from cme_desktop.services.vault import Vault, default_vault_path
-from cme_desktop.ui import export_dialog, look, visit_sheets
+from cme_desktop.ui import (
+    escalation_wizard,
+    export_dialog,
+    look,
+    referral_dialog,
+    reports,
+    visit_sheets,
+)
 from cme_desktop.ui.main_window import MainWindow
 
 
@@ -54,8 +61,11 @@ def build_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow
         return AppServices(vault, db)
 
     window = MainWindow(vault, make_services=make_services, idle_lock_ms=idle_lock_ms)
+    referral_dialog.install(window)
+    escalation_wizard.install(window)
     export_dialog.install(window)
     visit_sheets.install(window)
+    reports.install(window)
     return window
 
 

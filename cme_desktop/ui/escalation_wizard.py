@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -416,6 +416,7 @@ def maybe_offer_escalation(
 def install(window: MainWindow) -> QAction:
     """Add Case > Escalation questions… for the case in front."""
     action = QAction("&Escalation questions (Police / social care)…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
     action.setToolTip(
         "Policy 5.0 and 6.0: should the Police or Children's Social Care be involved?"
     )

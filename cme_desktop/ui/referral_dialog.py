@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -483,6 +483,7 @@ def install(window: MainWindow) -> QAction:
     """Add the "Referrals" section to every case and File > New case from a notification…."""
     window.add_case_section("&Referrals", referrals_section)
     action = QAction("New case from a &notification…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+N"))
     action.setToolTip("Log a case from a referral taken by phone: one case per child named")
 
     def start() -> None:

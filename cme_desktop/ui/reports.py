@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +42,9 @@ from cme_desktop.services.school_age import format_date
 from cme_desktop.services.settings import authority_of
 from cme_desktop.services.statistics import Quarter, Table, WithoutPlace
 from cme_desktop.ui import background, prompts
+
+if TYPE_CHECKING:
+    from cme_desktop.ui.main_window import MainWindow
 
 TITLE = "Reports"
 SHADE = QColor("#e8eef4")
@@ -518,3 +521,44 @@ def open_reports(parent: QWidget | None, services: AppServices) -> ReportsDialog
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+def install(window: MainWindow) -> QAction:
+    """Reports > Reports and monthly saves… (Ctrl+R), and the monthly save after unlocking.
+
+    On the first unlock in a new month the central record is saved (policy 8.3)
+    in the background; the status bar says so, and a failure is shown to the
+    officer without stopping their work.
+    """
+    action = QAction("Reports and monthly saves…", window)
+    action.setShortcut(QKeySequence("Ctrl+R"))
+    action.setStatusTip("The quarterly report, the DfE termly return, pupils without a place")
+    action.triggered.connect(
+        lambda: open_reports(window, window.services) if window.services else None
+    )
+    window.add_action("Reports", action)
+    window.vault_unlocked.connect(lambda: _monthly_save(window))
+    return action
+
+
+def _monthly_save(window: MainWindow) -> None:
+    services = window.services
+    if services is None or not services.backups.due():
+        return
+
+    def done(info: Any) -> None:
+        if info is not None:
+            window.statusBar().showMessage(
+                f"Monthly save of {info.month} made: {info.backup_file}", 15000
+            )
+
+    def failed(exc: BaseException) -> None:
+        prompts.warn(
+            window,
+            "Monthly save",
+            "The central record could not be saved for this month: "
+            f"{exc.message if isinstance(exc, CmeError) else exc}\n"
+            "Your work is not affected; the save will be tried again at the next unlock.",
+        )
+
+    background.run(window, services.backups.save_month, on_done=done, on_error=failed, busy=False)
