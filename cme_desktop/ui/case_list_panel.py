@@ -83,7 +83,7 @@ class CaseListPanel(QWidget):
         for key, label in QUICK_FILTERS.items():
             button = QPushButton(label)
             button.setCheckable(True)
-            button.setObjectName("filterButton")
+            look.role(button, "filter")
             button.setAccessibleName(f"Show {label.lower()}")
             button.setProperty("quick", key)
             self.quick.addButton(button)

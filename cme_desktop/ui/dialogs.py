@@ -55,6 +55,7 @@ def text_box(lines: int = 4) -> QPlainTextEdit:
     box = QPlainTextEdit()
     box.setTabChangesFocus(True)
     box.setMinimumHeight(box.fontMetrics().lineSpacing() * lines + 12)
+    box.setMaximumHeight(box.fontMetrics().lineSpacing() * (lines + 3) + 12)
     return box
 
 

@@ -26,6 +26,21 @@ BURGUNDY = QColor("#8a1538")
 GREEN = QColor("#2e7d32")
 
 _INVALID = "border: 2px solid #b00020; background: #fff5f6;"
+# The two looks a palette cannot give, each set on its few widgets only (a style sheet on
+# a widget costs that widget alone; on the application it costs every widget).
+_LINK = (
+    "QPushButton { border: none; background: transparent; color: #1f5fa8; text-align: left;"
+    " text-decoration: underline; padding: 3px 4px; }"
+    " QPushButton:focus { border: 1px dotted #1f5fa8; }"
+    " QPushButton:disabled { color: #8a9099; }"
+)
+_FILTER = (
+    "QPushButton { border: 1px solid #8d97a2; border-radius: 11px; padding: 3px 10px;"
+    " background: #ffffff; }"
+    " QPushButton:hover { background: #eef3f9; }"
+    " QPushButton:focus { border: 2px solid #1f5fa8; }"
+    " QPushButton:checked { background: #123a63; color: #ffffff; border-color: #123a63; }"
+)
 
 
 def palette() -> QPalette:
@@ -81,7 +96,7 @@ def _colour(widget: QWidget, colour: QColor, role: QPalette.ColorRole) -> None:
 
 def role(widget: QWidget, name: str) -> None:
     """Give a widget one of the looks: heading, subheading, hint, problem, count, figure,
-    case_name, badge, card, link, recovery_key."""
+    case_name, badge, card, link, filter, recovery_key."""
     if name in ("heading", "case_name"):
         _font(widget, scale=1.5 if name == "heading" else 1.4, bold=True)
         _colour(widget, NAVY, QPalette.ColorRole.WindowText)
@@ -109,11 +124,9 @@ def role(widget: QWidget, name: str) -> None:
         widget.setAutoFillBackground(True)
         _colour(widget, QColor("#ffffff"), QPalette.ColorRole.Window)
     elif name == "link" and isinstance(widget, QPushButton):
-        widget.setFlat(True)
-        font = QFont(widget.font())
-        font.setUnderline(True)
-        widget.setFont(font)
-        _colour(widget, BLUE, QPalette.ColorRole.ButtonText)
+        widget.setStyleSheet(_LINK)
+    elif name == "filter" and isinstance(widget, QPushButton):
+        widget.setStyleSheet(_FILTER)
     elif name == "recovery_key" and isinstance(widget, QLabel):
         widget.setFrameShape(QFrame.Shape.Box)
         widget.setMargin(14)

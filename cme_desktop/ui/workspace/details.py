@@ -153,7 +153,9 @@ class DetailsForm(QScrollArea):
         look.role(self.upn_problem, "problem")
         self.upn_problem.setWordWrap(True)
         self.upn_problem.setAccessibleName("UPN check")
+        self._upn_form, self._upn_row = form, form.rowCount()
         form.addRow("", self.upn_problem)
+        form.setRowVisible(self._upn_row, False)
         self._line(form, "SEN / &disability:", "sen_disability")
         in_care = QComboBox()
         for text, value in _IN_CARE:
@@ -331,7 +333,7 @@ class DetailsForm(QScrollArea):
     def _check_upn(self, text: str) -> None:
         problem = upn_problem(text) if text.strip() else None
         self.upn_problem.setText(problem or "")
-        self.upn_problem.setVisible(bool(problem))
+        self._upn_form.setRowVisible(self._upn_row, bool(problem))
         mark_invalid(self.widgets["upn"], bool(problem))
 
     def _show_age(self) -> None:
