@@ -78,7 +78,7 @@ class CaseWorkspace(QWidget):
         self._saving = False
         layout = QVBoxLayout(self)
         layout.addLayout(self._header())
-        self.sections = QTabWidget()
+        self.sections = _SectionTabs()
         self.sections.setObjectName("caseSections")
         self.sections.setDocumentMode(True)
         self.sections.setAccessibleName("Case sections")
@@ -86,7 +86,7 @@ class CaseWorkspace(QWidget):
         self.details = DetailsForm(today=today)
         self.details.duty_changed.connect(self._show_duty)
         self.details.edited.connect(self._update_title)
-        self._extra: list[QWidget] = []
+        self._extra: list[_LazySection] = []
         self.sections.addTab(self.details, "Child && &family")
         # The other sections are built when first shown: opening a case stays quick.
         self._lazy: dict[str, _LazySection] = {}
@@ -186,14 +186,12 @@ class CaseWorkspace(QWidget):
 
     # -- extension ------------------------------------------------------------------------
 
-    def add_section(self, title: str, factory: SectionFactory) -> QWidget:
-        """Add a section made by ``factory(context)``; shows the case at once if loaded."""
-        widget = factory(self.ctx)
-        self._extra.append(widget)
-        self.sections.addTab(widget, title)
-        if self.detail is not None and isinstance(widget, ShowsCase):
-            widget.show_case(self.detail)
-        return widget
+    def add_section(self, title: str, factory: SectionFactory) -> None:
+        """Add a section made by ``factory(context)`` when it is first shown (or asked for
+        with ``sections.widget(index)``); it then shows the case at once."""
+        lazy = _LazySection(lambda: factory(self.ctx), self._section_built)
+        self._extra.append(lazy)
+        self.sections.addTab(lazy, title)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -216,9 +214,9 @@ class CaseWorkspace(QWidget):
         for lazy in self._lazy.values():
             if isinstance(lazy.widget, ShowsCase):
                 lazy.widget.show_case(detail)
-        for widget in self._extra:
-            if isinstance(widget, ShowsCase):
-                widget.show_case(detail)
+        for lazy in self._extra:
+            if isinstance(lazy.widget, ShowsCase):
+                lazy.widget.show_case(detail)
         self._show_header(detail)
 
     def _show_header(self, detail: CaseDetail) -> None:
@@ -274,14 +272,15 @@ class CaseWorkspace(QWidget):
         """True when something typed has not been saved."""
         if self.details.is_dirty():
             return True
-        return any(isinstance(w, HasForm) and w.is_dirty() for w in self._extra)
+        return any(isinstance(s.widget, HasForm) and s.widget.is_dirty() for s in self._extra)
 
     def save(self) -> bool:
         """Save the details form (one service call); False, with the message shown, on failure."""
         if self.detail is None:
             return False
-        for widget in self._extra:
-            if isinstance(widget, HasForm) and widget.is_dirty() and not widget.save():
+        for lazy in self._extra:
+            form = lazy.widget
+            if isinstance(form, HasForm) and form.is_dirty() and not form.save():
                 return False
         if not self.details.is_dirty():
             return True
@@ -364,3 +363,29 @@ class _LazySection(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         self.built()
         super().showEvent(event)
+
+
+class _SectionTabs(QTabWidget):
+    """The inner tabs. ``widget(i)`` and ``currentWidget()`` give the section itself,
+    building it if it has not been shown yet, so callers never see the place holder."""
+
+    def widget(self, index: int) -> QWidget | None:
+        page = super().widget(index)
+        return page.built() if isinstance(page, _LazySection) else page
+
+    def currentWidget(self) -> QWidget:
+        page = self.widget(self.currentIndex())
+        assert page is not None  # the details section is always there
+        return page
+
+    def indexOf(self, page: QWidget | None) -> int:
+        for i in range(self.count()):
+            holder = super().widget(i)
+            if holder is page or (isinstance(holder, _LazySection) and holder.widget is page):
+                return i
+        return -1
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setCurrentIndex(index)

@@ -7,9 +7,9 @@ Extension points for other modules:
 
 - ``add_action(menu, action)`` puts an action in a menu ("File", "Case",
   "View", "Reports", "Tools", "Help"; a menu appears when it gets its first
-  action). Actions are disabled while the vault is locked unless
-  ``needs_vault=False``. ``services`` and ``current_case_id()`` give what an
-  action works on.
+  action; in File, above Settings, Lock and Quit). Actions are disabled while
+  the vault is locked unless ``needs_vault=False``. ``services`` and
+  ``current_case_id()`` give what an action works on.
 - ``add_case_section(title, factory)`` adds a section to every case workspace.
 - ``changes`` (``case_changed(int)``, ``cases_changed()``): emit after a
   successful save so the list, dashboard and open cases refresh themselves.
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self._vault_actions: list[QAction] = []
         self._case_actions: list[QAction] = []
         self._menus: dict[str, QMenu] = {}
+        self._tails: dict[str, QAction] = {}
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("mainWindow")
         self.resize(1280, 800)
@@ -117,7 +118,11 @@ class MainWindow(QMainWindow):
         """Put ``action`` in ``menu`` (made on first use); enabled only while it can work."""
         if menu not in self._menus:
             self._menus[menu] = self._make_menu(menu)
-        self._menus[menu].addAction(action)
+        tail = self._tails.get(menu)
+        if tail is not None:
+            self._menus[menu].insertAction(tail, action)  # File ends with Settings, Lock, Quit
+        else:
+            self._menus[menu].addAction(action)
         self.addAction(action)  # shortcuts work while the menu bar is closed
         if needs_vault:
             self._vault_actions.append(action)
@@ -198,6 +203,8 @@ class MainWindow(QMainWindow):
         add("File", self.settings_action)
         add("File", self.lock_action, toolbar=False)
         add("File", self.quit_action, needs_vault=False)
+        # Actions other modules add to File go above this line.
+        self._tails["File"] = self._menus["File"].insertSeparator(self.settings_action)
         for action in (self.new_case_action, self.open_action):
             add("Case", action)
         add("Case", self.save_action, needs_case=True)
