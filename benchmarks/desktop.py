@@ -16,6 +16,8 @@ from cme_desktop.ui import case_table
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.unlock import UnlockPage
 
+#: The issue's target for the desktop's whole process (list, search, scroll, open).
+MEMORY_TARGET_MB = 300
 #: Surnames and places an officer might type, one keystroke at a time.
 TYPED = ("Taylor", "Hughes", "Walters", "Academy", "Primary")
 

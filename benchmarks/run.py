@@ -1,12 +1,14 @@
 """The performance suite: ``python -m benchmarks.run [--cases 100000 --small 1000]``.
 
-For each size a demo vault is built once (``benchmarks/out/``) and measured in
-its own process, so the peak memory of one size is not the other's. The
+For each size a demo vault is built once (``benchmarks/out/``); each module of
+measures runs for each size in a process of its own, so that one's peak
+memory is not another's. The
 table shows the median of each figure for both sizes side by side and their
 ratio: the cost must not grow with the number of cases.
 
 Rows come from ``measure_*`` functions in the modules of this folder (see
-``common.py``); add a module to add rows.
+``common.py``); add a module to add rows. Each module also gets a row with its
+process's peak memory (with a target if the module sets ``MEMORY_TARGET_MB``).
 """
 
 from __future__ import annotations
@@ -35,11 +37,15 @@ _NOT_MEASURES = {"run", "common", "vaults", "__init__", "__main__"}
 _FIRST = ("desktop",)
 
 
-def measure_modules() -> list[ModuleType]:
-    """Every module of this folder that may define ``measure_*`` functions."""
+def module_names() -> list[str]:
+    """The modules of this folder that may define ``measure_*`` functions, in run order."""
     names = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in _NOT_MEASURES)
-    ordered = [n for n in _FIRST if n in names] + [n for n in names if n not in _FIRST]
-    return [importlib.import_module(f"benchmarks.{name}") for name in ordered]
+    return [n for n in _FIRST if n in names] + [n for n in names if n not in _FIRST]
+
+
+def measure_modules() -> list[ModuleType]:
+    """Every module of measures, imported."""
+    return [importlib.import_module(f"benchmarks.{name}") for name in module_names()]
 
 
 def measures_of(module: ModuleType) -> list[Callable[[Bench], list[Result]]]:
@@ -61,24 +67,33 @@ def peak_memory_mb() -> float | None:
     return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
-def run_one(cases: int, repeat: int) -> list[dict[str, Any]]:
-    """Measure one size in this process."""
+def run_one(cases: int, repeat: int, module_name: str) -> list[dict[str, Any]]:
+    """Measure one module at one size, in this process."""
     bench = Bench(cases=cases, vault_path=ensure_vault(cases), passphrase=PASSPHRASE, repeat=repeat)
+    module = importlib.import_module(f"benchmarks.{module_name}")
     results: list[Result] = []
-    for module in measure_modules():
-        for measure in measures_of(module):
-            print(f"  {cases:>7,} cases: {measure.__name__} …", file=sys.stderr, flush=True)
-            results.extend(measure(bench))
-        closer = getattr(module, "close", None)
-        if callable(closer):
-            closer(bench)
+    for measure in measures_of(module):
+        print(f"  {cases:>7,} cases: {measure.__name__} …", file=sys.stderr, flush=True)
+        results.extend(measure(bench))
+    closer = getattr(module, "close", None)
+    if callable(closer):
+        closer(bench)
     peak = peak_memory_mb()
     if peak is not None:
-        results.append(Result("memory", "Peak memory (resident)", (peak,), unit="MB", target=300))
+        target = getattr(module, "MEMORY_TARGET_MB", None)
+        results.append(
+            Result(
+                f"memory_{module_name}",
+                f"Peak memory, {module_name} (resident)",
+                (peak,),
+                unit="MB",
+                target=target,
+            )
+        )
     return [r.as_dict() for r in results]
 
 
-def _measure_in_child(cases: int, repeat: int) -> list[dict[str, Any]]:
+def _measure_in_child(cases: int, repeat: int, module_name: str) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.json"
         subprocess.run(
@@ -88,6 +103,8 @@ def _measure_in_child(cases: int, repeat: int) -> list[dict[str, Any]]:
                 "benchmarks.run",
                 "--one",
                 str(cases),
+                "--module",
+                module_name,
                 "--repeat",
                 str(repeat),
                 "--json",
@@ -152,17 +169,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=100_000, help="the large vault's size")
     parser.add_argument("--small", type=int, default=1_000, help="the small vault's size")
     parser.add_argument("--repeat", type=int, default=5, help="samples per figure")
+    parser.add_argument("--only", nargs="*", metavar="MODULE", help="measure these modules only")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--module", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one is not None:
-        results = run_one(args.one, args.repeat)
+        results = run_one(args.one, args.repeat, args.module)
         args.json.write_text(json.dumps(results), "utf-8")
         return 0
     for n in (args.small, args.cases):
         ensure_vault(n)
-    small = _measure_in_child(args.small, args.repeat)
-    big = _measure_in_child(args.cases, args.repeat)
+    names = [n for n in module_names() if not args.only or n in args.only]
+    small: list[dict[str, Any]] = []
+    big: list[dict[str, Any]] = []
+    for name in names:
+        small += _measure_in_child(args.small, args.repeat, name)
+        big += _measure_in_child(args.cases, args.repeat, name)
     header = (
         f"CME Desktop benchmark, {date.today():%d %b %Y}: {platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
