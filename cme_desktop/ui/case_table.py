@@ -88,13 +88,13 @@ _ROLES = frozenset(
 
 
 class _Line:
-    """One fetched row with its cells' text worked out once, when its page arrives."""
+    """One fetched row; its cells' text is worked out once, the first time it is painted."""
 
     __slots__ = ("row", "cells", "overdue", "closed")
 
-    def __init__(self, row: CaseRow, cells: tuple[str, ...], overdue: bool) -> None:
+    def __init__(self, row: CaseRow, overdue: bool) -> None:
         self.row = row
-        self.cells = cells
+        self.cells: tuple[str, ...] | None = None
         self.overdue = overdue
         self.closed = row.status == "closed"
 
@@ -112,6 +112,8 @@ class CaseTableModel(QAbstractTableModel):
         self.pages_fetched = 0  # for tests and the benchmark
         self._day = today or date.today()
         self._last_page = -1
+        self._last_row = -1
+        self._last_line: _Line | None = None
         self._bold = QFont()
         self._bold.setBold(True)
         self._overdue_icon: Any = None
@@ -136,6 +138,7 @@ class CaseTableModel(QAbstractTableModel):
         self._source = None
         self._ids = []
         self._pages.clear()
+        self._last_row = -1
         self.endResetModel()
 
     def set_query(self, query: CaseQuery) -> None:
@@ -150,10 +153,12 @@ class CaseTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = ids
         self._pages.clear()
+        self._last_row = -1
         self.endResetModel()
 
     def forget_rows(self, case_ids: Sequence[int] = ()) -> None:
         """Drop cached rows (all, or the pages holding ``case_ids``) so they are read again."""
+        self._last_row = -1
         if not case_ids:
             self._pages.clear()
         else:
@@ -183,6 +188,9 @@ class CaseTableModel(QAbstractTableModel):
         return line.row if line is not None else None
 
     def _line(self, row: int) -> _Line | None:
+        # Qt asks for every role of a cell, then the next cell of the row: remember the last.
+        if row == self._last_row:
+            return self._last_line
         if not 0 <= row < len(self._ids):
             return None
         page = row // PAGE_SIZE
@@ -192,22 +200,30 @@ class CaseTableModel(QAbstractTableModel):
         elif page != self._last_page:
             self._pages.move_to_end(page)
         self._last_page = page
-        return lines.get(self._ids[row])
+        self._last_row, self._last_line = row, lines.get(self._ids[row])
+        return self._last_line
 
     def _fetch(self, page: int) -> dict[int, _Line]:
         if self._source is None:
             return {}
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        lines = {}
-        for case_id, row in self._source.rows(ids).items():
-            overdue = self._overdue(row)
-            cells = tuple(self._display(row, col, overdue) for col in range(len(HEADERS)))
-            lines[case_id] = _Line(row, cells, overdue)
+        lines = {
+            case_id: _Line(row, self._overdue(row))
+            for case_id, row in self._source.rows(ids).items()
+        }
         self._pages[page] = lines
         self.pages_fetched += 1
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
+            self._last_row = -1
         return lines
+
+    def _cells(self, line: _Line) -> tuple[str, ...]:
+        if line.cells is None:
+            line.cells = tuple(
+                self._display(line.row, col, line.overdue) for col in range(len(HEADERS))
+            )
+        return line.cells
 
     def cached_pages(self) -> int:
         return len(self._pages)
@@ -256,7 +272,7 @@ class CaseTableModel(QAbstractTableModel):
             return None
         col = index.column()
         if role == _DISPLAY:
-            return line.cells[col]
+            return (line.cells or self._cells(line))[col]
         overdue = line.overdue and col == COL_NEXT_TASK
         if role == _FOREGROUND:
             return _OVERDUE if overdue else _CLOSED if line.closed else None
@@ -337,7 +353,7 @@ class CaseTableModel(QAbstractTableModel):
     def _accessible(self, line: _Line, col: int) -> str:
         if col == COL_FLAGS:
             return self._tooltip(line.row, col).replace("\n", "; ") or "Not escalated"
-        return line.cells[col]
+        return self._cells(line)[col]
 
     def _warning_icon(self) -> Any:
         if self._overdue_icon is None:
