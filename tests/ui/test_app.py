@@ -1,44 +1,38 @@
-"""The composition root: every feature is on the window, and the month is saved on unlock."""
+"""The composition root: ``cme-desktop [--db PATH]`` and the window it builds."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from cme_desktop.app import build_window
+from PySide6.QtWidgets import QMenu
+
+from cme_desktop.app import build_window, make_application, parse_args
 from cme_desktop.services.vault import Vault
-from cme_desktop.ui import background
-from tests.ui.conftest import Prompts, unlock
+from cme_desktop.ui.first_run import FirstRunPage
+from cme_desktop.ui.unlock import UnlockPage
 
 
-def _actions(window: Any) -> dict[str, Any]:
-    return {a.text().replace("&", ""): a for a in window.findChildren(type(window.actions()[0]))}
+def test_db_option_names_the_vault(tmp_path: Path) -> None:
+    assert parse_args([]).db is None  # the user's data folder
+    assert parse_args(["--db", str(tmp_path / "x.cme")]).db == tmp_path / "x.cme"
 
 
-def test_the_window_offers_every_feature_and_saves_the_month(
-    qtbot: Any, demo_vault: Vault, asked: Prompts
-) -> None:
+def test_a_new_vault_starts_with_the_first_run(qtbot: Any, tmp_path: Path) -> None:
+    make_application(["test"])
+    window = build_window(Vault(tmp_path / "new" / "cases.cme"))
+    qtbot.addWidget(window)
+    assert isinstance(window.gate, FirstRunPage)
+    assert window.is_locked() and not window.toolbar.isVisibleTo(window)
+    [file_menu] = [m for m in window.findChildren(QMenu) if m.title() == "&File"]
+    texts = [a.text() for a in file_menu.actions()]
+    assert texts[-3:] == ["&Settings…", "&Lock", "&Quit"]
+    assert not window.lock_action.isEnabled() and window.quit_action.isEnabled()
+
+
+def test_an_existing_vault_starts_locked(qtbot: Any, demo_vault: Vault) -> None:
     window = build_window(demo_vault)
     qtbot.addWidget(window)
-    window.show()
-    unlock(qtbot, window)
-    services = window.services
-    assert services is not None
-
-    texts = set(_actions(window))
-    for wanted in (
-        "Reports and monthly saves…",
-        "Escalation questions (Police / social care)…",
-        "Print visit sheets…",
-        "New case from a notification…",
-    ):
-        assert wanted in texts, f"{wanted} is missing from the window"
-    assert any(t.startswith("Export referral") for t in texts)
-    assert any(t.startswith("Import") for t in texts)
-
-    # The first unlock in a month saves the central record (policy 8.3), in the background.
-    qtbot.waitUntil(lambda: not services.backups.due(), timeout=20_000)
-    background.wait_for_all()
-    saves = services.backups.saves()
-    assert len(saves) == 1 and saves[0].backup_exists
-    asked.save_answer = "discard"
-    window.close()
+    assert isinstance(window.gate, UnlockPage)
+    shortcuts = {a.shortcut().toString() for a in window.actions() if a.text()}
+    assert {"Ctrl+F", "Ctrl+N", "Ctrl+L", "Ctrl+W", "Ctrl+S"} <= shortcuts
