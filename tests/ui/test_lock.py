@@ -105,3 +105,20 @@ def test_ctrl_l_asks_about_unsaved_edits(qtbot: Any, window: Any, asked: Prompts
     unlock(qtbot, window)
     assert window.desk.current_workspace().detail.draft.aka == "Zeb"
     assert window.gate is None
+
+
+def test_quitting_asks_about_unsaved_edits(qtbot: Any, window: Any, asked: Prompts) -> None:
+    panel = window.desk.case_list
+    panel.search.setText("Zebedee")
+    panel.apply_filters()
+    workspace = window.desk.open_case(panel.model.case_id(0))
+    workspace.details.widgets["aka"].setText("Zeb")
+    services = window.services
+    asked.save_answer = "cancel"
+    window.quit_action.trigger()
+    assert window.isVisible() and not window.is_locked()
+    asked.save_answer = "discard"
+    window.quit_action.trigger()
+    assert not window.isVisible() and window.is_locked()
+    with pytest.raises(VaultLocked):
+        services.cases.get(workspace.case_id)
