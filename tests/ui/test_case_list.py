@@ -129,3 +129,20 @@ def test_dashboard_opens_tasks_and_filters_by_step(qtbot: Any, window: MainWindo
     panel = window.desk.case_list
     assert window.desk.currentWidget() is panel
     assert panel.current_query().step == 3 and panel.current_query().quick == "open"
+
+
+def test_several_cases_can_be_chosen_for_a_day_of_visits(qtbot: Any, window: MainWindow) -> None:
+    """A day's visits: the rows selected in the list, in the list's order, go to print."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    from cme_desktop.ui.visit_sheets import chosen_case_ids
+
+    window.desk.show_cases()
+    table = window.desk.case_list.table
+    model = table.case_model()
+    qtbot.waitUntil(lambda: model.rowCount() > 5, timeout=5000)
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    table.clearSelection()
+    for row in (4, 1, 2):
+        table.selectionModel().select(model.index(row, 0), flags)
+    assert chosen_case_ids(window) == [model.case_id(1), model.case_id(2), model.case_id(4)]
