@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import reportlab
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen import canvas
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,34 @@ def document_fonts() -> Fonts:
         )
         return _REGISTERED
     return _STANDARD
+
+
+#: Draws a page's marking, header and footer: (canvas, page number, number of pages).
+PageDecoration = Callable[[canvas.Canvas, int, int], None]
+
+
+def numbered_canvas(decorate: PageDecoration) -> type[canvas.Canvas]:
+    """A canvas class that calls ``decorate`` on every page once the page count is known.
+
+    reportlab draws the page decoration as each page ends, before it knows how
+    many pages follow; "Page x of y" needs the pages held back until ``save``.
+    """
+
+    class _NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                decorate(self, number, total)
+                super().showPage()
+            super().save()
+
+    return _NumberedCanvas

@@ -49,7 +49,7 @@ from cme_desktop.models.vocabularies import (
 )
 from cme_desktop.services import escalation as flow
 from cme_desktop.services.cases import CaseDetail, EscalationRow, case_reference
-from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts
+from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts, numbered_canvas
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.passwords import generate_password
 from cme_desktop.services.pdf_security import encrypt_pdf
@@ -132,27 +132,9 @@ def _markup(text: str) -> str:
     return "<br/>".join(escape(line) for line in text.split("\n"))
 
 
-def _canvas_class(authority: AuthorityDetails, styles: _Styles) -> type[canvas.Canvas]:
+def _canvas_class(authority: AuthorityDetails, styles: Any) -> type[canvas.Canvas]:
     """A canvas that draws the marking and footer once it knows the number of pages."""
-
-    class _NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                _furniture(self, authority, styles, number, total)
-                super().showPage()
-            super().save()
-
-    return _NumberedCanvas
+    return numbered_canvas(lambda c, number, total: _furniture(c, authority, styles, number, total))
 
 
 def _furniture(

@@ -43,7 +43,7 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
 )
-from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts
+from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts, numbered_canvas
 from cme_desktop.services.referral_record import field_label, format_uk_date, normalise, to_json
 
 #: The name of the embedded machine-readable record.
@@ -207,27 +207,11 @@ def _attach_record(pdf: bytes, record_json: str) -> bytes:
 # --- the page furniture --------------------------------------------------------
 
 
-def _canvas_class(authority: AuthorityDetails, styles: Styles) -> type[canvas.Canvas]:
-    """A canvas that draws the header and footer once it knows how many pages there are."""
-
-    class _NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                draw_page_furniture(self, authority, styles, number, total)
-                super().showPage()
-            super().save()
-
-    return _NumberedCanvas
+def _canvas_class(authority: AuthorityDetails, styles: Any) -> type[canvas.Canvas]:
+    """A canvas that draws the marking and footer once it knows the number of pages."""
+    return numbered_canvas(
+        lambda c, number, total: draw_page_furniture(c, authority, styles, number, total)
+    )
 
 
 def draw_page_furniture(
