@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -297,8 +297,25 @@ class CaseWorkspace(QWidget):
         except CmeError as exc:
             prompts.error(self, "Save the case", exc)
             return False
+        became_unknown = draft.whereabouts_unknown and not self.detail.draft.whereabouts_unknown
         self.show_detail_after_save(detail)
+        if became_unknown:
+            # Offered, not forced, and only once this save has finished (policy 5.0/6.0).
+            QTimer.singleShot(0, self._offer_escalation)
         return True
+
+    def _offer_escalation(self) -> None:
+        if not self.isVisible():
+            return  # the tab was closed or the vault locked after saving
+        from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
+
+        try:
+            wizard = maybe_offer_escalation(self, self.ctx.services, self.case_id)
+        except CmeError as exc:
+            prompts.error(self, "Escalation questions", exc)
+            return
+        if wizard is not None:
+            wizard.recorded.connect(lambda *_: self.changes.case_changed.emit(self.case_id))
 
     def show_detail_after_save(self, detail: CaseDetail) -> None:
         self.details.clear()

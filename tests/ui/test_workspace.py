@@ -222,3 +222,19 @@ def test_new_case(qtbot: Any, window: MainWindow, asked: Prompts) -> None:
     dialog.accept()
     assert dialog.case_id is not None
     assert services.cases.get(dialog.case_id).draft.date_of_birth == date(2015, 3, 4)
+
+
+def test_whereabouts_unknown_offers_the_escalation_questions(
+    qtbot: Any, window: MainWindow, asked: Prompts
+) -> None:
+    """Offered, not forced: the officer is asked, and saying no leaves the case as saved."""
+    workspace = _open_known(window)
+    _field(workspace, "whereabouts_unknown").setChecked(True)
+    asked.confirm_answer = False
+    assert workspace.save()
+    qtbot.waitUntil(lambda: any(kind == "confirm" for kind, *_ in asked.shown), timeout=5000)
+    title, text = next((t, x) for kind, t, x in asked.shown if kind == "confirm")
+    assert title == "Consider escalation"
+    assert "whereabouts are unknown" in text
+    assert workspace.detail is not None and workspace.detail.draft.whereabouts_unknown
+    assert not workspace.detail.escalations
