@@ -60,16 +60,13 @@ class FirstRunPage(QWidget):
     def _create_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        heading = QLabel("Welcome to CME Desktop")
-        look.role(heading, "heading")
-        layout.addWidget(heading)
-        intro = QLabel(
+        look.add_heading(
+            layout,
+            "Welcome to CME Desktop",
             "The case records are kept in an encrypted vault on this computer. Choose the "
             "passphrase that will open it. Nobody, including IT support, can open the vault "
-            "without the passphrase or the recovery key shown next."
+            "without the passphrase or the recovery key shown next.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         form = QFormLayout()
         self.officer_name = QLineEdit()
         self.officer_name.setPlaceholderText("As it should appear on letters and forms")

@@ -14,7 +14,15 @@ does not apply, blue is action and focus.
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QBoxLayout,
+    QFrame,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
 
 NAVY = QColor("#123a63")
 BLUE = QColor("#1f5fa8")
@@ -92,6 +100,17 @@ def _colour(widget: QWidget, colour: QColor, role: QPalette.ColorRole) -> None:
     p = widget.palette()
     p.setColor(role, colour)
     widget.setPalette(p)
+
+
+def add_heading(layout: QBoxLayout, heading: str, intro: str = "") -> None:
+    """A page's heading and, under it, its introduction (wrapped), added to ``layout``."""
+    label = QLabel(heading)
+    role(label, "heading")
+    layout.addWidget(label)
+    if intro:
+        text = QLabel(intro)
+        text.setWordWrap(True)
+        layout.addWidget(text)
 
 
 def role(widget: QWidget, name: str) -> None:

@@ -53,16 +53,13 @@ class RecoveryKeyPanel(QWidget):
         super().__init__(parent)
         self._key = ""
         layout = QVBoxLayout(self)
-        heading = QLabel("Your recovery key")
-        look.role(heading, "heading")
-        layout.addWidget(heading)
-        intro = QLabel(
+        look.add_heading(
+            layout,
+            "Your recovery key",
             "If the passphrase is ever forgotten, this key is the only way into the vault. "
             "It is shown this once: print it, or write it down, and give it to your manager "
-            "to keep in the safe."
+            "to keep in the safe.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         self.key_label = QLabel()
         look.role(self.key_label, "recovery_key")
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -142,15 +142,12 @@ class UnlockPage(QWidget):
     def _recovery_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        heading = QLabel("Unlock with the recovery key")
-        look.role(heading, "heading")
-        layout.addWidget(heading)
-        intro = QLabel(
+        look.add_heading(
+            layout,
+            "Unlock with the recovery key",
             "Type the recovery key from the printed page kept in the manager's safe, then "
-            "choose a new passphrase. The old passphrase stops working."
+            "choose a new passphrase. The old passphrase stops working.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         form = QFormLayout()
         self.recovery_key = QLineEdit()
         self.recovery_key.setPlaceholderText("XXXXX-XXXXX-…")
