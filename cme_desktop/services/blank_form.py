@@ -28,7 +28,7 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.documents import AuthorityDetails, document_fonts
+from cme_desktop.services.documents import AuthorityDetails, document_fonts, markup
 from cme_desktop.services.referral_pdf import (
     ACTION_COLUMNS,
     ACTIONS_HEADING,
@@ -50,7 +50,6 @@ from cme_desktop.services.referral_pdf import (
     TOP_MARGIN,
     Styles,
     draw_page_furniture,
-    markup,
 )
 
 #: How many pupils the form has room for (brothers and sisters referred together).

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.pdfbase import pdfmetrics
@@ -100,6 +102,15 @@ def document_fonts() -> Fonts:
         )
         return _REGISTERED
     return _STANDARD
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def markup(text: str) -> str:
+    """``text`` as Paragraph markup: escaped, line breaks kept, unprintables dropped."""
+    text = _UNPRINTABLE.sub(" ", text.replace("\r\n", "\n").replace("\t", "    "))
+    return "<br/>".join(escape(line) for line in text.split("\n"))
 
 
 #: Draws a page's marking, header and footer: (canvas, page number, number of pages).

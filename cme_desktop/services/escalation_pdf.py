@@ -15,12 +15,10 @@ plain PDF is never written to disk.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -49,7 +47,13 @@ from cme_desktop.models.vocabularies import (
 )
 from cme_desktop.services import escalation as flow
 from cme_desktop.services.cases import CaseDetail, EscalationRow, case_reference
-from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts, numbered_canvas
+from cme_desktop.services.documents import (
+    AuthorityDetails,
+    Fonts,
+    document_fonts,
+    markup,
+    numbered_canvas,
+)
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.passwords import generate_password
 from cme_desktop.services.pdf_security import encrypt_pdf
@@ -80,7 +84,6 @@ CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 _GRID = colors.Color(0.3, 0.3, 0.3)
 _SHADE = colors.Color(0.9, 0.9, 0.9)
 _ALERT = colors.Color(1.0, 0.93, 0.88)
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -127,11 +130,6 @@ class _Styles:
         self.footer = ParagraphStyle("footer", fontName=fonts.regular, fontSize=7.5, leading=9)
 
 
-def _markup(text: str) -> str:
-    text = _UNPRINTABLE.sub(" ", text.replace("\r\n", "\n").replace("\t", "    "))
-    return "<br/>".join(escape(line) for line in text.split("\n"))
-
-
 def _canvas_class(authority: AuthorityDetails, styles: Any) -> type[canvas.Canvas]:
     """A canvas that draws the marking and footer once it knows the number of pages."""
     return numbered_canvas(lambda c, number, total: _furniture(c, authority, styles, number, total))
@@ -150,7 +148,7 @@ def _furniture(
     lines = [authority.contact_line()]
     if authority.address:
         lines.append(", ".join(p.strip() for p in authority.address.splitlines() if p.strip()))
-    contact = Paragraph("<br/>".join(_markup(line) for line in lines), styles.footer)
+    contact = Paragraph("<br/>".join(markup(line) for line in lines), styles.footer)
     _, height = contact.wrapOn(c, CONTENT_WIDTH - 30 * mm, 12 * mm)
     contact.drawOn(c, MARGIN, 19.5 * mm - height)
     c.setFont(styles.fonts.regular, 8)
@@ -256,9 +254,9 @@ def _title(
     table = Table(
         [
             [
-                [Paragraph(_markup(TITLE), s.title), Spacer(1, 1.5 * mm)]
-                + [Paragraph(_markup(line), s.meta) for line in meta],
-                Paragraph(_markup(authority.name), s.authority),
+                [Paragraph(markup(TITLE), s.title), Spacer(1, 1.5 * mm)]
+                + [Paragraph(markup(line), s.meta) for line in meta],
+                Paragraph(markup(authority.name), s.authority),
             ]
         ],
         colWidths=[CONTENT_WIDTH * 0.66, CONTENT_WIDTH * 0.34],
@@ -278,7 +276,7 @@ def _title(
 
 
 def _heading(text: str, s: _Styles) -> Paragraph:
-    para = Paragraph(_markup(text), s.heading)
+    para = Paragraph(markup(text), s.heading)
     para.keepWithNext = True
     return para
 
@@ -309,10 +307,10 @@ def _pairs(rows: list[tuple[str, str, str, str]], s: _Styles) -> Table:
     """Label/value pairs two to a row, labels shaded."""
     data = [
         [
-            Paragraph(_markup(l1), s.label),
-            Paragraph(_markup(v1), s.value),
-            Paragraph(_markup(l2), s.label),
-            Paragraph(_markup(v2), s.value),
+            Paragraph(markup(l1), s.label),
+            Paragraph(markup(v1), s.value),
+            Paragraph(markup(l2), s.label),
+            Paragraph(markup(v2), s.value),
         ]
         for l1, v1, l2, v2 in rows
     ]
@@ -323,13 +321,13 @@ def _pairs(rows: list[tuple[str, str, str, str]], s: _Styles) -> Table:
 
 def _address_block(case: CaseDetail, s: _Styles) -> Flowable:
     last = case.draft.last_known_address or "Not known"
-    rows = [[Paragraph("Last known", s.label), Paragraph(_markup(last), s.value)]]
+    rows = [[Paragraph("Last known", s.label), Paragraph(markup(last), s.value)]]
     for address in case.addresses:
         if address.is_last_known or address.address == case.draft.last_known_address:
             continue
         until = f" (until {format_uk_date(address.moved_out)})" if address.moved_out else ""
         rows.append(
-            [Paragraph("Previous", s.label), Paragraph(_markup(address.address + until), s.value)]
+            [Paragraph("Previous", s.label), Paragraph(markup(address.address + until), s.value)]
         )
     table = _grid(rows, [0.17, 0.83])
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), _SHADE)]))
@@ -347,10 +345,10 @@ def _family(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
         ]
         rows += [
             [
-                Paragraph(_markup(c.name), s.value),
-                Paragraph(_markup(c.relationship), s.value),
-                Paragraph(_markup(c.telephone), s.value),
-                Paragraph(_markup(c.email), s.value),
+                Paragraph(markup(c.name), s.value),
+                Paragraph(markup(c.relationship), s.value),
+                Paragraph(markup(c.telephone), s.value),
+                Paragraph(markup(c.email), s.value),
             ]
             for c in case.carers
         ]
@@ -362,7 +360,7 @@ def _family(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
         rows = [[Paragraph(h, s.label) for h in ("Brother / sister", "Date of birth", "Case")]]
         rows += [
             [
-                Paragraph(_markup(sib.full_name), s.value),
+                Paragraph(markup(sib.full_name), s.value),
                 Paragraph(format_uk_date(sib.date_of_birth) or "Not known", s.value),
                 Paragraph(f"{case_reference(sib.id)} ({sib.status})", s.value),
             ]
@@ -414,8 +412,8 @@ def _known(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
         rows.append(
             [
                 Paragraph(format_uk_date(entry.occurred_at.date()), s.value),
-                Paragraph(_markup(label_of(TIMELINE_KINDS, entry.kind)), s.value),
-                Paragraph(_markup(text), s.value),
+                Paragraph(markup(label_of(TIMELINE_KINDS, entry.kind)), s.value),
+                Paragraph(markup(text), s.value),
             ]
         )
     yield _grid(rows, [0.15, 0.14, 0.71], header=True)
@@ -434,13 +432,13 @@ def _indicators(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
     parts: list[Flowable] = [
         heading,
         Paragraph(
-            _markup(f"From the referral received {format_uk_date(latest.received_on)}."), s.note
+            markup(f"From the referral received {format_uk_date(latest.received_on)}."), s.note
         ),
         Spacer(1, 1.5 * mm),
     ]
     if keys:
         rows = [
-            [Paragraph(key, s.value), Paragraph(_markup(label_of(RISK_INDICATORS, key)), s.value)]
+            [Paragraph(key, s.value), Paragraph(markup(label_of(RISK_INDICATORS, key)), s.value)]
             for key in keys
         ]
         parts.append(_grid(rows, [0.07, 0.93]))
@@ -462,7 +460,7 @@ def _questions(escalation: EscalationRow, s: _Styles) -> Iterator[Flowable]:
                 alerts.append(("BACKGROUND", (1, len(rows)), (1, len(rows)), _ALERT))
             rows.append(
                 [
-                    Paragraph(_markup(question.text), s.value),
+                    Paragraph(markup(question.text), s.value),
                     Paragraph(flow.answer_label(value), s.strong),
                 ]
             )
@@ -475,7 +473,7 @@ def _decision(escalation: EscalationRow, s: _Styles) -> Iterator[Flowable]:
     rec = escalation.recommendation
     parts: list[Flowable] = [
         _heading("Recommendation and decision", s),
-        Paragraph(_markup(flow.policy_text(rec)), s.note),
+        Paragraph(markup(flow.policy_text(rec)), s.note),
         Spacer(1, 2 * mm),
     ]
     rows = [
@@ -489,7 +487,7 @@ def _decision(escalation: EscalationRow, s: _Styles) -> Iterator[Flowable]:
         ),
     ]
     data = [
-        [Paragraph(_markup(label), s.label), Paragraph(_markup(value), s.value)]
+        [Paragraph(markup(label), s.label), Paragraph(markup(value), s.value)]
         for label, value in rows
     ]
     table = _grid(data, [0.27, 0.73])

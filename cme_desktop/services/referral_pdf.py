@@ -9,11 +9,9 @@ importer. The result is not yet protected: ``pdf_security.encrypt_pdf`` does tha
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pikepdf
 from reportlab.lib import colors
@@ -43,7 +41,13 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
 )
-from cme_desktop.services.documents import AuthorityDetails, Fonts, document_fonts, numbered_canvas
+from cme_desktop.services.documents import (
+    AuthorityDetails,
+    Fonts,
+    document_fonts,
+    markup,
+    numbered_canvas,
+)
 from cme_desktop.services.referral_record import field_label, format_uk_date, normalise, to_json
 
 #: The name of the embedded machine-readable record.
@@ -111,7 +115,6 @@ CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 _GRID = colors.Color(0.25, 0.25, 0.25)
 _SHADE = colors.Color(0.88, 0.88, 0.88)
 _LIGHT = colors.Color(0.95, 0.95, 0.95)
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Styles:
@@ -133,12 +136,6 @@ class Styles:
         self.centre = ParagraphStyle("centre", parent=self.value, alignment=TA_CENTER)
         self.centre_strong = ParagraphStyle("centre_strong", parent=self.strong, alignment=1)
         self.footer = ParagraphStyle("footer", fontName=fonts.regular, fontSize=7.5, leading=9)
-
-
-def markup(text: str) -> str:
-    """``text`` as Paragraph markup: escaped, line breaks kept, unprintables dropped."""
-    text = _UNPRINTABLE.sub(" ", text.replace("\r\n", "\n").replace("\t", "    "))
-    return "<br/>".join(escape(line) for line in text.split("\n"))
 
 
 def yes_no_label(value: bool | None) -> str:
