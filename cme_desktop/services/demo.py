@@ -119,6 +119,23 @@ class _Deals:
         )
 
 
+#: Closing outcomes roughly as often as a county team sees them (most children go back
+#: on roll; deaths are, thankfully, very rare).
+_OUTCOME_SHARE: dict[str, float] = {
+    "on_roll": 46,
+    "alternative_provision": 6,
+    "moved_out": 18,
+    "ehe": 10,
+    "left_country": 9,
+    "over_age": 4,
+    "not_cme": 4,
+    "untraceable": 2.5,
+    "deceased": 0.5,
+}
+_OUTCOMES = [t.key for t in vocab.CLOSING_OUTCOMES]
+_OUTCOME_WEIGHTS = [_OUTCOME_SHARE.get(key, 1) for key in _OUTCOMES]
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     cases: int
@@ -370,7 +387,7 @@ def _one_case(
     if closed:
         case["closed_on"] = min(today, notified + timedelta(days=rng.randint(5, 240)))
         case["closing_outcome"] = deals.outcome.next(
-            lambda: rng.choice([t.key for t in vocab.CLOSING_OUTCOMES])
+            lambda: rng.choices(_OUTCOMES, weights=_OUTCOME_WEIGHTS)[0]
         )
         if case["closing_outcome"] == "on_roll":
             case["new_school"] = rng.choice(pools.schools)
