@@ -9,6 +9,7 @@ these objects.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,6 +72,8 @@ def build_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the desktop application; returns the exit code."""
+    # A frozen Windows build starts the import sandbox's process through this entry point.
+    multiprocessing.freeze_support()
     args = parse_args(argv if argv is not None else sys.argv[1:])
     app = make_application([sys.argv[0]] if sys.argv else ["cme-desktop"])
     vault = Vault(args.db, secret_store=system_secret_store())
