@@ -150,7 +150,7 @@ class UnlockPage(QWidget):
         )
         form = QFormLayout()
         self.recovery_key = QLineEdit()
-        self.recovery_key.setPlaceholderText("XXXXX-XXXXX-…")
+        self.recovery_key.setPlaceholderText("XXXX-XXXX-XXXX-…")
         add_row(form, "Recovery &key:", self.recovery_key, name="Recovery key")
         layout.addLayout(form)
         self.new_passphrase = NewPassphraseFields()
