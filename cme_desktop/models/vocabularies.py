@@ -275,6 +275,26 @@ WHEREABOUTS_UNKNOWN = "10"
 
 RISK_TIMINGS: tuple[Term, ...] = (Term("current", "Current"), Term("historic", "Historic"))
 
+# --- Appendix A: the form's own headings and column labels -----------------
+
+ACTIONS_HEADING = "Action to be Taken by Referrer"
+INDICATORS_INTRO = (
+    "Please complete the table below. Indicate as appropriate and mark whether the "
+    "indicators are current or historic"
+)
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "No",
+    "Vulnerabilities, Warning Signs & Risk Indicators (for the child and/or family)",
+    "Yes or No?",
+    "Current / Historic (C/H?)",
+)
+ASSESSMENT_HEADING = "Referrer Assessment"
+ASSESSMENT_INTRO = (
+    "(The Vulnerabilities, Warning Signs & Risk Indicators above should help inform your "
+    "professional judgement when completing the final section of this referral form)"
+)
+REFERRER_HEADING = "Referrer's Details"
+
 # --- Appendix A: the two safeguarding questions and the assessment ----------
 
 SOCIAL_CARE_REFERRAL_QUESTION = (

@@ -22,29 +22,29 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
 from cme_desktop.models.vocabularies import (
+    ACTIONS_HEADING,
+    ASSESSMENT_HEADING,
+    ASSESSMENT_INTRO,
     ASSESSMENT_QUESTIONS,
+    INDICATOR_COLUMNS,
+    INDICATORS_INTRO,
     PARENTAL_CONSENT_QUESTION,
     REFERRER_ACTIONS,
+    REFERRER_HEADING,
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
 from cme_desktop.services.documents import AuthorityDetails, document_fonts, markup
 from cme_desktop.services.referral_pdf import (
     ACTION_COLUMNS,
-    ACTIONS_HEADING,
     ADDITIONAL_INFORMATION_HINT,
-    ASSESSMENT_HEADING,
-    ASSESSMENT_INTRO,
     BOTTOM_MARGIN,
     CHILD_LABELS,
     CONTENT_WIDTH,
     FAMILY_HEADING,
     FAMILY_LABELS,
-    INDICATOR_COLUMNS,
-    INDICATORS_INTRO,
     MARGIN,
     PAGE_HEIGHT,
-    REFERRER_HEADING,
     REFERRER_LABELS,
     TITLE,
     TOP_MARGIN,

@@ -36,9 +36,15 @@ from docx.table import Table, _Cell
 from lxml import etree
 
 from cme_desktop.models.vocabularies import (
+    ACTIONS_HEADING,
+    ASSESSMENT_HEADING,
+    ASSESSMENT_INTRO,
     ASSESSMENT_QUESTIONS,
+    INDICATOR_COLUMNS,
+    INDICATORS_INTRO,
     PARENTAL_CONSENT_QUESTION,
     REFERRER_ACTIONS,
+    REFERRER_HEADING,
     RISK_INDICATORS,
     RISK_TIMINGS,
     SOCIAL_CARE_REFERRAL_QUESTION,
@@ -151,28 +157,12 @@ ADDITIONAL_FIELD = FormField(
     aliases=("Additional Information",),
 )
 
-ACTIONS_HEADING = "Action to be Taken by Referrer"
 ACTION_COLUMN = "Action"
 OUTCOME_COLUMN = "Outcome (Include date completed)"
 #: How the date of an action is written below its outcome.
 ACTION_DATE_PREFIX = "Date:"
 
-INDICATORS_INTRO = (
-    "Please complete the table below. Indicate as appropriate and mark whether the "
-    "indicators are current or historic"
-)
-INDICATOR_COLUMNS = (
-    "No",
-    "Vulnerabilities, Warning Signs & Risk Indicators (for the child and/or family)",
-    "Yes or No?",
-    "Current / Historic (C/H?)",
-)
 
-ASSESSMENT_HEADING = "Referrer Assessment"
-ASSESSMENT_INTRO = (
-    "(The Vulnerabilities, Warning Signs & Risk Indicators above should help inform your "
-    "professional judgement when completing the final section of this referral form)"
-)
 #: The guidance the paper form prints under the assessment questions; not answers.
 ASSESSMENT_NOTES: tuple[str, ...] = (
     "Include protective factors:",
@@ -189,7 +179,6 @@ ASSESSMENT_NOTES: tuple[str, ...] = (
     "and by when",
 )
 
-REFERRER_HEADING = "Referrer's Details"
 SIGNATURE_LABEL = "Signature"
 REFERRER_FIELDS: tuple[FormField, ...] = (
     FormField("referrer.name", "Name", aliases=("Referrer Name", "Referrer's Name", "Your Name")),

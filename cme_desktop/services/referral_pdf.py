@@ -33,9 +33,15 @@ from reportlab.platypus import (
 )
 
 from cme_desktop.models.vocabularies import (
+    ACTIONS_HEADING,
+    ASSESSMENT_HEADING,
+    ASSESSMENT_INTRO,
     ASSESSMENT_QUESTIONS,
+    INDICATOR_COLUMNS,
+    INDICATORS_INTRO,
     PARENTAL_CONSENT_QUESTION,
     REFERRER_ACTIONS,
+    REFERRER_HEADING,
     RISK_INDICATORS,
     RISK_TIMINGS,
     SOCIAL_CARE_REFERRAL_QUESTION,
@@ -87,24 +93,7 @@ REFERRER_LABELS: dict[str, str] = {
     "date_completed": "Date Completed",
 }
 FAMILY_HEADING = "Family and school"
-ACTIONS_HEADING = "Action to be Taken by Referrer"
 ACTION_COLUMNS = ("Action", "Outcome", "Date completed")
-INDICATORS_INTRO = (
-    "Please complete the table below. Indicate as appropriate and mark whether the "
-    "indicators are current or historic"
-)
-INDICATOR_COLUMNS = (
-    "No",
-    "Vulnerabilities, Warning Signs & Risk Indicators (for the child and/or family)",
-    "Yes or No?",
-    "Current / Historic (C/H?)",
-)
-ASSESSMENT_HEADING = "Referrer Assessment"
-ASSESSMENT_INTRO = (
-    "(The Vulnerabilities, Warning Signs & Risk Indicators above should help inform your "
-    "professional judgement when completing the final section of this referral form)"
-)
-REFERRER_HEADING = "Referrer's Details"
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4

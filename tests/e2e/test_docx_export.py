@@ -12,19 +12,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from cme_desktop.models.vocabularies import (
+    ACTIONS_HEADING,
+    ASSESSMENT_HEADING,
     ASSESSMENT_QUESTIONS,
     PARENTAL_CONSENT_QUESTION,
     REFERRER_ACTIONS,
+    REFERRER_HEADING,
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.office_crypto import decrypt_office, encrypt_office, is_encrypted_office
 from cme_desktop.services.referral_docx import (
-    ACTIONS_HEADING,
-    ASSESSMENT_HEADING,
     FORM_TITLE,
-    REFERRER_HEADING,
     render_docx,
 )
 from cme_desktop.services.referral_record import from_json, normalise

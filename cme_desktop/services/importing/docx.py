@@ -27,9 +27,14 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
 from cme_desktop.models.vocabularies import (
+    ACTIONS_HEADING,
+    ASSESSMENT_HEADING,
     ASSESSMENT_QUESTIONS,
+    INDICATOR_COLUMNS,
+    INDICATORS_INTRO,
     PARENTAL_CONSENT_QUESTION,
     REFERRER_ACTIONS,
+    REFERRER_HEADING,
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
@@ -44,18 +49,13 @@ from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.office_crypto import OLE_MAGIC, decrypt_office
 from cme_desktop.services.referral_docx import (
     ACTION_COLUMN,
-    ACTIONS_HEADING,
     ADDITIONAL_FIELD,
-    ASSESSMENT_HEADING,
     ASSESSMENT_NOTES,
     CHILD_FIELDS,
     EMBEDDED_NAMESPACE,
-    INDICATOR_COLUMNS,
-    INDICATORS_INTRO,
     OUTCOME_COLUMN,
     PUPIL_FIELDS,
     REFERRER_FIELDS,
-    REFERRER_HEADING,
     SIGNATURE_LABEL,
     FormField,
     form_text_digest,
