@@ -31,6 +31,7 @@ from cme_desktop.services.settings import Settings, SettingsService  # noqa: E40
 from cme_desktop.services.vault import Vault  # noqa: E402
 from cme_desktop.ui.first_run import FirstRunPage  # noqa: E402
 from cme_desktop.ui.main_window import MainWindow  # noqa: E402
+from cme_desktop.ui.reports import open_reports  # noqa: E402
 from cme_desktop.ui.unlock import UnlockPage  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -88,7 +89,8 @@ def unlock(app: QApplication, window: MainWindow) -> None:
         app.processEvents()
         time.sleep(0.01)
     assert not window.is_locked(), "the demo vault did not unlock"
-    settle(app)
+    settle(app, 1500)  # the monthly save of a new vault runs in the background
+    window.statusBar().clearMessage()  # its message names this script's temporary folder
 
 
 def first_run(app: QApplication, folder: Path) -> None:
@@ -154,7 +156,23 @@ def main_shots(app: QApplication, vault: Vault) -> None:
     workspace.show_section("steps")
     settle(app)
     save(window, "case-workspace-steps.png")
+    reports_shot(app, window)
     window.close()
+
+
+def reports_shot(app: QApplication, window: MainWindow) -> None:
+    """The Reports window with the quarterly report made, figures beside the PDF."""
+    assert window.services is not None
+    dialog = open_reports(window, window.services)
+    dialog.resize(*SIZE)
+    page = dialog.quarterly
+    page.make_button.click()
+    deadline = time.monotonic() + 60
+    while page.made is None and time.monotonic() < deadline:
+        settle(app, 100)
+    settle(app, 400)
+    save(dialog, "reports.png")
+    dialog.close()
 
 
 def scaled_shot(vault_folder: Path, factor: str) -> None:
