@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,8 +25,6 @@ from cme_desktop.services.pdf_security import open_pdf
 from cme_desktop.services.referral_record import empty_referral
 from cme_desktop.services.referrals import ReferralService
 from cme_desktop.services.vault import Vault
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
 
 fake = Faker("en_GB")
 Faker.seed(11)
@@ -44,22 +41,9 @@ NOT_CURRENT = ("6", "4", "15")  # historic, No, historic
 RATIONALE = "Duty sergeant already aware; referral made by telephone."
 
 
-# A copy of one vault made per module: much quicker than creating a vault per test.
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return make_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def vault(template: Template, tmp_path: Path) -> Vault:
-    return copy_vault(template, tmp_path / "vault")
-
-
-@pytest.fixture
-def db(vault: Vault) -> Iterator[Database]:
-    database = vault.unlock(PASSPHRASE, actor="Test Officer")
-    yield database
-    database.close()
+def vault(copied_vault: Vault) -> Vault:
+    return copied_vault  # one vault per module, copied for each test
 
 
 def words(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,28 +27,13 @@ from cme_desktop.ui.escalation_wizard import (
     QuestionPage,
     maybe_offer_escalation,
 )
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
 
 TODAY = date(2026, 3, 6)  # a Friday: follow-ups fall after the weekend
 
 
-# A copy of one vault made per module: much quicker than creating a vault per test.
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return make_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def vault(template: Template, tmp_path: Path) -> Vault:
-    return copy_vault(template, tmp_path / "vault")
-
-
-@pytest.fixture
-def db(vault: Vault) -> Iterator[Database]:
-    database = vault.unlock(PASSPHRASE, actor="Test Officer")
-    yield database
-    database.close()
+def vault(copied_vault: Vault) -> Vault:
+    return copied_vault  # one vault per module, copied for each test
 
 
 class Prompts:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,32 +27,17 @@ from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.referral_dialog import NewCaseFromReferralDialog, ReferralsPage
 from cme_desktop.ui.referral_editor import ReferralEditor
 from cme_desktop.ui.referral_widgets import UNCERTAIN_TIP, ChoiceButtons, UkDateEdit
-from tests.conftest import PASSPHRASE
 from tests.ui.conftest import KNOWN_NAME
 from tests.ui.conftest import Prompts as WindowPrompts
-from tests.vault_copies import Template, copy_vault, make_template
 
 TODAY = date(2026, 3, 2)
 fake = Faker("en_GB")
 Faker.seed(7)
 
 
-# A copy of one vault made per module: much quicker than creating a vault per test.
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return make_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def vault(template: Template, tmp_path: Path) -> Vault:
-    return copy_vault(template, tmp_path / "vault")
-
-
-@pytest.fixture
-def db(vault: Vault) -> Iterator[Database]:
-    database = vault.unlock(PASSPHRASE, actor="Test Officer")
-    yield database
-    database.close()
+def vault(copied_vault: Vault) -> Vault:
+    return copied_vault  # one vault per module, copied for each test
 
 
 class Prompts:

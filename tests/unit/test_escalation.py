@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,8 +22,6 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.referral_record import empty_referral
 from cme_desktop.services.vault import Vault
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
 
 POLICE_KEYS = [f"police.{t.key}" for t in POLICE_QUESTIONS]
 SOCIAL_CARE_KEYS = [f"social_care.{t.key}" for t in SOCIAL_CARE_QUESTIONS]
@@ -41,22 +37,9 @@ SOCIAL_CARE_RULE = (
 )
 
 
-# A copy of one vault made per module: much quicker than creating a vault per test.
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return make_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def vault(template: Template, tmp_path: Path) -> Vault:
-    return copy_vault(template, tmp_path / "vault")
-
-
-@pytest.fixture
-def db(vault: Vault) -> Iterator[Database]:
-    database = vault.unlock(PASSPHRASE, actor="Test Officer")
-    yield database
-    database.close()
+def vault(copied_vault: Vault) -> Vault:
+    return copied_vault  # one vault per module, copied for each test
 
 
 def every_combination() -> list[dict[str, bool | None]]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,30 +24,15 @@ from cme_desktop.services.referral_parties import (
 from cme_desktop.services.referral_record import empty_referral
 from cme_desktop.services.referrals import ReferralService
 from cme_desktop.services.vault import Vault
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
 
 fake = Faker("en_GB")
 Faker.seed(4)
 TODAY = date.today()
 
 
-# A copy of one vault made per module: much quicker than creating a vault per test.
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return make_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def vault(template: Template, tmp_path: Path) -> Vault:
-    return copy_vault(template, tmp_path / "vault")
-
-
-@pytest.fixture
-def db(vault: Vault) -> Iterator[Database]:
-    database = vault.unlock(PASSPHRASE, actor="Test Officer")
-    yield database
-    database.close()
+def vault(copied_vault: Vault) -> Vault:
+    return copied_vault  # one vault per module, copied for each test
 
 
 def referral(**changes: Any) -> dict[str, Any]:
