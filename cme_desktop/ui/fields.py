@@ -14,6 +14,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -121,6 +122,24 @@ class WrappingCheckBox(QWidget):
             event.accept()
             return
         super().mousePressEvent(event)
+
+
+def card_pages(owner: QWidget, *, max_width: int) -> SwitchedPages:
+    """Pages in a card centred on ``owner`` (the vault's first-run and unlock screens)."""
+    outer = QVBoxLayout(owner)
+    outer.addStretch(1)
+    card = QFrame()
+    look.role(card, "card")
+    card.setMaximumWidth(max_width)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(card, 3)
+    row.addStretch(1)
+    outer.addLayout(row)
+    outer.addStretch(2)
+    stack = SwitchedPages()
+    QVBoxLayout(card).addWidget(stack)
+    return stack
 
 
 class SwitchedPages(QWidget):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,7 +24,7 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.vault import CreatedVault, Vault
 from cme_desktop.ui import background, look, prompts
-from cme_desktop.ui.fields import SwitchedPages, add_row
+from cme_desktop.ui.fields import add_row, card_pages
 from cme_desktop.ui.passphrase import NewPassphraseFields
 from cme_desktop.ui.recovery_key import RecoveryKeyPanel
 
@@ -39,19 +38,7 @@ class FirstRunPage(QWidget):
         super().__init__(parent)
         self.vault = vault
         self._db: Database | None = None
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        card = QFrame()
-        look.role(card, "card")
-        card.setMaximumWidth(620)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 3)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-        self.stack = SwitchedPages()
-        QVBoxLayout(card).addWidget(self.stack)
+        self.stack = card_pages(self, max_width=620)
         self.stack.addWidget(self._create_page())
         self.recovery = RecoveryKeyPanel()
         self.recovery.confirmed.connect(self._finish)

@@ -18,7 +18,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,7 +30,7 @@ from cme_desktop.services.database import Database
 from cme_desktop.services.errors import CmeError, WrongPassphrase
 from cme_desktop.services.vault import Vault, unlock_delay_seconds
 from cme_desktop.ui import background, look, prompts
-from cme_desktop.ui.fields import SwitchedPages, add_row
+from cme_desktop.ui.fields import add_row, card_pages
 from cme_desktop.ui.passphrase import NewPassphraseFields
 
 
@@ -71,19 +70,7 @@ class UnlockPage(QWidget):
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)
         self._countdown.timeout.connect(self._tick)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        card = QFrame()
-        look.role(card, "card")
-        card.setMaximumWidth(560)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 3)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-        self.stack = SwitchedPages()
-        QVBoxLayout(card).addWidget(self.stack)
+        self.stack = card_pages(self, max_width=560)
         self.stack.addWidget(self._passphrase_page(offer_remembered))
         self.stack.addWidget(self._recovery_page())
         self._apply_delay()
