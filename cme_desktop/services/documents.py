@@ -11,9 +11,12 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import reportlab
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
 
 @dataclass(frozen=True)
@@ -142,3 +145,32 @@ def numbered_canvas(decorate: PageDecoration) -> type[canvas.Canvas]:
             super().save()
 
     return _NumberedCanvas
+
+
+def kept_heading(text: str, style: ParagraphStyle) -> Paragraph:
+    """A section heading that never sits alone at the foot of a page."""
+    para = Paragraph(markup(text), style)
+    para.keepWithNext = True
+    return para
+
+
+def kept_section(heading: str, body: Flowable, style: ParagraphStyle) -> Flowable:
+    """A heading and its body kept on one page."""
+    return KeepTogether([kept_heading(heading, style), body])
+
+
+def title_band(left: Any, right: Any, *, left_share: float, width: float, padding: float) -> Table:
+    """A document's title (left) and the authority's name (right), ruled off below."""
+    table = Table([[left, right]], colWidths=[width * left_share, width * (1 - left_share)])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("RIGHTPADDING", (-1, 0), (-1, 0), 0),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+            ]
+        )
+    )
+    return table

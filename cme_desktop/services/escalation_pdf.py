@@ -51,8 +51,11 @@ from cme_desktop.services.documents import (
     AuthorityDetails,
     Fonts,
     document_fonts,
+    kept_heading,
+    kept_section,
     markup,
     numbered_canvas,
+    title_band,
 )
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.passwords import generate_password
@@ -216,7 +219,7 @@ def _story(
     draft = case.draft
     dob = draft.date_of_birth
     born = f"{format_uk_date(dob)} (age {age_on(dob, today)})" if dob else "Not known"
-    yield _heading("The child", s)
+    yield kept_heading("The child", s.heading)
     yield _pairs(
         [
             ("Name", draft.full_name, "Also known as", draft.aka),
@@ -231,13 +234,13 @@ def _story(
         ],
         s,
     )
-    yield _section("Last known address", _address_block(case, s), s)
+    yield kept_section("Last known address", _address_block(case, s), s.heading)
     yield from _family(case, s)
     yield from _known(case, s)
     yield from _indicators(case, s)
     yield from _questions(escalation, s)
     yield from _decision(escalation, s)
-    yield _section("Contact", _contact(authority, s), s)
+    yield kept_section("Contact", _contact(authority, s), s.heading)
 
 
 def _title(
@@ -251,38 +254,14 @@ def _title(
     meta = [f"Case {case_reference(case.id)} · prepared {format_uk_date(today)}"]
     if recipient:
         meta.insert(0, f"For {recipient}")
-    table = Table(
-        [
-            [
-                [Paragraph(markup(TITLE), s.title), Spacer(1, 1.5 * mm)]
-                + [Paragraph(markup(line), s.meta) for line in meta],
-                Paragraph(markup(authority.name), s.authority),
-            ]
-        ],
-        colWidths=[CONTENT_WIDTH * 0.66, CONTENT_WIDTH * 0.34],
+    return title_band(
+        [Paragraph(markup(TITLE), s.title), Spacer(1, 1.5 * mm)]
+        + [Paragraph(markup(line), s.meta) for line in meta],
+        Paragraph(markup(authority.name), s.authority),
+        left_share=0.66,
+        width=CONTENT_WIDTH,
+        padding=6,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (0, 0), 0),
-                ("RIGHTPADDING", (-1, 0), (-1, 0), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
-    )
-    return table
-
-
-def _heading(text: str, s: _Styles) -> Paragraph:
-    para = Paragraph(markup(text), s.heading)
-    para.keepWithNext = True
-    return para
-
-
-def _section(heading: str, body: Flowable, s: _Styles) -> Flowable:
-    return KeepTogether([_heading(heading, s), body])
 
 
 def _yes_no(value: bool | None) -> str:
@@ -335,7 +314,7 @@ def _address_block(case: CaseDetail, s: _Styles) -> Flowable:
 
 
 def _family(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
-    yield _heading("Family", s)
+    yield kept_heading("Family", s.heading)
     if case.carers:
         rows: list[list[Any]] = [
             [
@@ -373,7 +352,7 @@ def _family(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
 
 def _known(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
     draft = case.draft
-    yield _heading("What is known", s)
+    yield kept_heading("What is known", s.heading)
     yield _pairs(
         [
             (
@@ -423,7 +402,7 @@ def _known(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
 
 
 def _indicators(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
-    heading = _heading("Risk indicators marked current", s)
+    heading = kept_heading("Risk indicators marked current", s.heading)
     if not case.referrals:
         yield KeepTogether([heading, Paragraph("No referral form is held for this child.", s.note)])
         return
@@ -466,13 +445,13 @@ def _questions(escalation: EscalationRow, s: _Styles) -> Iterator[Flowable]:
             )
         table = _grid(rows, [0.84, 0.16])
         table.setStyle(TableStyle(alerts))
-        yield _section(page.title, table, s)
+        yield kept_section(page.title, table, s.heading)
 
 
 def _decision(escalation: EscalationRow, s: _Styles) -> Iterator[Flowable]:
     rec = escalation.recommendation
     parts: list[Flowable] = [
-        _heading("Recommendation and decision", s),
+        kept_heading("Recommendation and decision", s.heading),
         Paragraph(markup(flow.policy_text(rec)), s.note),
         Spacer(1, 2 * mm),
     ]

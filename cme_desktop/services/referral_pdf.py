@@ -51,8 +51,11 @@ from cme_desktop.services.documents import (
     AuthorityDetails,
     Fonts,
     document_fonts,
+    kept_heading,
+    kept_section,
     markup,
     numbered_canvas,
+    title_band,
 )
 from cme_desktop.services.referral_record import field_label, format_uk_date, normalise, to_json
 
@@ -234,12 +237,12 @@ def _story(record: dict[str, Any], authority: AuthorityDetails, s: Styles) -> It
     children = record["children"]
     for number, child in enumerate(children, start=1):
         heading = f"Pupil {number} of {len(children)}" if len(children) > 1 else "Pupil"
-        yield _keep_heading(heading, s)
+        yield kept_heading(heading, s.heading)
         yield _child_table(child, s)
         yield Spacer(1, 2 * mm)
-    yield _keep_heading(FAMILY_HEADING, s)
+    yield kept_heading(FAMILY_HEADING, s.heading)
     yield from _family_table(record, s)
-    yield _keep_heading(ACTIONS_HEADING, s)
+    yield kept_heading(ACTIONS_HEADING, s.heading)
     yield _actions_table(record, s)
     yield Spacer(1, 3 * mm)
     # The whole table on one page when it fits, so that no row is read out of context.
@@ -253,36 +256,17 @@ def _story(record: dict[str, Any], authority: AuthorityDetails, s: Styles) -> It
     yield Spacer(1, 3 * mm)
     yield _questions_table(record, s)
     yield from _assessment(record, s)
-    yield _section(REFERRER_HEADING, _referrer_table(record, s), s)
+    yield kept_section(REFERRER_HEADING, _referrer_table(record, s), s.heading)
 
 
 def _title_block(authority: AuthorityDetails, s: Styles) -> Table:
-    table = Table(
-        [[Paragraph(markup(TITLE), s.title), Paragraph(markup(authority.name), s.authority)]],
-        colWidths=[CONTENT_WIDTH * 0.64, CONTENT_WIDTH * 0.36],
+    return title_band(
+        Paragraph(markup(TITLE), s.title),
+        Paragraph(markup(authority.name), s.authority),
+        left_share=0.64,
+        width=CONTENT_WIDTH,
+        padding=5,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (0, 0), 0),
-                ("RIGHTPADDING", (-1, 0), (-1, 0), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
-    )
-    return table
-
-
-def _keep_heading(text: str, s: Styles) -> Paragraph:
-    para = Paragraph(markup(text), s.heading)
-    para.keepWithNext = True
-    return para
-
-
-def _section(heading: str, body: Flowable, s: Styles) -> Flowable:
-    return KeepTogether([_keep_heading(heading, s), body])
 
 
 def _grid_style(label_cells: list[tuple[int, int]], extra: list[Any] | None = None) -> TableStyle:
@@ -446,7 +430,7 @@ def _questions_table(record: dict[str, Any], s: Styles) -> Flowable:
 
 
 def _assessment(record: dict[str, Any], s: Styles) -> Iterator[Flowable]:
-    yield _keep_heading(ASSESSMENT_HEADING, s)
+    yield kept_heading(ASSESSMENT_HEADING, s.heading)
     intro = Paragraph(markup(ASSESSMENT_INTRO), s.note)
     intro.keepWithNext = True
     yield intro
