@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from faker import Faker
@@ -13,10 +15,29 @@ from cme_desktop.services.cases import CaseDraft, CaseService, escalation_flags
 from cme_desktop.services.database import Database
 from cme_desktop.services.referral_record import empty_referral, normalise
 from cme_desktop.services.settings import Settings, SettingsService
+from cme_desktop.services.vault import Vault
+from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 AUTHORITY_NAME = "Exampleshire County Council"
 OFFICER = "Sam Example"
 PHONE = "01632 960000"
+
+
+def configured_db(path: Path) -> Iterator[Database]:
+    """A new vault at ``path``, its settings filled in, unlocked until the generator ends."""
+    created = Vault(path, scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="Test Officer")
+    try:
+        configure(created.db)
+        yield created.db
+    finally:
+        created.db.close()
+
+
+def seeded_faker(seed: int) -> Faker:
+    """Faker ``en_GB`` giving the same invented people on every run."""
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    return fake
 
 
 def configure(db: Database) -> None:

@@ -35,8 +35,7 @@ from cme_desktop.services.passwords import generate_password
 from cme_desktop.services.pdf_security import open_pdf
 from cme_desktop.services.referral_record import normalise
 from cme_desktop.services.settings import SettingsService, authority_of
-from cme_desktop.services.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from tests.conftest import PASSPHRASE
 from tests.strategies import referrals
 from tests.visit_cases import (
     AUTHORITY_NAME,
@@ -44,8 +43,9 @@ from tests.visit_cases import (
     MadeCase,
     add_case,
     add_referral,
-    configure,
+    configured_db,
     referral_for,
+    seeded_faker,
 )
 
 PASSWORD = generate_password()
@@ -58,17 +58,12 @@ def vault_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def db(vault_path: Path) -> Iterator[Database]:
-    created = Vault(vault_path, scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="Test Officer")
-    configure(created.db)
-    yield created.db
-    created.db.close()
+    yield from configured_db(vault_path)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Faker:
-    f = Faker("en_GB")
-    f.seed_instance(2106)
-    return f
+    return seeded_faker(2106)
 
 
 @pytest.fixture(scope="module")

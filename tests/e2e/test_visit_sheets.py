@@ -19,9 +19,8 @@ from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases import CaseService, case_reference
 from cme_desktop.services.database import Database
 from cme_desktop.services.settings import SettingsService, authority_of
-from cme_desktop.services.vault import Vault
 from cme_desktop.services.visit_sheets import CHECKLIST, MARKING, VisitSheetService
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from tests.conftest import PASSPHRASE
 from tests.visit_cases import (
     AUTHORITY_NAME,
     OFFICER,
@@ -29,9 +28,10 @@ from tests.visit_cases import (
     MadeCase,
     add_case,
     add_referral,
-    configure,
+    configured_db,
     decide,
     referral_for,
+    seeded_faker,
 )
 
 WARNING = "LONE-WORKING WARNING"
@@ -44,17 +44,12 @@ def vault_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def db(vault_path: Path) -> Iterator[Database]:
-    created = Vault(vault_path, scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="Test Officer")
-    configure(created.db)
-    yield created.db
-    created.db.close()
+    yield from configured_db(vault_path)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Faker:
-    f = Faker("en_GB")
-    f.seed_instance(606)
-    return f
+    return seeded_faker(606)
 
 
 @pytest.fixture(scope="module")
