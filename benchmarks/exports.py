@@ -19,14 +19,14 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.common import Bench, Result, stopwatch
-from cme_desktop.services.case_list import CaseList, CaseQuery
-from cme_desktop.services.database import Database
-from cme_desktop.services.documents import AuthorityDetails
-from cme_desktop.services.exporting import ExportService
-from cme_desktop.services.passwords import generate_password
+from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.documents.visit_sheet import VisitSheetService
+from cme_desktop.services.protection.exports import ExportService
+from cme_desktop.services.protection.passwords import generate_password
 from cme_desktop.services.settings import SettingsService, authority_of
-from cme_desktop.services.vault import Vault
-from cme_desktop.services.visit_sheets import VisitSheetService
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 
 SHEET_TARGET_MS = 100
 BATCH_TARGET_S = 3

@@ -56,7 +56,7 @@ def _samples_ms(work: Callable[[], object], runs: int) -> list[float]:
 
 def _word_form() -> bytes:
     """A typical school form: Appendix A, one child, filled carelessly, agile-encrypted."""
-    from cme_desktop.services.office_crypto import encrypt_office
+    from cme_desktop.services.protection.office import encrypt_office
     from tests.fixtures_docx import filled_form
 
     return encrypt_office(filled_form(58, style="careless")[1], PASSWORD)
@@ -64,8 +64,8 @@ def _word_form() -> bytes:
 
 def _our_pdf() -> tuple[bytes, bytes]:
     """Our export of a referral (two siblings), unprotected and AES-256 protected."""
-    from cme_desktop.services.documents import DEFAULT
-    from cme_desktop.services.exporting import encrypt, render_referral
+    from cme_desktop.services.documents.styles import DEFAULT
+    from cme_desktop.services.protection.exports import encrypt, render_referral
     from tests.fixtures_docx import filled_referral
 
     plain = render_referral(filled_referral(58, children=2), fmt="pdf", authority=DEFAULT)
@@ -97,7 +97,7 @@ def _parse_with_key(data: bytes, key: bytes) -> None:
 
 
 def _pdf_open(data: bytes, password: str | None) -> None:
-    from cme_desktop.services.pdf_security import open_pdf
+    from cme_desktop.services.protection.pdf import open_pdf
 
     with open_pdf(data, password):
         pass
@@ -188,7 +188,7 @@ def read_and_peak(data: bytes, filename: str) -> tuple[str, float]:
     """Run in the sandbox's child: read the file, then say how it ended and the child's
     peak resident memory in MB (top-level, so that the child can be given it)."""
     from cme_desktop.services.errors import CmeError
-    from cme_desktop.services.importing import read_file
+    from cme_desktop.services.importing.read import read_file
 
     try:
         read_file(data, filename=filename, password=None)

@@ -10,9 +10,10 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.common import Bench, Result, stopwatch
-from cme_desktop.services import report_pdf, statistics
-from cme_desktop.services.database import Database
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.reports import pdf as report_pdf
+from cme_desktop.services.reports import statistics
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 
 REPORT_TARGET_MS = 2000
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from cme_desktop.services import demo
+from cme_desktop.services.cases import demo
 from cme_desktop.services.settings import Settings, SettingsService
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault.vault import Vault
 
 OUT = Path(__file__).resolve().parent / "out"
 PASSPHRASE = "benchmark vault passphrase"

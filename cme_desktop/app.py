@@ -16,19 +16,13 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from cme_desktop.services.database import Database
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.secret_store import system_secret_store
-from cme_desktop.services.vault import Vault, default_vault_path
-from cme_desktop.ui import (
-    escalation_wizard,
-    export_dialog,
-    look,
-    referral_dialog,
-    reports,
-    visit_sheets,
-)
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.secret_store import system_secret_store
+from cme_desktop.services.vault.vault import Vault, default_vault_path
+from cme_desktop.ui import escalation_wizard, export_dialog, look, reports, visit_sheets
 from cme_desktop.ui.main_window import MainWindow
+from cme_desktop.ui.referral import dialog as referral_dialog
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -13,9 +13,9 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-from cme_desktop.services.database import Database  # noqa: E402
-from cme_desktop.services.keyslots import ScryptParams  # noqa: E402
-from cme_desktop.services.vault import Vault  # noqa: E402
+from cme_desktop.services.vault.database import Database  # noqa: E402
+from cme_desktop.services.vault.keyslots import ScryptParams  # noqa: E402
+from cme_desktop.services.vault.vault import Vault  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple"
 #: Cheap scrypt for tests: the real vault tunes itself to ~0.5 s per unlock.

@@ -47,7 +47,7 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.referral_record import empty_referral, normalise
+from cme_desktop.services.referral.record import empty_referral, normalise
 
 Style = Literal["clean", "careless", "stacked", "controls", "paragraphs"]
 STYLES: tuple[Style, ...] = ("clean", "careless", "stacked", "controls", "paragraphs")

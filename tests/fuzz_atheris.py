@@ -24,9 +24,9 @@ import atheris  # type: ignore[import-not-found]
 
 with atheris.instrument_imports():
     from cme_desktop.services.errors import CmeError
-    from cme_desktop.services.importing import read_file
     from cme_desktop.services.importing.docx import parse_docx
     from cme_desktop.services.importing.pdf import parse_pdf
+    from cme_desktop.services.importing.read import read_file
 
 
 def _seeds(target: str) -> dict[str, bytes]:

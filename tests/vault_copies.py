@@ -11,9 +11,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cme_desktop.services.database import checkpoint
-from cme_desktop.services.secret_store import SecretStore
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault.database import checkpoint
+from cme_desktop.services.vault.secret_store import SecretStore
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 NAME = "cases.cme"

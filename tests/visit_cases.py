@@ -11,11 +11,11 @@ from typing import Any
 from faker import Faker
 
 from cme_desktop.models import Case, Escalation, Referral
-from cme_desktop.services.cases import CaseDraft, CaseService, escalation_flags
-from cme_desktop.services.database import Database
-from cme_desktop.services.referral_record import empty_referral, normalise
+from cme_desktop.services.cases.service import CaseDraft, CaseService, escalation_flags
+from cme_desktop.services.referral.record import empty_referral, normalise
 from cme_desktop.services.settings import Settings, SettingsService
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 AUTHORITY_NAME = "Exampleshire County Council"

@@ -24,15 +24,15 @@ from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from cme_desktop.app import build_window, make_application  # noqa: E402
-from cme_desktop.services import demo  # noqa: E402
-from cme_desktop.services.case_list import CaseQuery  # noqa: E402
-from cme_desktop.services.keyslots import ScryptParams  # noqa: E402
+from cme_desktop.services.cases import demo  # noqa: E402
+from cme_desktop.services.cases.case_list import CaseQuery  # noqa: E402
 from cme_desktop.services.settings import Settings, SettingsService  # noqa: E402
-from cme_desktop.services.vault import Vault  # noqa: E402
-from cme_desktop.ui.first_run import FirstRunPage  # noqa: E402
+from cme_desktop.services.vault.keyslots import ScryptParams  # noqa: E402
+from cme_desktop.services.vault.vault import Vault  # noqa: E402
 from cme_desktop.ui.main_window import MainWindow  # noqa: E402
 from cme_desktop.ui.reports import open_reports  # noqa: E402
-from cme_desktop.ui.unlock import UnlockPage  # noqa: E402
+from cme_desktop.ui.vault.first_run import FirstRunPage  # noqa: E402
+from cme_desktop.ui.vault.unlock import UnlockPage  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSPHRASE = "mossy granite lantern orchard"

@@ -8,7 +8,7 @@ from cme_desktop.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only the application runs migrations
-    raise RuntimeError("Migrations run from cme_desktop.services.migrations.upgrade().")
+    raise RuntimeError("Migrations run from cme_desktop.services.vault.migrations.upgrade().")
 
 context.configure(
     connection=connection,

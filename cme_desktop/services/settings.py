@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from cme_desktop.models import Setting
-from cme_desktop.services import audit
-from cme_desktop.services.database import Database
-from cme_desktop.services.documents import DEFAULT as DEFAULT_AUTHORITY
-from cme_desktop.services.documents import AuthorityDetails
+from cme_desktop.services.documents.styles import DEFAULT as DEFAULT_AUTHORITY
+from cme_desktop.services.documents.styles import AuthorityDetails
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import Database
 
 
 @dataclass(frozen=True)

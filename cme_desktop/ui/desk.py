@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QTabBar, QTabWidget, QWidget
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.ui import prompts
-from cme_desktop.ui.case_list_panel import CaseListPanel, ListState
-from cme_desktop.ui.case_workspace import CaseWorkspace
+from cme_desktop.ui.case_list.panel import CaseListPanel, ListState
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.dashboard import DashboardView
 from cme_desktop.ui.workspace.context import SectionFactory
+from cme_desktop.ui.workspace.workspace import CaseWorkspace
 
 CASES_TAB = 0
 DASHBOARD_TAB = 1

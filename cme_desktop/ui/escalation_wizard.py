@@ -35,17 +35,17 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
-from cme_desktop.services import escalation as flow
 from cme_desktop.services.atomic_file import write_atomically
-from cme_desktop.services.cases import case_reference
+from cme_desktop.services.cases.service import case_reference
+from cme_desktop.services.documents.escalation_summary import recipient_of
 from cme_desktop.services.errors import CmeError, InvalidInput
-from cme_desktop.services.escalation_pdf import recipient_of
-from cme_desktop.services.referral_record import empty_referral
+from cme_desktop.services.escalation import flow
+from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.export_dialog import CLIPBOARD_SECONDS, PasswordShownOnce
-from cme_desktop.ui.referral_widgets import (
+from cme_desktop.ui.referral.widgets import (
     ERROR_COLOUR,
     WARNING_COLOUR,
     ChoiceButtons,

@@ -37,14 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models.vocabularies import PARTNER_AGENCIES
-from cme_desktop.services.cases import case_reference
+from cme_desktop.services.cases.service import case_reference
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.exporting import MIN_PASSWORD, ExportResult
-from cme_desktop.services.passwords import generate_password, password_entropy_bits
+from cme_desktop.services.protection.exports import MIN_PASSWORD, ExportResult
+from cme_desktop.services.protection.passwords import generate_password, password_entropy_bits
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
-from cme_desktop.ui.passphrase import strength
+from cme_desktop.ui.vault.passphrase import strength
 
 if TYPE_CHECKING:
     from cme_desktop.ui.main_window import MainWindow

@@ -35,18 +35,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cme_desktop.services.database import Database
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.vault import Vault
-from cme_desktop.ui import background, importing, prompts
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
+from cme_desktop.ui import background, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.desk import Desk, DeskState
 from cme_desktop.ui.dialogs import NewCaseDialog
-from cme_desktop.ui.first_run import FirstRunPage
-from cme_desktop.ui.lock import IdleWatcher
+from cme_desktop.ui.importing import flow as importing
 from cme_desktop.ui.settings_dialog import SettingsDialog
-from cme_desktop.ui.unlock import UnlockPage
+from cme_desktop.ui.vault.first_run import FirstRunPage
+from cme_desktop.ui.vault.lock import IdleWatcher
+from cme_desktop.ui.vault.unlock import UnlockPage
 from cme_desktop.ui.workspace.context import SectionFactory
 
 MENUS = ("File", "Case", "View", "Reports", "Tools", "Help")

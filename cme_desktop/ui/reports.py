@@ -34,13 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cme_desktop.services import report_pdf
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.school_age import format_date
+from cme_desktop.services.reports import pdf as report_pdf
+from cme_desktop.services.reports.statistics import Quarter, Table, WithoutPlace
+from cme_desktop.services.rules.school_age import format_date
 from cme_desktop.services.settings import authority_of
-from cme_desktop.services.statistics import Quarter, Table, WithoutPlace
 from cme_desktop.ui import background, prompts
 
 if TYPE_CHECKING:

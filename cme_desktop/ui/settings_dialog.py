@@ -27,15 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.errors import CmeError, InvalidInput
-from cme_desktop.services.referral_record import format_uk_date, parse_uk_date
+from cme_desktop.services.referral.record import format_uk_date, parse_uk_date
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import Settings, TermDates
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.dialogs import text_box
 from cme_desktop.ui.fields import add_row
-from cme_desktop.ui.passphrase import NewPassphraseFields
-from cme_desktop.ui.recovery_key import RecoveryKeyPanel
+from cme_desktop.ui.vault.passphrase import NewPassphraseFields
+from cme_desktop.ui.vault.recovery_key import RecoveryKeyPanel
 
 
 class ChangePassphraseDialog(QDialog):

@@ -42,11 +42,11 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.atomic_file import write_atomically
-from cme_desktop.services.cases import case_reference
+from cme_desktop.services.cases.service import case_reference
+from cme_desktop.services.documents.visit_sheet import MAX_SHEETS
 from cme_desktop.services.errors import CmeError, CorruptFile, OutputError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
-from cme_desktop.services.visit_sheets import MAX_SHEETS
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.desk import CASES_TAB
 from cme_desktop.ui.export_dialog import place_in_window

@@ -18,12 +18,12 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.blank_form import CHILD_SLOTS, render_blank_form
-from cme_desktop.services.documents import DEFAULT, AuthorityDetails
+from cme_desktop.services.documents.blank_form import CHILD_SLOTS, render_blank_form
+from cme_desktop.services.documents.styles import DEFAULT, AuthorityDetails
 from cme_desktop.services.errors import NotAReferral, PasswordRequired
 from cme_desktop.services.importing.pdf import parse_pdf
-from cme_desktop.services.pdf_security import encrypt_pdf
-from cme_desktop.services.referral_record import empty_referral, normalise
+from cme_desktop.services.protection.pdf import encrypt_pdf
+from cme_desktop.services.referral.record import empty_referral, normalise
 
 AUTHORITY = AuthorityDetails(
     name="Exampleshire County Council",

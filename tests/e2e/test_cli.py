@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from cme_desktop.models import Case, Escalation
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault.vault import Vault
 
 PASSPHRASE = "a passphrase for the cme command"
 RECOVERY_KEY = re.compile(r"\b(?:[A-HJ-NP-Z2-9]{4}-){7}[A-HJ-NP-Z2-9]{4}\b")
@@ -44,7 +44,7 @@ def _env(passphrase: str | None) -> dict[str, str]:
 
 def _start(folder: Path, args: list[str], passphrase: str | None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "cme_desktop.cli", *args],
+        [sys.executable, "-m", "cme_desktop.cli.main", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

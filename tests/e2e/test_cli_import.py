@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from faker import Faker
 
-from cme_desktop import cli, cli_files
-from cme_desktop.services.documents import DEFAULT
-from cme_desktop.services.exporting import encrypt, render_referral
-from cme_desktop.services.office_crypto import encrypt_office
-from cme_desktop.services.vault import Vault
+from cme_desktop.cli import files as cli_files
+from cme_desktop.cli import main as cli
+from cme_desktop.services.documents.styles import DEFAULT
+from cme_desktop.services.protection.exports import encrypt, render_referral
+from cme_desktop.services.protection.office import encrypt_office
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 from tests.fixtures_docx import (
     expected_record,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cme_desktop import cli
-from cme_desktop.services import demo
-from cme_desktop.services.vault import Vault
+from cme_desktop.cli import main as cli
+from cme_desktop.services.cases import demo
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 
@@ -21,7 +21,7 @@ def vault_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     created.db.close()
     monkeypatch.setenv("CME_PASSPHRASE", PASSPHRASE)
     monkeypatch.setattr(
-        "cme_desktop.services.secret_store.system_secret_store", lambda: None, raising=False
+        "cme_desktop.services.vault.secret_store.system_secret_store", lambda: None, raising=False
     )
     return path
 

@@ -26,10 +26,10 @@ import pytest
 from sqlalchemy import func, select
 
 from cme_desktop.models import AuditEvent, Case, TimelineEntry
-from cme_desktop.services import audit
 from cme_desktop.services.errors import WrongPassphrase
-from cme_desktop.services.keyslots import read_slots
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.keyslots import read_slots
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 SCRIPT = Path(__file__).with_name("crash_writer.py")

@@ -21,13 +21,17 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.importing.docx import parse_docx
-from cme_desktop.services.office_crypto import decrypt_office, encrypt_office, is_encrypted_office
-from cme_desktop.services.referral_docx import (
+from cme_desktop.services.documents.referral_docx import (
     FORM_TITLE,
     render_docx,
 )
-from cme_desktop.services.referral_record import from_json, normalise
+from cme_desktop.services.importing.docx import parse_docx
+from cme_desktop.services.protection.office import (
+    decrypt_office,
+    encrypt_office,
+    is_encrypted_office,
+)
+from cme_desktop.services.referral.record import from_json, normalise
 from tests.fixtures_docx import edit_rendered_text, filled_referral, strip_embedded_record
 from tests.strategies import referrals
 

@@ -29,7 +29,7 @@ from cme_desktop.services.errors import (
     WrongPassword,
 )
 from cme_desktop.services.importing.docx import parse_docx
-from cme_desktop.services.office_crypto import encrypt_office
+from cme_desktop.services.protection.office import encrypt_office
 from tests.fixtures_docx import (
     STYLES,
     Style,

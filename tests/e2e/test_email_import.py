@@ -32,8 +32,8 @@ from cme_desktop.services.errors import (
     PasswordRequired,
     WrongPassword,
 )
-from cme_desktop.services.importing import Parser, read_file, read_with_passwords
 from cme_desktop.services.importing.email import MAX_ATTACHMENTS, MAX_NESTED_MESSAGES, open_email
+from cme_desktop.services.importing.read import Parser, read_file, read_with_passwords
 from cme_desktop.services.importing.result import ParsedReferral
 
 if TYPE_CHECKING:
@@ -553,9 +553,9 @@ def test_a_damaged_outlook_message_is_reported_as_damaged(docx_form: bytes) -> N
 
 def exported_referral(fmt: str, pupil: str, password: str) -> bytes:
     """A referral as this application exports it: Appendix A layout, AES-256 protected."""
-    from cme_desktop.services.documents import DEFAULT
-    from cme_desktop.services.exporting import encrypt, render_referral
-    from cme_desktop.services.referral_record import empty_referral
+    from cme_desktop.services.documents.styles import DEFAULT
+    from cme_desktop.services.protection.exports import encrypt, render_referral
+    from cme_desktop.services.referral.record import empty_referral
 
     referral = empty_referral()
     referral["children"][0]["full_name"] = pupil

@@ -20,21 +20,21 @@ from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from cme_desktop.cli import main
+from cme_desktop.cli.main import main
 from cme_desktop.models import AuditEvent
 from cme_desktop.services import atomic_file
-from cme_desktop.services.cases import CaseService
-from cme_desktop.services.database import Database
-from cme_desktop.services.documents import DEFAULT, AuthorityDetails
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.documents.styles import DEFAULT, AuthorityDetails
 from cme_desktop.services.errors import InvalidInput, OutputError, PasswordRequired, WrongPassword
-from cme_desktop.services.exporting import ExportService, encrypt, render_referral
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.importing.pdf import parse_pdf
-from cme_desktop.services.office_crypto import decrypt_office
-from cme_desktop.services.passwords import generate_password
-from cme_desktop.services.pdf_security import open_pdf
-from cme_desktop.services.referral_record import normalise
+from cme_desktop.services.protection.exports import ExportService, encrypt, render_referral
+from cme_desktop.services.protection.office import decrypt_office
+from cme_desktop.services.protection.passwords import generate_password
+from cme_desktop.services.protection.pdf import open_pdf
+from cme_desktop.services.referral.record import normalise
 from cme_desktop.services.settings import SettingsService, authority_of
+from cme_desktop.services.vault.database import Database
 from tests.conftest import PASSPHRASE
 from tests.strategies import referrals
 from tests.visit_cases import (

@@ -25,15 +25,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cme_desktop.services.blank_form import render_blank_form
-from cme_desktop.services.documents import DEFAULT
+from cme_desktop.services.documents.blank_form import render_blank_form
+from cme_desktop.services.documents.styles import DEFAULT
 from cme_desktop.services.errors import CmeError
-from cme_desktop.services.exporting import encrypt, render_referral
-from cme_desktop.services.importing import read_file
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.importing.pdf import parse_pdf
+from cme_desktop.services.importing.read import read_file
 from cme_desktop.services.importing.result import ParsedReferral
-from cme_desktop.services.referral_record import SCHEMA
+from cme_desktop.services.protection.exports import encrypt, render_referral
+from cme_desktop.services.referral.record import SCHEMA
 from tests.e2e.test_blank_form import fill
 from tests.fixtures_docx import filled_form, filled_referral
 

@@ -25,7 +25,8 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.documents import DEFAULT, AuthorityDetails
+from cme_desktop.services.documents.referral_pdf import ATTACHMENT_NAME, render
+from cme_desktop.services.documents.styles import DEFAULT, AuthorityDetails
 from cme_desktop.services.errors import (
     CorruptFile,
     HostileFile,
@@ -34,10 +35,9 @@ from cme_desktop.services.errors import (
     WrongPassword,
 )
 from cme_desktop.services.importing.pdf import parse_pdf
-from cme_desktop.services.passwords import generate_password
-from cme_desktop.services.pdf_security import MAX_PDF_BYTES, encrypt_pdf
-from cme_desktop.services.referral_pdf import ATTACHMENT_NAME, render
-from cme_desktop.services.referral_record import empty_referral, normalise, to_json
+from cme_desktop.services.protection.passwords import generate_password
+from cme_desktop.services.protection.pdf import MAX_PDF_BYTES, encrypt_pdf
+from cme_desktop.services.referral.record import empty_referral, normalise, to_json
 from tests.strategies import referrals
 from tests.unit.test_pdf_security import classic_pdf
 

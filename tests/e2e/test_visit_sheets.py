@@ -13,13 +13,13 @@ import pytest
 from faker import Faker
 from sqlalchemy import select
 
-from cme_desktop.cli import main
+from cme_desktop.cli.main import main
 from cme_desktop.models import AuditEvent
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases import CaseService, case_reference
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.service import CaseService, case_reference
+from cme_desktop.services.documents.visit_sheet import CHECKLIST, MARKING, VisitSheetService
 from cme_desktop.services.settings import SettingsService, authority_of
-from cme_desktop.services.visit_sheets import CHECKLIST, MARKING, VisitSheetService
+from cme_desktop.services.vault.database import Database
 from tests.conftest import PASSPHRASE
 from tests.visit_cases import (
     AUTHORITY_NAME,

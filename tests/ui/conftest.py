@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from cme_desktop.services import demo
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import checkpoint
+from cme_desktop.services.cases import demo
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault.database import checkpoint
+from cme_desktop.services.vault.vault import Vault
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.main_window import MainWindow
 from tests.conftest import FAST_SCRYPT, PASSPHRASE

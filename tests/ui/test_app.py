@@ -8,9 +8,9 @@ from typing import Any
 from PySide6.QtWidgets import QMenu
 
 from cme_desktop.app import build_window, make_application, parse_args
-from cme_desktop.services.vault import Vault
-from cme_desktop.ui.first_run import FirstRunPage
-from cme_desktop.ui.unlock import UnlockPage
+from cme_desktop.services.vault.vault import Vault
+from cme_desktop.ui.vault.first_run import FirstRunPage
+from cme_desktop.ui.vault.unlock import UnlockPage
 
 
 def test_db_option_names_the_vault(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from cme_desktop.services.case_list import CaseQuery
-from cme_desktop.ui import case_table
-from cme_desktop.ui.case_table import COL_DOB, COL_NAME, COL_NEXT_TASK, OVERDUE_ROLE
+from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.ui.case_list import table as case_table
+from cme_desktop.ui.case_list.table import COL_DOB, COL_NAME, COL_NEXT_TASK, OVERDUE_ROLE
 from cme_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import KNOWN_NAME
 

@@ -15,14 +15,14 @@ from sqlalchemy import select
 
 from cme_desktop.app import build_window
 from cme_desktop.models import AuditEvent
-from cme_desktop.services.case_list import CaseQuery
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.case_list import CaseQuery
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.importing.pdf import parse_pdf
-from cme_desktop.services.passwords import MIN_ENTROPY_BITS, password_entropy_bits
+from cme_desktop.services.protection.passwords import MIN_ENTROPY_BITS, password_entropy_bits
+from cme_desktop.services.protection.wordlist import WORDS
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.vault import Vault
-from cme_desktop.services.wordlist import WORDS
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from cme_desktop.ui import background, export_dialog, prompts
 from cme_desktop.ui.export_dialog import SEND_SEPARATELY, ExportDialog, copy_secret
 from tests.ui.conftest import Prompts

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from cme_desktop.models.vocabularies import RISK_INDICATORS
-from cme_desktop.services.case_list import CaseQuery
-from cme_desktop.services.office_crypto import encrypt_office
-from cme_desktop.ui import importing, prompts
-from cme_desktop.ui.import_review import COL_CASE, COL_REFERRAL, DIFFERENT_BACKGROUND
+from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.services.protection.office import encrypt_office
+from cme_desktop.ui import prompts
+from cme_desktop.ui.importing import flow as importing
+from cme_desktop.ui.importing.review import COL_CASE, COL_REFERRAL, DIFFERENT_BACKGROUND
 from cme_desktop.ui.main_window import MainWindow
 from tests.fixtures_docx import appendix_a_docx, filled_referral, ole_doc_bytes
 from tests.ui.conftest import KNOWN_NAME, Prompts

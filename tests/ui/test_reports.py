@@ -12,11 +12,12 @@ from PySide6.QtPrintSupport import QPrinter
 from sqlalchemy import select
 
 from cme_desktop.models.audit import AuditEvent
-from cme_desktop.services import backups, demo
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases import demo
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import Settings, SettingsService
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault import backups
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from cme_desktop.ui import background, prompts, reports
 from tests.ui.conftest import Prompts
 

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cme_desktop.services.errors import WrongPassphrase
-from cme_desktop.ui import unlock as unlock_module
-from cme_desktop.ui.unlock import UnlockPage
+from cme_desktop.ui.vault import unlock as unlock_module
+from cme_desktop.ui.vault.unlock import UnlockPage
 from tests.conftest import PASSPHRASE, MemorySecretStore
 from tests.ui.conftest import Prompts, make_window, unlock
 from tests.vault_copies import Template, copy_vault

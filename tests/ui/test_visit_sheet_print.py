@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QToolBar, QWidget
 from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent
-from cme_desktop.services.case_list import CaseQuery
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.services.documents.visit_sheet import VisitSheetService
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import SettingsService, authority_of
-from cme_desktop.services.vault import Vault
-from cme_desktop.services.visit_sheets import VisitSheetService
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from cme_desktop.ui import background, prompts, visit_sheets
 from cme_desktop.ui.visit_sheets import (
     PdfPages,

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from cme_desktop.services.cases import CaseDraft
+from cme_desktop.services.cases.service import CaseDraft
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.ui.case_workspace import CaseWorkspace
 from cme_desktop.ui.dialogs import CloseCaseDialog, NewCaseDialog
 from cme_desktop.ui.main_window import MainWindow
-from cme_desktop.ui.timeline import EntryDialog, VisitDialog
 from cme_desktop.ui.workspace.tasks import TaskDialog
+from cme_desktop.ui.workspace.timeline import EntryDialog, VisitDialog
+from cme_desktop.ui.workspace.workspace import CaseWorkspace
 from tests.ui.conftest import KNOWN_NAME, Prompts
 
 

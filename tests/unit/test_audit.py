@@ -11,11 +11,11 @@ import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import func, select
 
 from cme_desktop.models import AuditEvent
-from cme_desktop.services import audit
-from cme_desktop.services.audit import AuditCheck
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.audit import AuditCheck
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import PASSPHRASE
 from tests.vault_copies import Template, copy_vault, make_template
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from cme_desktop.models.settings import Snapshot
-from cme_desktop.services import audit, backups
-from cme_desktop.services.backups import PruneRule, prune_plan, slots_path
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import CorruptFile, InvalidInput, VaultBusy
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault import audit, backups
+from cme_desktop.services.vault.backups import PruneRule, prune_plan, slots_path
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 TODAY = date(2026, 11, 3)

@@ -12,7 +12,7 @@ import pytest
 
 from cme_desktop.models import Case, Escalation
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.case_list import (
+from cme_desktop.services.cases.case_list import (
     QUICK_FILTERS,
     SORT_KEYS,
     CaseList,
@@ -20,8 +20,8 @@ from cme_desktop.services.case_list import (
     CaseRow,
     fts_query,
 )
-from cme_desktop.services.cases import CaseDraft, CaseService, escalation_flags
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.service import CaseDraft, CaseService, escalation_flags
+from cme_desktop.services.vault.database import Database
 from tests.conftest import PASSPHRASE
 from tests.vault_copies import Template, copy_vault, make_template
 

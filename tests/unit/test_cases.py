@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent, Case, Escalation
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services import audit
-from cme_desktop.services.cases import (
+from cme_desktop.services.cases.service import (
     CaseDraft,
     CaseService,
     case_reference,
     escalation_flags,
 )
-from cme_desktop.services.database import Database
 from cme_desktop.services.errors import InvalidInput, NotFound
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import Database
 from tests.conftest import PASSPHRASE
 from tests.vault_copies import Template, copy_vault, make_template
 

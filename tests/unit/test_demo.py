@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from cme_desktop.models import Case, Escalation, StepProgress, Task
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services import audit, demo
-from cme_desktop.services.case_list import CaseList, CaseQuery
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases import demo
+from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import Database
 from tests.conftest import PASSPHRASE
 from tests.vault_copies import copy_vault, make_template
 

@@ -15,13 +15,13 @@ from cme_desktop.models.vocabularies import (
     POLICE_QUESTIONS,
     SOCIAL_CARE_QUESTIONS,
 )
-from cme_desktop.services import escalation as flow
-from cme_desktop.services.case_list import CaseList, CaseQuery
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
-from cme_desktop.services.referral_record import empty_referral
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.escalation import flow
+from cme_desktop.services.referral.record import empty_referral
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 
 POLICE_KEYS = [f"police.{t.key}" for t in POLICE_QUESTIONS]
 SOCIAL_CARE_KEYS = [f"social_care.{t.key}" for t in SOCIAL_CARE_QUESTIONS]

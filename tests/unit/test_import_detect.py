@@ -24,7 +24,7 @@ from cme_desktop.services.errors import (
     UnsupportedFile,
     WrongPassword,
 )
-from cme_desktop.services.importing import (
+from cme_desktop.services.importing.read import (
     MAX_FILE_BYTES,
     Parser,
     detect_kind,

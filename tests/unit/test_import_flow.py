@@ -11,15 +11,15 @@ from faker import Faker
 from sqlalchemy import func, select
 
 from cme_desktop.models import Attachment, AuditEvent, Case, Referral
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.import_flow import ChildDecision, ImportService, source_kind
+from cme_desktop.services.importing.commit import ChildDecision, ImportService, source_kind
 from cme_desktop.services.importing.pupil_csv import read_pupil_csv
 from cme_desktop.services.importing.result import ParsedReferral
-from cme_desktop.services.office_crypto import encrypt_office
-from cme_desktop.services.referral_record import empty_referral
-from cme_desktop.services.upn import make_upn
+from cme_desktop.services.protection.office import encrypt_office
+from cme_desktop.services.referral.record import empty_referral
+from cme_desktop.services.rules.upn import make_upn
+from cme_desktop.services.vault.database import Database
 from tests.fixtures_docx import appendix_a_docx
 
 fake = Faker("en_GB")

@@ -15,13 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, text
 
 from cme_desktop.models import Base
-from cme_desktop.services import audit, migrations
-from cme_desktop.services.case_list import CaseList, CaseQuery
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import CmeError
-from cme_desktop.services.keyslots import derive_subkey
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.vault import audit, migrations
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.keyslots import derive_subkey
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import PASSPHRASE
 from tests.vault_copies import Template, copy_vault, make_template
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from cme_desktop.models import Attachment, Referral
 from cme_desktop.services import settings as settings_service
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database, checkpoint
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.vault.database import Database, checkpoint
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import PASSPHRASE
 
 SECRETS = {

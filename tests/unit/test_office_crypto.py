@@ -16,7 +16,7 @@ from cme_desktop.services.errors import (
     UnsupportedFile,
     WrongPassword,
 )
-from cme_desktop.services.office_crypto import (
+from cme_desktop.services.protection.office import (
     MAX_ENCRYPTED_SIZE,
     OLE_MAGIC,
     decrypt_office,

@@ -8,14 +8,14 @@ import re
 import pytest
 
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.passwords import (
+from cme_desktop.services.protection.passwords import (
     DEFAULT_WORDS,
     MIN_ENTROPY_BITS,
     SEPARATOR,
     generate_password,
     password_entropy_bits,
 )
-from cme_desktop.services.wordlist import WORDS
+from cme_desktop.services.protection.wordlist import WORDS
 
 
 def test_the_word_list_is_long_enough_for_80_bits_in_seven_words() -> None:

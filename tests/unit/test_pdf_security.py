@@ -12,7 +12,6 @@ import pypdf
 import pytest
 from reportlab.pdfgen import canvas
 
-from cme_desktop.services import pdf_security
 from cme_desktop.services.errors import (
     CorruptFile,
     HostileFile,
@@ -20,7 +19,8 @@ from cme_desktop.services.errors import (
     PasswordRequired,
     WrongPassword,
 )
-from cme_desktop.services.pdf_security import MAX_PDF_BYTES, encrypt_pdf, open_pdf
+from cme_desktop.services.protection import pdf as pdf_security
+from cme_desktop.services.protection.pdf import MAX_PDF_BYTES, encrypt_pdf, open_pdf
 
 PASSWORD = "velvet-lantern-orchard-pebble-tundra-wizard-bamboo"
 

@@ -18,7 +18,7 @@ from cme_desktop.services.importing.pupil_csv import (
     PupilRecord,
     read_pupil_csv,
 )
-from cme_desktop.services.upn import make_upn
+from cme_desktop.services.rules.upn import make_upn
 
 fake = Faker("en_GB")
 Faker.seed(81)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cme_desktop.models.vocabularies import RISK_INDICATOR_KEYS
 from cme_desktop.services.errors import HostileFile, NotAReferral
-from cme_desktop.services.referral_record import (
+from cme_desktop.services.referral.record import (
     SCHEMA,
     Finding,
     ReferralSummary,

@@ -10,20 +10,20 @@ from faker import Faker
 from sqlalchemy import func, select
 
 from cme_desktop.models import Attachment, AuditEvent, Case
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
-from cme_desktop.services.escalation import EscalationService
-from cme_desktop.services.referral_parties import (
+from cme_desktop.services.escalation.flow import EscalationService
+from cme_desktop.services.referral.parties import (
     UNNAMED_CARER,
     CarerDraft,
     children_named,
     guess_agency,
     parse_carers,
 )
-from cme_desktop.services.referral_record import empty_referral
-from cme_desktop.services.referrals import ReferralService
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.referral.record import empty_referral
+from cme_desktop.services.referral.service import ReferralService
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 
 fake = Faker("en_GB")
 Faker.seed(4)

@@ -11,11 +11,13 @@ import pypdf
 import pytest
 
 from cme_desktop.models.records import Case
-from cme_desktop.services import demo, report_pdf, statistics
-from cme_desktop.services.database import Database
-from cme_desktop.services.documents import AuthorityDetails
-from cme_desktop.services.statistics import Quarter, WithoutPlace
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.cases import demo
+from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.reports import pdf as report_pdf
+from cme_desktop.services.reports import statistics
+from cme_desktop.services.reports.statistics import Quarter, WithoutPlace
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 AUTHORITY = AuthorityDetails(name="Testshire County Council", officer_name="Sam Officer")

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.school_age import (
+from cme_desktop.services.rules.school_age import (
     AgeStatus,
     CmeDutyStatus,
     academic_year_start,

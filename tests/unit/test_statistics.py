@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
-from cme_desktop.services import statistics
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.statistics import Quarter
-from cme_desktop.services.vault import Vault
+from cme_desktop.services.reports import statistics
+from cme_desktop.services.reports.statistics import Quarter
+from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.vault import Vault
 from tests.conftest import FAST_SCRYPT, PASSPHRASE
 
 Q3 = Quarter(2026, 3)
@@ -425,7 +425,7 @@ def test_pupils_without_place_longest_first(dfe_db: Database) -> None:
     assert rows[1].reference == "CME-000001" and rows[1].year_group == "Year 7"
     assert rows[2].missing_since == date(2026, 9, 20)
     with dfe_db.read() as session:
-        from cme_desktop.services import audit
+        from cme_desktop.services.vault import audit
 
         assert audit.recent(session, limit=1)[0].action == "report_read"
 
@@ -461,7 +461,7 @@ def test_census_count_agrees_with_the_school_age_rules(
     empty_db: Database, children: list[tuple[date, int]]
 ) -> None:
     """Children of compulsory school age on the census date, counted in SQL, as Python says."""
-    from cme_desktop.services.school_age import is_compulsory_school_age, school_year_group
+    from cme_desktop.services.rules.school_age import is_compulsory_school_age, school_year_group
 
     with empty_db.write() as s:
         s.query(Case).delete()
@@ -489,7 +489,7 @@ def test_snapshot_figures_are_plain_json(quarterly_db: Database) -> None:
 
 
 def test_record_export_is_audited(db: Database, tmp_path: Path) -> None:
-    from cme_desktop.services import audit
+    from cme_desktop.services.vault import audit
 
     statistics.record_export(db, report="quarterly", detail="quarter=2026-Q3")
     with db.read() as session:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.upn import (
+from cme_desktop.services.rules.upn import (
     CHECK_ALPHABET,
     is_valid_upn,
     make_upn,

@@ -13,9 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cme_desktop.models import AuditEvent, Case
-from cme_desktop.services import audit, secret_store
-from cme_desktop.services.cases import CaseDraft, CaseService
-from cme_desktop.services.database import Database, checkpoint, open_connection
+from cme_desktop.services.cases.service import CaseDraft, CaseService
 from cme_desktop.services.errors import (
     KeyFileDamaged,
     KeyringUnavailable,
@@ -28,8 +26,10 @@ from cme_desktop.services.errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from cme_desktop.services.keyslots import KeySlots, read_slots
-from cme_desktop.services.vault import Vault, default_vault_path, unlock_delay_seconds
+from cme_desktop.services.vault import audit, secret_store
+from cme_desktop.services.vault.database import Database, checkpoint, open_connection
+from cme_desktop.services.vault.keyslots import KeySlots, read_slots
+from cme_desktop.services.vault.vault import Vault, default_vault_path, unlock_delay_seconds
 from tests.conftest import PASSPHRASE, MemorySecretStore
 from tests.vault_copies import Template, copy_vault, make_template
 
@@ -519,8 +519,8 @@ def test_integrity_problems_is_empty_for_a_sound_vault(opened: Database) -> None
 def test_a_wrong_passphrase_in_a_read_only_folder_still_says_wrong_passphrase(
     vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cme_desktop.services import vault as vault_module
     from cme_desktop.services.errors import OutputError, WrongPassphrase
+    from cme_desktop.services.vault import vault as vault_module
 
     vault.create(PASSPHRASE).db.close()
 

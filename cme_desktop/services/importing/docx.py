@@ -38,16 +38,7 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.errors import (
-    CmeError,
-    CorruptFile,
-    HostileFile,
-    NotAReferral,
-    UnsupportedFile,
-)
-from cme_desktop.services.importing.result import ParsedReferral
-from cme_desktop.services.office_crypto import OLE_MAGIC, decrypt_office
-from cme_desktop.services.referral_docx import (
+from cme_desktop.services.documents.referral_docx import (
     ACTION_COLUMN,
     ADDITIONAL_FIELD,
     ASSESSMENT_NOTES,
@@ -60,7 +51,16 @@ from cme_desktop.services.referral_docx import (
     FormField,
     form_text_digest,
 )
-from cme_desktop.services.referral_record import (
+from cme_desktop.services.errors import (
+    CmeError,
+    CorruptFile,
+    HostileFile,
+    NotAReferral,
+    UnsupportedFile,
+)
+from cme_desktop.services.importing.result import ParsedReferral
+from cme_desktop.services.protection.office import OLE_MAGIC, decrypt_office
+from cme_desktop.services.referral.record import (
     Referral,
     empty_referral,
     find_date_in_text,

@@ -25,11 +25,11 @@ from cme_desktop.models.vocabularies import (
     REFERRER_ACTIONS,
     RISK_INDICATOR_KEYS,
 )
+from cme_desktop.services.documents.referral_pdf import ATTACHMENT_NAME
 from cme_desktop.services.errors import CorruptFile, HostileFile, NotAReferral
 from cme_desktop.services.importing.result import ParsedReferral
-from cme_desktop.services.pdf_security import open_pdf
-from cme_desktop.services.referral_pdf import ATTACHMENT_NAME
-from cme_desktop.services.referral_record import (
+from cme_desktop.services.protection.pdf import open_pdf
+from cme_desktop.services.referral.record import (
     SCHEMA,
     from_json,
     normalise,

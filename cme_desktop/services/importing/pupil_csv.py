@@ -45,8 +45,8 @@ from datetime import date
 from typing import Final
 
 from cme_desktop.services.errors import CorruptFile, HostileFile, UnsupportedFile
-from cme_desktop.services.referral_record import parse_uk_date
-from cme_desktop.services.upn import normalise_upn, upn_problem
+from cme_desktop.services.referral.record import parse_uk_date
+from cme_desktop.services.rules.upn import normalise_upn, upn_problem
 
 __all__ = ["MAX_CSV_BYTES", "MAX_ROWS", "PupilRecord", "read_pupil_csv"]
 

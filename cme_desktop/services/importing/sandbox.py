@@ -51,7 +51,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Final, TypeVar, cast
 
 from cme_desktop.services.errors import CmeError, HostileFile
-from cme_desktop.services.importing import Parser, read_file
+from cme_desktop.services.importing.read import Parser, read_file
 from cme_desktop.services.importing.result import ParsedReferral
 
 __all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT_S", "read_file_isolated", "run_isolated"]

@@ -28,17 +28,17 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases import CaseDetail, CaseDraft
+from cme_desktop.services.cases.service import CaseDetail, CaseDraft
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.referral_record import format_uk_date, parse_uk_date
-from cme_desktop.services.school_age import (
+from cme_desktop.services.referral.record import format_uk_date, parse_uk_date
+from cme_desktop.services.rules.school_age import (
     AgeStatus,
     age_on,
     duty_status,
     school_year_group,
     year_group_label,
 )
-from cme_desktop.services.upn import upn_problem
+from cme_desktop.services.rules.upn import upn_problem
 from cme_desktop.ui import look
 from cme_desktop.ui.dialogs import set_combo_key, term_combo, text_box
 from cme_desktop.ui.fields import DateField, WrappingCheckBox, add_row, mark_invalid

@@ -1,0 +1,324 @@
+"""``cme`` commands for files in and out: import, export, blank-form, visit-sheet."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cme_desktop.cli.main import EXIT_OK, command, file_password, open_db
+from cme_desktop.services.atomic_file import write_atomically
+from cme_desktop.services.errors import (
+    CmeError,
+    CorruptFile,
+    HostileFile,
+    NotAReferral,
+    PasswordRequired,
+    UnreadableFile,
+    WrongPassword,
+)
+
+if TYPE_CHECKING:
+    from cme_desktop.services.importing.pupil_csv import PupilRecord
+    from cme_desktop.services.importing.result import ParsedReferral
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "import", help="referral forms (Word, PDF), the emails carrying them, pupil reports"
+    )
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="a file or a folder")
+    p.add_argument("--password-file", type=Path, default=None)
+    p.add_argument("--dry-run", action="store_true", help="read only: save nothing, no vault")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("export", help="a case's referral as an encrypted PDF or Word file")
+    p.add_argument("case_id", type=int)
+    p.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.docx")
+    p.add_argument("--password-file", type=Path, default=None)
+    p.add_argument("--for", dest="recipient", default="", help="partner agency key")
+    p = sub.add_parser("blank-form", help="the fillable referral form for schools")
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("visit-sheet", help="home-visit sheets as one PDF")
+    p.add_argument("case_ids", type=int, nargs="+")
+    p.add_argument("--out", type=Path, required=True)
+
+
+def _authority(db: Any) -> Any:
+    from cme_desktop.services.settings import SettingsService, authority_of
+
+    return authority_of(SettingsService(db).load())
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from cme_desktop.services.protection.exports import ExportService, format_of
+
+    format_of(args.out)
+    password = file_password(args.password_file, args.out.name)
+    db = open_db(args)
+    try:
+        result = ExportService(db).export_referral(
+            args.case_id,
+            target=args.out,
+            password=password,
+            authority=_authority(db),
+            recipient=args.recipient,
+        )
+    finally:
+        db.close()
+    print(f"Exported to {result.path} ({result.format.upper()}, AES-256, {result.size} bytes).")
+    print(
+        "Send the password by another channel (phone or text), never in the same email.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+@command("blank-form")
+def _blank_form(args: argparse.Namespace) -> int:
+    from cme_desktop.services.documents.blank_form import render_blank_form
+    from cme_desktop.services.documents.styles import DEFAULT
+
+    authority = DEFAULT
+    if args.db is not None:
+        db = open_db(args)
+        try:
+            authority = _authority(db)
+        finally:
+            db.close()
+    write_atomically(args.out, render_blank_form(authority=authority))
+    print(f"Blank referral form written to {args.out}.")
+    return EXIT_OK
+
+
+@command("visit-sheet")
+def _visit_sheet(args: argparse.Namespace) -> int:
+    from cme_desktop.services.documents.visit_sheet import VisitSheetService
+
+    db = open_db(args)
+    try:
+        pdf = VisitSheetService(db).render_for(args.case_ids, authority=_authority(db))
+    finally:
+        db.close()
+    write_atomically(args.out, pdf)
+    print(f"{len(args.case_ids)} visit sheet(s) written to {args.out}.")
+    return EXIT_OK
+
+
+# --- import ------------------------------------------------------------------------------
+
+_HINTS: tuple[tuple[type[CmeError], str], ...] = (
+    (
+        PasswordRequired,
+        "Check the password with the sender (by phone or text message, not email) and give "
+        "it with --password-file.",
+    ),
+    (
+        WrongPassword,
+        "Check the password with the sender (by phone or text message, not email) and give "
+        "it with --password-file.",
+    ),
+    (CorruptFile, "Ask the sender to send the form again."),
+    (HostileFile, "Ask the sender to send the form again, as a Word document (.docx) or a PDF."),
+    (NotAReferral, "Ask the sender for the completed CME referral form (Word or PDF)."),
+)
+
+
+def _about(name: object, error: CmeError) -> CmeError:
+    """``error`` on one line, naming the file and saying what to ask the sender for."""
+    message = " ".join(f"{name}: {error.message}".split())
+    hint = next((h for kind, h in _HINTS if isinstance(error, kind)), "")
+    if hint and "sender" not in message.lower():
+        message = f"{message} {hint}"
+    error.message = message
+    error.args = (message,)
+    return error
+
+
+class _Passwords:
+    """The first line of ``--password-file`` for every file, else asked for each file."""
+
+    def __init__(self, password_file: Path | None) -> None:
+        self.password_file = password_file
+        self._from_file: str | None = None
+
+    def get(self, name: str) -> str:
+        if self.password_file is None:
+            return file_password(None, name)
+        if self._from_file is None:
+            self._from_file = file_password(self.password_file, name)
+        return self._from_file
+
+
+def _import_paths(arguments: list[Path]) -> list[Path]:
+    from cme_desktop.services.importing.read import iter_folder
+
+    paths: list[Path] = []
+    for argument in arguments:
+        if argument.is_dir():
+            found = list(iter_folder(argument))
+            if not found:
+                raise NotAReferral(
+                    f"{argument}: the folder holds no referral forms or emails "
+                    "(.docx, .pdf, .eml, .msg)."
+                )
+            paths += found
+        else:
+            paths.append(argument)
+    return paths
+
+
+def _read_input(path: Path) -> bytes:
+    from cme_desktop.services.importing.read import MAX_FILE_BYTES
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise HostileFile(
+                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: far larger than "
+                "any referral form, so it was not opened."
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"The file cannot be read ({exc.strerror}).") from None
+
+
+def _read_referrals(path: Path, data: bytes, passwords: _Passwords) -> list[ParsedReferral]:
+    """The referrals in one form or email, read in the sandbox; a password only when needed."""
+    from cme_desktop.services.importing.read import detect_kind
+    from cme_desktop.services.importing.sandbox import read_file_isolated
+
+    password = (
+        passwords.get(path.name) if detect_kind(data, path.name) == "encrypted_office" else None
+    )
+    try:
+        return read_file_isolated(data, filename=path.name, password=password)
+    except PasswordRequired:
+        if password is not None:
+            raise
+    # A protected PDF, or a protected form inside an email, says so only once opened.
+    return read_file_isolated(data, filename=path.name, password=passwords.get(path.name))
+
+
+def _read_report(data: bytes) -> list[PupilRecord]:
+    from cme_desktop.services.importing.pupil_csv import read_pupil_csv
+    from cme_desktop.services.importing.sandbox import run_isolated
+
+    records: list[PupilRecord] = run_isolated(read_pupil_csv, data)
+    return records
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+
+
+@command("import")
+def _import(args: argparse.Namespace) -> int:
+    from cme_desktop.services.importing.read import detect_kind
+
+    paths = _import_paths(args.files)
+    passwords = _Passwords(args.password_file)
+    referrals: list[ParsedReferral] = []
+    reports: list[tuple[Path, list[PupilRecord]]] = []
+    failures: list[CmeError] = []
+    for path in paths:
+        try:
+            data = _read_input(path)
+            if detect_kind(data, path.name) == "csv":
+                reports.append((path, _read_report(data)))
+            else:
+                referrals += _read_referrals(path, data, passwords)
+        except CmeError as error:
+            failures.append(_about(path, error))
+            print(f"cme: {error.message}", file=sys.stderr)
+    if failures:
+        # All or nothing, so that running again once the file is sorted adds no duplicates.
+        if not args.dry_run and (referrals or reports):
+            print("cme: nothing was imported.", file=sys.stderr)
+        return failures[0].exit_code
+    if args.dry_run:
+        return _show(referrals, reports, as_json=args.json)
+    return _save(args, referrals, reports)
+
+
+def _show(
+    referrals: list[ParsedReferral],
+    reports: list[tuple[Path, list[PupilRecord]]],
+    *,
+    as_json: bool,
+) -> int:
+    from cme_desktop.services.importing.pupil_report import pupil_referral
+
+    if as_json:
+        records = [p.referral for p in referrals]
+        records += [pupil_referral(r) for _, report in reports for r in report]
+        _print_json(records)
+        return EXIT_OK
+    for parsed in referrals:
+        names = ", ".join(c["full_name"] or "(no name)" for c in parsed.referral["children"])
+        doubts = len(parsed.uncertain)
+        print(f"{parsed.source}: {names} ({doubts} field{'s' if doubts != 1 else ''} to check)")
+    for path, report in reports:
+        for record in report:
+            problems = " ".join(record.problems)
+            print(f"{path.name} row {record.row}: {record.full_name} {problems}".rstrip())
+    return EXIT_OK
+
+
+def _save(
+    args: argparse.Namespace,
+    referrals: list[ParsedReferral],
+    reports: list[tuple[Path, list[PupilRecord]]],
+) -> int:
+    from cme_desktop.services.importing.commit import ImportService
+
+    done: list[dict[str, Any]] = []
+    db = open_db(args)
+    try:
+        service = ImportService(db)
+        for parsed in referrals:
+            try:
+                result = service.commit(parsed, service.auto_decisions(parsed))
+            except CmeError as error:
+                _report(done, as_json=args.json)
+                raise _about(parsed.source, error) from None
+            many = len(result.children) > 1
+            for child in result.children:
+                verb = "created" if child.outcome == "created" else "added to"
+                name = f"{parsed.source} (child {child.index + 1})" if many else parsed.source
+                done.append(
+                    {
+                        "source": parsed.source,
+                        "child": child.index + 1,
+                        "outcome": child.outcome,
+                        "case_id": child.case_id,
+                        "reference": child.reference,
+                        "line": f"{name}: {verb} {child.reference}",
+                    }
+                )
+        for path, records in reports:
+            report = service.import_pupil_report(records, auto=True)
+            done += [
+                {
+                    "source": path.name,
+                    "row": row.row,
+                    "outcome": row.outcome,
+                    "case_id": row.case_id,
+                    "line": f"{path.name} row {row.row}: {row.message}",
+                }
+                for row in report.rows
+            ]
+    finally:
+        db.close()
+    _report(done, as_json=args.json)
+    return EXIT_OK
+
+
+def _report(done: list[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        _print_json([{k: v for k, v in item.items() if k != "line"} for item in done])
+        return
+    for item in done:
+        print(item["line"])

@@ -1,0 +1,520 @@
+"""Realistic synthetic cases (Faker ``en_GB``) for demonstrations, tests and benchmarks.
+
+Never real people. The cases spread over every tracking step, status,
+closing outcome, reason, group, identification route and escalation
+decision, with carers, addresses, timelines, tasks and referrals. Rows are
+written in bulk so that 100,000 cases take a minute, not an hour.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Generic, TypeVar
+
+from faker import Faker
+from sqlalchemy import func, insert, select
+
+from cme_desktop.models import (
+    Address,
+    Carer,
+    Case,
+    CaseGroup,
+    Escalation,
+    Family,
+    Referral,
+    StepProgress,
+    Task,
+    TimelineEntry,
+)
+from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.rules.upn import make_upn
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import Database
+
+ETHNICITIES = (
+    "White - British",
+    "White - Irish",
+    "White - Gypsy/Roma",
+    "Traveller of Irish heritage",
+    "White - any other White background",
+    "Mixed - White and Black Caribbean",
+    "Mixed - White and Asian",
+    "Asian or Asian British - Indian",
+    "Asian or Asian British - Pakistani",
+    "Asian or Asian British - Bangladeshi",
+    "Black or Black British - Caribbean",
+    "Black or Black British - African",
+    "Chinese",
+    "Any other ethnic group",
+    "Not known",
+)
+SCHOOL_KINDS = (
+    "Primary School",
+    "Church of England Primary School",
+    "Academy",
+    "High School",
+    "Community College",
+    "Junior School",
+    "Infant School",
+)
+TASK_TITLES = (
+    "Phone school to check roll",
+    "Home visit to last known address",
+    "Check with Health (GP registration)",
+    "Chase admissions for school place",
+    "Confirm police reference number",
+    "Check with Housing for new address",
+    "Letter to parents",
+    "Review case",
+    "Check attendance at new school",
+)
+NOTES = (
+    "Spoke to school office; child not seen since date last attended.",
+    "Neighbour believes family moved away in the summer.",
+    "Mother called back, child staying with grandparents.",
+    "Checked pupil database: no roll found in another authority.",
+    "Emailed Admissions about in-year application.",
+    "Health visitor has no recent contact.",
+)
+
+
+T = TypeVar("T")
+
+
+class _Deal(Generic[T]):
+    """Every option once, in random order, before drawing at random as usual.
+
+    Rare values (a referral to both police and social care, a child who left
+    the country) would otherwise be missing from a small demo vault.
+    """
+
+    def __init__(self, rng: random.Random, options: Sequence[T]) -> None:
+        self._first = rng.sample(list(options), k=len(options))
+
+    def next(self, otherwise: Callable[[], T]) -> T:
+        return self._first.pop() if self._first else otherwise()
+
+
+@dataclass(frozen=True)
+class _Deals:
+    closed: _Deal[bool]
+    step: _Deal[int]
+    decision: _Deal[str]
+    outcome: _Deal[str]
+    reason: _Deal[str]
+    route: _Deal[str]
+
+    @classmethod
+    def new(cls, rng: random.Random) -> _Deals:
+        return cls(
+            closed=_Deal(rng, (True, False)),
+            step=_Deal(rng, range(1, len(vocab.TRACKING_STEPS) + 1)),
+            decision=_Deal(rng, [t.key for t in vocab.ESCALATION_DECISIONS]),
+            outcome=_Deal(rng, [t.key for t in vocab.CLOSING_OUTCOMES]),
+            reason=_Deal(rng, [t.key for t in vocab.REASONS_MISSING]),
+            route=_Deal(rng, [t.key for t in vocab.IDENTIFICATION_ROUTES]),
+        )
+
+
+#: Closing outcomes roughly as often as a county team sees them (most children go back
+#: on roll; deaths are, thankfully, very rare).
+_OUTCOME_SHARE: dict[str, float] = {
+    "on_roll": 46,
+    "alternative_provision": 6,
+    "moved_out": 18,
+    "ehe": 10,
+    "left_country": 9,
+    "over_age": 4,
+    "not_cme": 4,
+    "untraceable": 2.5,
+    "deceased": 0.5,
+}
+_OUTCOMES = [t.key for t in vocab.CLOSING_OUTCOMES]
+_OUTCOME_WEIGHTS = [_OUTCOME_SHARE.get(key, 1) for key in _OUTCOMES]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    cases: int
+    families: int
+    first_id: int
+    last_id: int
+
+
+class _Pools:
+    """Names, places and schools drawn once, then combined at random (fast)."""
+
+    def __init__(self, fake: Faker) -> None:
+        self.first_f = [fake.first_name_female() for _ in range(400)]
+        self.first_m = [fake.first_name_male() for _ in range(400)]
+        self.last = [fake.last_name() for _ in range(800)]
+        self.streets = [fake.street_address() for _ in range(3000)]
+        self.towns = [fake.city() for _ in range(300)]
+        self.postcodes = [fake.postcode() for _ in range(3000)]
+        self.phones = [fake.phone_number() for _ in range(2000)]
+        self.schools = sorted({f"{fake.city()} {random.choice(SCHOOL_KINDS)}" for _ in range(250)})
+        self.officers = [fake.name() for _ in range(12)]
+        self.referrers = [fake.name() for _ in range(200)]
+
+
+def _address(rng: random.Random, pools: _Pools) -> str:
+    return f"{rng.choice(pools.streets)}\n{rng.choice(pools.towns)}\n{rng.choice(pools.postcodes)}"
+
+
+def _referral(
+    rng: random.Random, case: dict[str, Any], pools: _Pools, carers: str, phone: str, received: date
+) -> dict[str, Any]:
+    indicators: dict[str, dict[str, Any]] = {}
+    for key in vocab.RISK_INDICATOR_KEYS:
+        present = rng.random() < 0.18
+        indicators[key] = {
+            "present": present,
+            "timing": (rng.choice(("current", "historic")) if present else None),
+        }
+    if case["whereabouts_unknown"]:
+        indicators[vocab.WHEREABOUTS_UNKNOWN] = {"present": True, "timing": "current"}
+    dob = case["date_of_birth"]
+    return {
+        "schema": "cme-referral/1",
+        "children": [
+            {
+                "full_name": case["full_name"],
+                "aka": case["aka"],
+                "date_of_birth": dob.isoformat() if dob else None,
+                "gender": case["gender"],
+                "ethnicity": case["ethnicity"],
+                "sen_disability": case["sen_disability"],
+                "child_in_care": case["child_in_care"],
+                "upn": case["upn"] or None,
+            }
+        ],
+        "last_known_address": case["last_known_address"],
+        "parents_carers": carers,
+        "telephone": phone,
+        "email": "",
+        "school": case["school"],
+        "date_last_attended": (
+            case["date_last_attended"].isoformat() if case["date_last_attended"] else None
+        ),
+        "additional_information": rng.choice(NOTES),
+        "referrer_actions": {
+            key: {
+                "outcome": rng.choice(("", "No reply", "Staff not aware of new school")),
+                "date": None,
+            }
+            for key in ("whereabouts_checked", "family_contacted", "address_visited")
+        },
+        "risk_indicators": indicators,
+        "social_care_referral_considered": rng.choice((True, False, None)),
+        "parental_consent": rng.choice((True, False, None)),
+        "assessment": {
+            "working_well": "",
+            "worried_about": rng.choice(NOTES),
+            "next_steps": "Locate the family and secure a school place.",
+        },
+        "referrer": {
+            "name": rng.choice(pools.referrers),
+            "position": "Attendance Officer",
+            "contact_details": rng.choice(pools.phones),
+            "organisation": case["school"],
+            "date_completed": received.isoformat(),
+        },
+    }
+
+
+def fill(
+    db: Database, *, cases: int, seed: int = 2026, today: date | None = None, batch: int = 2000
+) -> DemoSummary:
+    """Add ``cases`` synthetic cases to the vault."""
+    today = today or date.today()
+    rng = random.Random(seed)
+    random.seed(seed)
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    pools = _Pools(fake)
+    deals = _Deals.new(rng)
+    families = 0
+    with db.read() as session:
+        first_id = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0) + 1
+        next_family = int(session.scalar(select(func.coalesce(func.max(Family.id), 0))) or 0) + 1
+    case_id = first_id
+    remaining = cases
+    while remaining > 0:
+        n = min(batch, remaining)
+        rows: dict[type, list[dict[str, Any]]] = {
+            Family: [],
+            Case: [],
+            CaseGroup: [],
+            Address: [],
+            Carer: [],
+            StepProgress: [],
+            TimelineEntry: [],
+            Task: [],
+            Escalation: [],
+            Referral: [],
+        }
+        made = 0
+        while made < n:
+            siblings = 1 if rng.random() < 0.85 else rng.choice((2, 2, 3))
+            siblings = min(siblings, n - made)
+            family_id = None
+            if siblings > 1:
+                family_id = next_family
+                next_family += 1
+                families += 1
+                rows[Family].append({"id": family_id})
+            surname = rng.choice(pools.last)
+            address = _address(rng, pools)
+            carer_names = [f"{rng.choice(pools.first_f)} {surname}"]
+            if rng.random() < 0.5:
+                carer_names.append(f"{rng.choice(pools.first_m)} {surname}")
+            for _ in range(siblings):
+                _one_case(
+                    rng,
+                    deals,
+                    pools,
+                    rows,
+                    case_id,
+                    family_id,
+                    surname,
+                    address,
+                    carer_names,
+                    today,
+                    db.actor,
+                )
+                case_id += 1
+                made += 1
+        with db.write() as session:
+            for model, values in rows.items():
+                if values:
+                    session.execute(insert(model), values)
+            if remaining - n <= 0:
+                audit.record(
+                    session, db, action="demo_data", entity="vault", detail=f"cases={cases}"
+                )
+        remaining -= n
+    return DemoSummary(cases=cases, families=families, first_id=first_id, last_id=case_id - 1)
+
+
+def _one_case(
+    rng: random.Random,
+    deals: _Deals,
+    pools: _Pools,
+    rows: dict[type, list[dict[str, Any]]],
+    case_id: int,
+    family_id: int | None,
+    surname: str,
+    address: str,
+    carer_names: list[str],
+    today: date,
+    actor: str,
+) -> None:
+    gender = rng.choice(("Female", "Male"))
+    first = rng.choice(pools.first_f if gender == "Female" else pools.first_m)
+    full_name = f"{first} {surname}"
+    age_days = rng.randint(4 * 365, 17 * 365)
+    dob = today - timedelta(days=age_days)
+    notified = today - timedelta(days=int(rng.expovariate(1 / 200)) % 1500)
+    closed = deals.closed.next(lambda: rng.random() < 0.55)
+    if closed and (today - notified).days <= 20:
+        notified = today - timedelta(days=rng.randint(21, 120))
+    step = deals.step.next(lambda: rng.randint(1, 9))
+    escalate = rng.random()
+    decision = deals.decision.next(
+        lambda: (
+            "refer_police"
+            if escalate < 0.04
+            else "refer_social_care"
+            if escalate < 0.10
+            else "refer_both"
+            if escalate < 0.12
+            else "no_escalation"
+            if escalate < 0.2
+            else ""
+        )
+    )
+    whereabouts_unknown = (not closed) and rng.random() < 0.12
+    school = rng.choice(pools.schools)
+    last_attended = notified - timedelta(days=rng.randint(3, 60))
+    upn = (
+        make_upn(rng.randint(800, 938), rng.randint(10, 25), rng.randint(0, 999))
+        if rng.random() < 0.7
+        else ""
+    )
+    case: dict[str, Any] = {
+        "id": case_id,
+        "version": 1,
+        "full_name": full_name,
+        "aka": f"{rng.choice(pools.first_f + pools.first_m)} {surname}"
+        if rng.random() < 0.1
+        else "",
+        "date_of_birth": dob,
+        "gender": gender,
+        "ethnicity": rng.choice(ETHNICITIES),
+        "upn": upn,
+        "sen_disability": rng.choice(("", "", "", "SEN support", "EHC plan")),
+        "child_in_care": rng.random() < 0.05,
+        "family_id": family_id,
+        "last_known_address": address,
+        "school": school,
+        "date_last_attended": last_attended,
+        "new_school": "",
+        "new_school_start": None,
+        "identification_route": deals.route.next(
+            lambda: rng.choice(("notification",) * 4 + ("pupil_database",))
+        ),
+        "identified_by": rng.choice(pools.referrers),
+        "referring_agency": rng.choice([t.key for t in vocab.PARTNER_AGENCIES]),
+        "reason_missing": deals.reason.next(
+            lambda: rng.choice([t.key for t in vocab.REASONS_MISSING])
+        ),
+        "notified_on": notified,
+        "status": "closed" if closed else "open",
+        "opened_on": notified,
+        "closed_on": None,
+        "closing_outcome": "",
+        "closing_note": "",
+        "current_step": step,
+        "whereabouts_unknown": whereabouts_unknown,
+        "last_visit_on": None,
+        "next_task_due": None,
+        "escalated_police": decision in ("refer_police", "refer_both"),
+        "escalated_social_care": decision in ("refer_social_care", "refer_both"),
+    }
+    if closed:
+        case["closed_on"] = min(today, notified + timedelta(days=rng.randint(5, 240)))
+        case["closing_outcome"] = deals.outcome.next(
+            lambda: rng.choices(_OUTCOMES, weights=_OUTCOME_WEIGHTS)[0]
+        )
+        if case["closing_outcome"] == "on_roll":
+            case["new_school"] = rng.choice(pools.schools)
+            case["new_school_start"] = case["closed_on"]
+    for key in rng.sample([t.key for t in vocab.ALL_GROUPS], k=rng.choice((0, 0, 1, 1, 2))):
+        rows[CaseGroup].append({"case_id": case_id, "group_key": key})
+    rows[Address].append(
+        {
+            "case_id": case_id,
+            "address": address,
+            "is_last_known": True,
+            "moved_in": None,
+            "moved_out": None,
+            "note": "",
+        }
+    )
+    if rng.random() < 0.2:
+        rows[Address].append(
+            {
+                "case_id": case_id,
+                "address": _address(rng, pools),
+                "is_last_known": False,
+                "moved_in": None,
+                "moved_out": notified - timedelta(days=rng.randint(30, 900)),
+                "note": "Previous address",
+            }
+        )
+    phone = rng.choice(pools.phones)
+    for i, name in enumerate(carer_names):
+        rows[Carer].append(
+            {
+                "case_id": case_id,
+                "name": name,
+                "relationship_to_child": "Mother" if i == 0 else "Father",
+                "telephone": phone if i == 0 else rng.choice(pools.phones),
+                "email": "",
+                "address": "",
+                "note": "",
+            }
+        )
+    day = notified
+    for key in vocab.TRACKING_STEP_KEYS[: step - 1]:
+        day = min(today, day + timedelta(days=rng.randint(0, 6)))
+        rows[StepProgress].append(
+            {
+                "case_id": case_id,
+                "step": key,
+                "done_on": day,
+                "done_by": actor or "CME Officer",
+                "note": "",
+            }
+        )
+        if key == "home_visit":
+            case["last_visit_on"] = day
+            rows[TimelineEntry].append(
+                {
+                    "case_id": case_id,
+                    "kind": "visit",
+                    "occurred_at": datetime.combine(day, time(10, 30)),
+                    "summary": "Visited last known address.",
+                    "outcome": rng.choice([t.key for t in vocab.VISIT_OUTCOMES]),
+                    "who_seen": carer_names[0] if rng.random() < 0.5 else "",
+                    "next_step": "",
+                    "author": actor or "CME Officer",
+                }
+            )
+    for _ in range(rng.randint(0, 3)):
+        when = notified + timedelta(days=rng.randint(0, max(1, (today - notified).days)))
+        rows[TimelineEntry].append(
+            {
+                "case_id": case_id,
+                "kind": rng.choice(("note", "phone", "contact", "email")),
+                "occurred_at": datetime.combine(min(when, today), time(rng.randint(8, 17), 0)),
+                "summary": rng.choice(NOTES),
+                "outcome": "",
+                "who_seen": "",
+                "next_step": "",
+                "author": actor or "CME Officer",
+            }
+        )
+    if not closed:
+        dues = []
+        for _ in range(rng.randint(0, 2)):
+            due = today + timedelta(days=rng.randint(-20, 30))
+            dues.append(due)
+            rows[Task].append(
+                {
+                    "case_id": case_id,
+                    "title": rng.choice(TASK_TITLES),
+                    "due_on": due,
+                    "remind_on": None,
+                    "done_on": None,
+                    "origin": "demo",
+                }
+            )
+        case["next_task_due"] = min(dues) if dues else None
+    if decision:
+        answers = {
+            f"police.{t.key}": decision in ("refer_police", "refer_both") and i == 0
+            for i, t in enumerate(vocab.POLICE_QUESTIONS)
+        }
+        answers.update(
+            {
+                f"social_care.{t.key}": decision in ("refer_social_care", "refer_both") and i == 2
+                for i, t in enumerate(vocab.SOCIAL_CARE_QUESTIONS)
+            }
+        )
+        rows[Escalation].append(
+            {
+                "case_id": case_id,
+                "decided_at": datetime.combine(min(today, notified + timedelta(days=2)), time(9)),
+                "decided_by": actor or "CME Officer",
+                "answers": answers,
+                "recommendation": decision,
+                "decision": decision,
+                "rationale": "",
+            }
+        )
+    if rng.random() < 0.3:
+        rows[Referral].append(
+            {
+                "case_id": case_id,
+                "received_on": notified,
+                "source": "manual",
+                "source_name": "",
+                "attachment_id": None,
+                "data": _referral(rng, case, pools, " and ".join(carer_names), phone, notified),
+            }
+        )
+    rows[Case].append(case)

@@ -1,0 +1,209 @@
+"""The case list screen: search as you type, quick filters, a step filter, the count.
+
+Typing waits ~150 ms after the last key before asking the vault, so a name
+typed quickly costs one query, not one per letter. The panel keeps what the
+officer asked for (``ListState``) so that, after a lock, the list comes back
+the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases.case_list import QUICK_FILTERS, CaseList, CaseQuery
+from cme_desktop.ui import look
+from cme_desktop.ui.case_list.table import SORT_KEYS, CaseTableModel, CaseTableView
+
+SEARCH_DELAY_MS = 150
+#: One letter matches half the county: the search starts at the second.
+MIN_SEARCH = 2
+
+
+@dataclass(frozen=True)
+class ListState:
+    """What the list was showing: the query and the selected case."""
+
+    query: CaseQuery = CaseQuery()
+    selected_id: int | None = None
+
+
+class CaseListPanel(QWidget):
+    """Search box, filters, count and the lazy case table."""
+
+    open_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CaseTableModel(self)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        search_label = QLabel("&Search:")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Name, also known as, address, school or UPN  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search cases")
+        search_label.setBuddy(self.search)
+        top.addWidget(search_label)
+        top.addWidget(self.search, 3)
+        step_label = QLabel("Tracking s&tep:")
+        self.step = QComboBox()
+        self.step.addItem("Any step", None)
+        for number, term in enumerate(vocab.TRACKING_STEPS, start=1):
+            self.step.addItem(f"{number}. {term.label}", number)
+        self.step.setAccessibleName("Tracking step filter")
+        self.step.setMinimumContentsLength(18)
+        self.step.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        step_label.setBuddy(self.step)
+        top.addWidget(step_label)
+        top.addWidget(self.step, 2)
+        layout.addLayout(top)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(4)
+        shown = QLabel("Show:")
+        filters.addWidget(shown)
+        self.quick = QButtonGroup(self)
+        self.quick.setExclusive(True)
+        self.quick_buttons: dict[str, QPushButton] = {}
+        for key, label in QUICK_FILTERS.items():
+            button = QPushButton(label)
+            button.setCheckable(True)
+            look.role(button, "filter")
+            button.setAccessibleName(f"Show {label.lower()}")
+            button.setProperty("quick", key)
+            self.quick.addButton(button)
+            self.quick_buttons[key] = button
+            filters.addWidget(button)
+        self.quick_buttons["open"].setChecked(True)
+        filters.addStretch(1)
+        self.count = QLabel("Showing 0 cases")
+        look.role(self.count, "count")
+        self.count.setAccessibleName("Number of cases shown")
+        filters.addWidget(self.count)
+        layout.addLayout(filters)
+
+        self.table = CaseTableView(self.model)
+        layout.addWidget(self.table, 1)
+        self.table.open_requested.connect(self.open_requested)
+        self.model.modelReset.connect(self._update_count)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._search_now)
+        self.step.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.quick.buttonClicked.connect(lambda _b: self.apply_filters())
+        self.setTabOrder(self.search, self.step)
+        self.setTabOrder(self.step, self.quick_buttons["all"])
+        self.setTabOrder(self.quick_buttons["whereabouts_unknown"], self.table)
+
+    # -- the vault ------------------------------------------------------------------------
+
+    def attach(self, case_list: CaseList, state: ListState | None = None) -> None:
+        """Show this vault's cases, the way ``state`` says (or open cases by name)."""
+        self.model.attach(case_list)
+        self.restore(state or ListState())
+
+    def clear(self) -> None:
+        """Drop every case id, row and search text (the vault is being locked)."""
+        self._debounce.stop()
+        self.model.clear()
+        self._set_quietly(ListState())
+        self._update_count()
+
+    # -- what the officer asked for -------------------------------------------------------
+
+    def current_query(self) -> CaseQuery:
+        button = self.quick.checkedButton()
+        quick = str(button.property("quick")) if button is not None else "open"
+        step = self.step.currentData()
+        q = self.model.query
+        search = self.search.text().strip()
+        return CaseQuery(
+            search=search if len(search) >= MIN_SEARCH else "",
+            quick=quick,
+            step=int(step) if step is not None else None,
+            sort=q.sort,
+            descending=q.descending,
+        )
+
+    def apply_filters(self) -> None:
+        """Run the search and filters now (the debounce timer calls this)."""
+        self._debounce.stop()
+        selected = self.table.current_case_id()
+        query = self.current_query()
+        if query != self.model.query or not self.model.rowCount():
+            self.model.set_query(query)
+        self.table.select_case(selected)
+        self._update_count()
+
+    def _search_now(self) -> None:
+        self.apply_filters()
+        self.table.setFocus()
+
+    def set_step_filter(self, step: int | None) -> None:
+        """Show open cases at one tracking step (from the dashboard)."""
+        self.quick_buttons["open"].setChecked(True)
+        index = self.step.findData(step) if step is not None else 0
+        self.step.blockSignals(True)
+        self.step.setCurrentIndex(max(0, index))
+        self.step.blockSignals(False)
+        self.apply_filters()
+
+    def state(self) -> ListState:
+        return ListState(query=self.current_query(), selected_id=self.table.current_case_id())
+
+    def restore(self, state: ListState) -> None:
+        self._set_quietly(state)
+        self.model.set_query(state.query)
+        self.table.select_case(state.selected_id)
+
+    def _set_quietly(self, state: ListState) -> None:
+        q = state.query
+        for widget in (self.search, self.step):
+            widget.blockSignals(True)
+        self.search.setText(q.search)
+        self.step.setCurrentIndex(max(0, self.step.findData(q.step)) if q.step else 0)
+        for widget in (self.search, self.step):
+            widget.blockSignals(False)
+        self.quick_buttons.get(q.quick, self.quick_buttons["open"]).setChecked(True)
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        column = SORT_KEYS.index(q.sort) if q.sort in SORT_KEYS else 0
+        order = Qt.SortOrder.DescendingOrder if q.descending else Qt.SortOrder.AscendingOrder
+        header.setSortIndicator(column, order)
+        header.blockSignals(False)
+
+    def refresh(self) -> None:
+        """Read the list again after a change, keeping the selected case."""
+        selected = self.table.current_case_id()
+        self.model.refresh()
+        self.table.select_case(selected)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        text = f"Showing {n:,} case{'' if n == 1 else 's'}"
+        if 0 < len(self.search.text().strip()) < MIN_SEARCH:
+            text += " (type a second letter to search)"
+        self.count.setText(text)

@@ -1,0 +1,502 @@
+"""A case's referral forms: the list, the editor, Save; and a new case from a phone referral.
+
+``ReferralsPage`` is a case's referrals (newest first) beside the editor. It is
+usable as a section of the case workspace (``referrals_section``) or in its own
+window (``open_referral_editor``). Saving is one service call; when it fails the
+officer's typing stays on screen. A referral that makes a serious indicator
+current offers (never forces) the escalation questions.
+
+``NewCaseFromReferralDialog`` logs a new case from a notification typed by hand (a phone
+call): one case per child named, linked as a family.
+
+``install(window)`` adds the "Referrals" section to every case workspace and
+File > "New case from a notification…".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
+from cme_desktop.services.cases.service import CaseDetail, case_reference
+from cme_desktop.services.errors import CmeError
+from cme_desktop.services.referral.parties import children_named
+from cme_desktop.services.referral.record import (
+    SCHEMA,
+    Referral,
+    format_uk_date,
+    normalise,
+)
+from cme_desktop.services.referral.service import StoredReferral
+from cme_desktop.services.registry import AppServices
+from cme_desktop.ui import prompts
+from cme_desktop.ui.referral.editor import ReferralEditor
+from cme_desktop.ui.referral.widgets import UkDateEdit
+from cme_desktop.ui.workspace.context import CaseContext
+
+if TYPE_CHECKING:
+    from cme_desktop.ui.main_window import MainWindow
+
+SOURCE_LABELS = {
+    "manual": "Entered by hand",
+    "docx": "Imported Word form",
+    "pdf": "Imported PDF",
+    "email": "Imported from an email",
+}
+
+
+def _source_text(row: StoredReferral) -> str:
+    label = SOURCE_LABELS.get(row.source, f"Imported ({row.source})")
+    return f"{label}: {row.source_name}" if row.source_name else label
+
+
+def _received_widget(today: date | None) -> UkDateEdit:
+    edit = UkDateEdit(today=today)
+    edit.set_iso((today or date.today()).isoformat())
+    return edit
+
+
+def _first_error(editor: ReferralEditor, parent: QWidget, title: str) -> bool:
+    """Show the first error that stops a save, naming its field; True when there was one."""
+    errors = editor.errors()
+    if not errors:
+        return False
+    more = len(errors) - 1
+    extra = f"\n\n({more} more to correct, shown in red on the form.)" if more else ""
+    prompts.error(parent, title, errors[0].message + extra)
+    editor.focus_field(errors[0].field)
+    return True
+
+
+class ReferralsPage(QWidget):
+    """A case's referrals beside the editor, with "New referral" and Save."""
+
+    saved = Signal(int)
+    cases_changed = Signal(list)
+    escalation_recorded = Signal(int)
+
+    def __init__(
+        self,
+        services: AppServices,
+        case_id: int,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.case_id = case_id
+        self._today = today
+        self._rows: list[StoredReferral] = []
+        self._current_id: int | None = None
+        self._received_saved = ""
+
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._row_chosen)
+        self.new_button = QPushButton("New referral (phone notification)")
+        self.new_button.clicked.connect(self.new_referral)
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.addWidget(QLabel("<b>Referrals</b>"))
+        left_column.addWidget(self.list, 1)
+        left_column.addWidget(self.new_button)
+
+        self.received = _received_widget(today)
+        self.source = QLabel()
+        self.editor = ReferralEditor(today=today)
+        self.editor.split_requested.connect(self.split_siblings)
+        self.save_button = QPushButton("Save referral")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Received on"))
+        header.addWidget(self.received)
+        header.addSpacing(16)
+        header.addWidget(self.source, 1)
+        header.addWidget(self.save_button)
+        right = QWidget()
+        right_column = QVBoxLayout(right)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.addLayout(header)
+        right_column.addWidget(self.editor, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------
+
+    def reload(self, *, select: int | None = None) -> None:
+        """Read the case's referrals again and show ``select`` (else the newest)."""
+        detail = self.services.cases.get(self.case_id)
+        self.case_name = detail.full_name
+        self._show_escalation(detail)
+        self._rows = self.services.referrals.for_case(self.case_id)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for row in self._rows:
+            item = QListWidgetItem(f"{format_uk_date(row.received_on)}\n{_source_text(row)}")
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.list.addItem(item)
+        if not self._rows:
+            self.list.blockSignals(False)
+            self._show_new()
+            return
+        ids = [r.id for r in self._rows]
+        index = ids.index(select) if select in ids else 0
+        # Choosing the row here is the page's own doing, not the officer leaving a referral.
+        self.list.setCurrentRow(index)
+        self.list.blockSignals(False)
+        self._show(self._rows[index])
+
+    def _show_escalation(self, detail: CaseDetail) -> None:
+        if detail.escalations:
+            latest = detail.escalations[0]
+            self.editor.set_escalation_status(
+                f"decided {format_uk_date(latest.decided_at.date())}: "
+                f"{label_of(ESCALATION_DECISIONS, latest.decision)}"
+            )
+        else:
+            self.editor.set_escalation_status(None)
+
+    def _show(self, row: StoredReferral) -> None:
+        self._current_id = row.id
+        self.editor.set_referral(row.data)
+        self.editor.set_split_available(True)
+        self.received.set_iso(row.received_on.isoformat())
+        self._received_saved = self.received.text()
+        self.source.setText(_source_text(row))
+
+    def _show_new(self) -> None:
+        self._current_id = None
+        self.list.blockSignals(True)
+        self.list.clearSelection()
+        self.list.setCurrentRow(-1)
+        self.list.blockSignals(False)
+        record = normalise({"schema": SCHEMA})
+        # The referral is about this case's child: start from the name on the case.
+        record["children"][0]["full_name"] = self.case_name
+        self.editor.set_referral(record)
+        self.editor.set_split_available(False)
+        self.received.set_iso((self._today or date.today()).isoformat())
+        self._received_saved = self.received.text()
+        self.source.setText("New referral: a notification entered by hand")
+
+    def _row_chosen(self, index: int) -> None:
+        if index < 0 or index >= len(self._rows):
+            return
+        if self._rows[index].id == self._current_id:
+            return
+        if not self.maybe_leave():
+            self.list.blockSignals(True)
+            ids = [r.id for r in self._rows]
+            back = ids.index(self._current_id) if self._current_id in ids else -1
+            self.list.setCurrentRow(back)
+            self.list.blockSignals(False)
+            return
+        self._show(self._rows[index])
+
+    def new_referral(self) -> None:
+        """Start a new referral, a notification entered by hand (after the unsaved check)."""
+        if self.maybe_leave():
+            self._show_new()
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def is_modified(self) -> bool:
+        """Typed but not saved."""
+        return self.editor.is_modified() or self.received.text() != self._received_saved
+
+    def is_dirty(self) -> bool:
+        """The case workspace's unsaved-changes guard asks this."""
+        return self.is_modified()
+
+    def show_case(self, detail: CaseDetail) -> None:
+        """The workspace read the case again: follow its name, decisions and new referrals."""
+        self.case_name = detail.full_name
+        self._show_escalation(detail)
+        known = {r.id for r in self._rows}
+        if {r.id for r in detail.referrals} != known and not self.is_modified():
+            self.reload(select=self._current_id)
+
+    def maybe_leave(self) -> bool:
+        """Ask about unsaved changes; True when it is fine to show something else."""
+        if not self.is_modified():
+            return True
+        answer = prompts.save_discard_cancel(
+            self, "Unsaved referral", "The referral has changes that are not saved. Save them?"
+        )
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def save(self) -> bool:
+        """Save the referral shown (one service call); True when saved."""
+        title = "The referral was not saved"
+        if _first_error(self.editor, self, title):
+            return False
+        received = self.received.date_value()
+        if received is None:
+            prompts.error(
+                self, title, "Received on: write the date the referral came in, e.g. 02/04/2026."
+            )
+            self.received.setFocus()
+            return False
+        record = self.editor.referral()
+        try:
+            if self._current_id is None:
+                saved_id = self.services.referrals.add(
+                    self.case_id, referral=record, received_on=received, source="manual"
+                )
+            else:
+                saved_id = self._current_id
+                self.services.referrals.update(saved_id, referral=record, received_on=received)
+        except CmeError as exc:
+            prompts.error(self, title, exc)
+            return False
+        self.editor.mark_saved()
+        self.reload(select=saved_id)
+        self.saved.emit(saved_id)
+        from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
+
+        wizard = maybe_offer_escalation(self, self.services, self.case_id, today=self._today)
+        if wizard is not None:
+            wizard.recorded.connect(self.escalation_recorded.emit)
+        return True
+
+    def split_siblings(self) -> None:
+        """One case per child named on the referral, linked as a family (after saving)."""
+        if (self._current_id is None or self.is_modified()) and not self.save():
+            return
+        if self._current_id is None:
+            return
+        named = children_named(self.editor.referral())
+        names = "\n".join(f"  • {c['full_name'] or '(no name)'}" for c in named)
+        if not prompts.confirm(
+            self,
+            "Split into one case per child",
+            f"The referral names {len(named)} children:\n{names}\n\n"
+            "Make a case for each of them, with the shared details (address, school, carers) "
+            "and a copy of the referral, all linked as one family?",
+        ):
+            return
+        try:
+            ids = self.services.referrals.split_siblings(self._current_id, today=self._today)
+        except CmeError as exc:
+            prompts.error(self, "The referral was not split", exc)
+            return
+        others = [i for i in ids if i != self.case_id]
+        prompts.info(
+            self,
+            "One case per child",
+            "The family's cases: "
+            + ", ".join(case_reference(i) for i in ids)
+            + f".\n\nThis case ({case_reference(self.case_id)}) keeps its own child; "
+            f"{len(others)} case{'s' if len(others) != 1 else ''} made or linked for the others.",
+        )
+        self.reload(select=self._current_id)
+        self.cases_changed.emit(ids)
+
+
+class ReferralDialog(QDialog):
+    """A case's referrals in their own window, with the unsaved-changes guard on closing."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        case_id: int,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.page = ReferralsPage(services, case_id, self, today=today)
+        self.setWindowTitle(f"Referrals: {case_reference(case_id)} {self.page.case_name}")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page, 1)
+        layout.addWidget(buttons)
+        self.resize(1200, 820)
+
+    def reject(self) -> None:
+        if self.page.maybe_leave():
+            super().reject()
+
+
+def open_referral_editor(
+    parent: QWidget | None, services: AppServices, case_id: int
+) -> ReferralDialog:
+    """Open the case's referrals in a window (window-modal, not blocking the caller)."""
+    dialog = ReferralDialog(services, case_id, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def referrals_section(context: CaseContext) -> ReferralsPage:
+    """The case workspace's "Referrals" section (``CaseWorkspace.add_section``'s factory).
+
+    A saved referral, a split or a recorded escalation announces the change, so the
+    case list, the dashboard and the open cases refresh themselves.
+    """
+    page = ReferralsPage(context.services, context.case_id)
+    page.saved.connect(lambda _id: context.changed())
+    page.escalation_recorded.connect(lambda _id: context.changed())
+    page.cases_changed.connect(lambda _ids: context.changes.cases_changed.emit())
+    return page
+
+
+# --- a new case from a notification entered by hand -----------------------------------
+
+
+class NewCaseFromReferralDialog(QDialog):
+    """Log a new case (one per child named) from a referral typed by hand."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        parent: QWidget | None = None,
+        *,
+        referral: Referral | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._today = today
+        self.case_ids: list[int] = []
+        self.setWindowTitle("New case from a notification")
+        self.received = _received_widget(today)
+        self.editor = ReferralEditor(today=today)
+        self.editor.set_split_available(False)
+        if referral is not None:
+            self.editor.set_referral(referral)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Received on"))
+        header.addWidget(self.received)
+        header.addSpacing(16)
+        header.addWidget(
+            QLabel("Several children on the form (Add child) make one case each, as one family."),
+            1,
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.log_button = buttons.addButton("Log case", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.log_case)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(buttons)
+        self.resize(1150, 820)
+
+    def _similar_cases(self, record: Referral) -> str:
+        lines = []
+        for child in children_named(record):
+            born = date.fromisoformat(child["date_of_birth"]) if child["date_of_birth"] else None
+            for row in self.services.case_list.find_similar(
+                full_name=child["full_name"],
+                date_of_birth=born,
+                upn=child["upn"] or "",
+                aka=child["aka"],
+            ):
+                lines.append(
+                    f"  • {case_reference(row.id)} {row.full_name}, born "
+                    f"{format_uk_date(row.date_of_birth) or 'not known'} ({row.status})"
+                )
+        return "\n".join(dict.fromkeys(lines))
+
+    def log_case(self) -> None:
+        """Check, look for the same child already logged, then make the case(s)."""
+        title = "The case was not logged"
+        if _first_error(self.editor, self, title):
+            return
+        received = self.received.date_value()
+        if received is None:
+            prompts.error(self, title, "Received on: write the date of the notification.")
+            return
+        record = self.editor.referral()
+        similar = self._similar_cases(record)
+        if similar and not prompts.confirm(
+            self,
+            "This child may already have a case",
+            f"These cases look like the same child:\n{similar}\n\n"
+            "Log a new case anyway? (Choose No to look at the existing case first.)",
+        ):
+            return
+        try:
+            self.case_ids = self.services.referrals.new_case_from_referral(
+                record, received_on=received, source="manual", today=self._today
+            )
+        except CmeError as exc:
+            prompts.error(self, title, exc)
+            field = getattr(exc, "field", None)
+            if field:
+                self.editor.focus_field(field)
+            return
+        self.editor.mark_saved()
+        self.accept()
+        from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
+
+        maybe_offer_escalation(self.parentWidget(), self.services, self.case_ids[0])
+
+    def reject(self) -> None:
+        if self.editor.is_modified() and not prompts.confirm(
+            self, "Discard the notification?", "What you typed will be lost. Close anyway?"
+        ):
+            return
+        super().reject()
+
+
+def open_new_case_from_referral(
+    parent: QWidget | None, services: AppServices, *, referral: Referral | None = None
+) -> NewCaseFromReferralDialog:
+    """Open the "new case from a notification" window; its ``case_ids`` are set on success."""
+    dialog = NewCaseFromReferralDialog(services, parent, referral=referral)
+    dialog.open()
+    return dialog
+
+
+def install(window: MainWindow) -> QAction:
+    """Add the "Referrals" section to every case and File > New case from a notification…."""
+    window.add_case_section("&Referrals", referrals_section)
+    action = QAction("New case from a &notification…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+    action.setToolTip("Log a case from a referral taken by phone: one case per child named")
+
+    def start() -> None:
+        services = window.services
+        if services is None:
+            return
+        dialog = NewCaseFromReferralDialog(services, window)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.case_ids:
+            return
+        window.changes.cases_changed.emit()
+        for case_id in reversed(dialog.case_ids):
+            window.desk.open_case(case_id)
+
+    action.triggered.connect(start)
+    window.add_action("File", action)
+    return action
