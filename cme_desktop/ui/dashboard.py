@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.case_list import CaseList, Dashboard
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look
 from cme_desktop.ui.fields import plain
 

@@ -25,7 +25,7 @@ from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.service import CaseDraft, case_reference
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.fields import DateField, add_row

@@ -39,7 +39,7 @@ from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports import pdf as report_pdf
 from cme_desktop.services.reports.statistics import Quarter, Table, WithoutPlace
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
 

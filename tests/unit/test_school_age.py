@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.rules.school_age import (
     AgeStatus,
     CmeDutyStatus,
@@ -24,7 +25,6 @@ from cme_desktop.services.rules.school_age import (
     birthday,
     compulsory_school_age,
     duty_status,
-    format_date,
     is_compulsory_school_age,
     school_leaving_date,
     school_year_group,

@@ -43,6 +43,7 @@ from cme_desktop.models.vocabularies import (
     SERIOUS_INDICATORS,
 )
 from cme_desktop.services.errors import HostileFile, NotAReferral
+from cme_desktop.services.rules.dates import MONTH_NAMES
 
 __all__ = [
     "SCHEMA",
@@ -372,20 +373,7 @@ def from_json(text: str | bytes) -> Referral:
 
 # --- lenient readers for what people type -----------------------------------
 
-_MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_MONTH_NAMES = tuple(name.lower() for name in MONTH_NAMES)
 _MONTHS = {name[:3]: n for n, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS |= {name: n for n, name in enumerate(_MONTH_NAMES, start=1)} | {"sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"

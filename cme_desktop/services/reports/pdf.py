@@ -42,7 +42,7 @@ from cme_desktop.services.reports.statistics import (
     WithoutPlace,
 )
 from cme_desktop.services.reports.statistics import Table as FigureTable
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 
 MARKING = "OFFICIAL-SENSITIVE"
 INK = colors.HexColor("#1f2a36")

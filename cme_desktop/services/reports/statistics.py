@@ -68,11 +68,11 @@ from sqlalchemy.sql.elements import UnaryExpression
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.rules.dates import MONTH_ABBREVIATIONS, format_date
 from cme_desktop.services.rules.school_age import (
     academic_year_start,
     age_on,
     compulsory_school_age,
-    format_date,
     school_year_group,
     year_group_label,
 )
@@ -83,7 +83,6 @@ Value = int | float | None
 NOT_RECORDED = "Not recorded"
 TWELVE_WEEKS = 84
 TOP_SCHOOLS = 10
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
 _REOPEN_PREFIX = "Case reopened (was closed "
 _REOPEN = re.compile(r"^Case reopened \(was closed (\d{2})/(\d{2})/(\d{4}): (.*?)\)\.")
@@ -138,8 +137,8 @@ class Quarter:
     @property
     def label(self) -> str:
         """E.g. ``Jul–Sep 2026``."""
-        first = _MONTHS[self.start.month - 1]
-        return f"{first}–{_MONTHS[self.start.month + 1]} {self.year}"
+        first = MONTH_ABBREVIATIONS[self.start.month - 1]
+        return f"{first}–{MONTH_ABBREVIATIONS[self.start.month + 1]} {self.year}"
 
     @property
     def period(self) -> Period:

@@ -42,6 +42,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.rules.dates import format_date
 
 __all__ = [
     "PRESCRIBED_DAYS",
@@ -69,20 +70,6 @@ LAST_YEAR_GROUP = 13
 
 _FRIDAY = 4
 _SEPTEMBER = 9
-_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 
 class AgeStatus(StrEnum):
@@ -111,11 +98,6 @@ class CmeDutyStatus:
     def duty_can_apply(self) -> bool:
         """True only when the child is of compulsory school age on the day."""
         return self.status is AgeStatus.OF_AGE
-
-
-def format_date(day: date) -> str:
-    """A date the way an officer writes it, e.g. ``31 Dec 2026`` (no locale involved)."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def birthday(dob: date, age: int) -> date:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery, CaseRow
 from cme_desktop.services.cases.service import case_reference
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 
 COL_NAME = 0
 COL_DOB = 1

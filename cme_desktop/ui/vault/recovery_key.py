@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
 
 

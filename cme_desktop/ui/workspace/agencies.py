@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.service import CaseDetail
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui.dialogs import FormDialog, term_combo, text_box
 from cme_desktop.ui.fields import DateField
 from cme_desktop.ui.workspace.context import CaseContext

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.cases.service import CaseDetail, StepRow
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
 from cme_desktop.ui.dialogs import FormDialog
 from cme_desktop.ui.fields import DateField, plain

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, 
 
 from cme_desktop.services.cases.service import CaseDetail, TaskRow
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui.dialogs import FormDialog
 from cme_desktop.ui.fields import DateField
 from cme_desktop.ui.workspace.context import CaseContext

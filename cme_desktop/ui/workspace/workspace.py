@@ -35,7 +35,7 @@ from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.service import CaseDetail
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.rules.school_age import format_date
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.dialogs import CloseCaseDialog
