@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.common import Bench, Result
 from cme_desktop.app import build_window, make_application
 from cme_desktop.services.cases.case_list import CaseQuery
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui.case_list import table as case_table
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.vault.unlock import UnlockPage

@@ -26,7 +26,7 @@ from cme_desktop.services.protection.exports import ExportService
 from cme_desktop.services.protection.passwords import generate_password
 from cme_desktop.services.settings import SettingsService, authority_of
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 SHEET_TARGET_MS = 100
 BATCH_TARGET_S = 3

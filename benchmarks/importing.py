@@ -57,7 +57,7 @@ def _samples_ms(work: Callable[[], object], runs: int) -> list[float]:
 def _word_form() -> bytes:
     """A typical school form: Appendix A, one child, filled carelessly, agile-encrypted."""
     from cme_desktop.services.protection.office import encrypt_office
-    from tests.fixtures_docx import filled_form
+    from tests.support.fixtures_docx import filled_form
 
     return encrypt_office(filled_form(58, style="careless")[1], PASSWORD)
 
@@ -66,7 +66,7 @@ def _our_pdf() -> tuple[bytes, bytes]:
     """Our export of a referral (two siblings), unprotected and AES-256 protected."""
     from cme_desktop.services.documents.styles import DEFAULT
     from cme_desktop.services.protection.exports import encrypt, render_referral
-    from tests.fixtures_docx import filled_referral
+    from tests.support.fixtures_docx import filled_referral
 
     plain = render_referral(filled_referral(58, children=2), fmt="pdf", authority=DEFAULT)
     return plain, encrypt(plain, fmt="pdf", password=PASSWORD)
@@ -106,7 +106,7 @@ def _pdf_open(data: bytes, password: str | None) -> None:
 def measure_parse_word(bench: Bench) -> list[Result]:
     """A protected Word form parsed in this process, less the key derivation; and sandboxed."""
     from cme_desktop.services.importing.docx import parse_docx
-    from cme_desktop.services.importing.sandbox import read_file_isolated
+    from cme_desktop.services.importing.read import read_file_isolated
 
     runs = max(SAMPLES, bench.repeat)
     data = _word_form()
@@ -201,7 +201,7 @@ def read_and_peak(data: bytes, filename: str) -> tuple[str, float]:
 def hostile_files() -> dict[str, tuple[str, Callable[[], bytes]]]:
     """Each hostile fixture: its file name and how to make it."""
     from tests.e2e.test_referral_pdf import with_attachment
-    from tests.fixtures_docx import (
+    from tests.support.fixtures_docx import (
         billion_laughs_docx,
         many_entries_docx,
         random_bytes,

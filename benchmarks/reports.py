@@ -11,9 +11,13 @@ from pathlib import Path
 
 from benchmarks.common import Bench, Result, stopwatch
 from cme_desktop.services.reports import pdf as report_pdf
-from cme_desktop.services.reports import statistics
+from cme_desktop.services.reports.dfe_return import dfe_termly
+from cme_desktop.services.reports.periods import Quarter
+from cme_desktop.services.reports.quarterly import quarterly
+from cme_desktop.services.reports.snapshot import snapshot_figures
+from cme_desktop.services.reports.without_place import pupils_without_place
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 REPORT_TARGET_MS = 2000
 
@@ -27,19 +31,17 @@ def _db(bench: Bench) -> Database:
     return db
 
 
-def _quarter() -> statistics.Quarter:
+def _quarter() -> Quarter:
     # The last complete quarter: the demo's cases cluster in the year before today.
-    return statistics.Quarter.containing(date.today()).previous()
+    return Quarter.containing(date.today()).previous()
 
 
 def measure_quarterly_report(bench: Bench) -> list[Result]:
     """The quarterly figures (with three previous quarters), then the PDF from them."""
     db = _db(bench)
     with stopwatch() as first:
-        report = statistics.quarterly(db, _quarter())
-    figures = [
-        bench.timed(lambda: statistics.quarterly(db, _quarter())) for _ in range(bench.repeat)
-    ]
+        report = quarterly(db, _quarter())
+    figures = [bench.timed(lambda: quarterly(db, _quarter())) for _ in range(bench.repeat)]
     pdf = [bench.timed(lambda: report_pdf.quarterly_pdf(report)) for _ in range(bench.repeat)]
     return [
         Result(
@@ -58,7 +60,7 @@ def measure_dfe_return(bench: Bench) -> list[Result]:
     db = _db(bench)
     today = date.today()
     census = date(today.year if today.month >= 10 else today.year - 1, 10, 2)
-    samples = [bench.timed(lambda: statistics.dfe_termly(db, census)) for _ in range(bench.repeat)]
+    samples = [bench.timed(lambda: dfe_termly(db, census)) for _ in range(bench.repeat)]
     return [Result("report_dfe", "DfE termly return", tuple(samples), target=REPORT_TARGET_MS)]
 
 
@@ -66,8 +68,7 @@ def measure_without_place(bench: Bench) -> list[Result]:
     """Pupils of compulsory school age without a school place (a named list, audited)."""
     db = _db(bench)
     samples = [
-        bench.timed(lambda: statistics.pupils_without_place(db, date.today()))
-        for _ in range(bench.repeat)
+        bench.timed(lambda: pupils_without_place(db, date.today())) for _ in range(bench.repeat)
     ]
     return [Result("report_without_place", "Pupils without a school place", tuple(samples))]
 
@@ -83,7 +84,7 @@ def measure_monthly_backup(bench: Bench) -> list[Result]:
     size_mb = 0.0
     with tempfile.TemporaryDirectory(dir=bench.vault_path.parent) as folder:
         for i in range(min(bench.repeat, 3)):
-            stats.append(bench.timed(lambda: statistics.snapshot_figures(db, today=date.today())))
+            stats.append(bench.timed(lambda: snapshot_figures(db, today=date.today())))
             target = Path(folder) / f"backup-{i}.cme"
             export.append(bench.timed(partial(db.export_copy, target)))
             size_mb = target.stat().st_size / 1e6

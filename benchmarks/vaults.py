@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cme_desktop.services.cases import demo
 from cme_desktop.services.settings import Settings, SettingsService
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 OUT = Path(__file__).resolve().parent / "out"
 PASSPHRASE = "benchmark vault passphrase"

@@ -14,15 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from cme_desktop.resource_files import resource_path
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.secret_store import system_secret_store
-from cme_desktop.services.vault.vault import Vault, default_vault_path
-from cme_desktop.ui import escalation_wizard, export_dialog, look, reports, visit_sheets
+from cme_desktop.services.vault.unlock import Vault, default_vault_path
+from cme_desktop.ui import export_dialog, look, visit_sheets
 from cme_desktop.ui.main_window import MainWindow
-from cme_desktop.ui.referral import dialog as referral_dialog
+from cme_desktop.ui.referral import page as referrals
+from cme_desktop.ui.reports import dialog as reports
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -45,6 +48,10 @@ def make_application(argv: Sequence[str]) -> QApplication:
         app = QApplication(list(argv))
     app.setApplicationName("CME Desktop")
     app.setOrganizationName("CME Desktop")
+    icon = QIcon()
+    for size in (16, 32, 48, 256):
+        icon.addFile(str(resource_path(f"icons/cme-desktop-{size}.png")))
+    app.setWindowIcon(icon)
     look.apply(app)
     return app
 
@@ -55,9 +62,10 @@ def build_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow
     def make_services(db: Database) -> AppServices:
         return AppServices(vault, db)
 
+    # The window installs importing and the escalation questions itself (its own screens
+    # need them); the other features are added here.
     window = MainWindow(vault, make_services=make_services, idle_lock_ms=idle_lock_ms)
-    referral_dialog.install(window)
-    escalation_wizard.install(window)
+    referrals.install(window)
     export_dialog.install(window)
     visit_sheets.install(window)
     reports.install(window)

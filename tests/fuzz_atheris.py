@@ -31,7 +31,7 @@ with atheris.instrument_imports():
 
 def _seeds(target: str) -> dict[str, bytes]:
     from tests.e2e import test_import_fuzz as seeds
-    from tests.fixtures_docx import STYLES, filled_form
+    from tests.support.fixtures_docx import STYLES, filled_form
 
     if target == "pdf":
         return {

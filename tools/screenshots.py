@@ -28,9 +28,9 @@ from cme_desktop.services.cases import demo  # noqa: E402
 from cme_desktop.services.cases.case_list import CaseQuery  # noqa: E402
 from cme_desktop.services.settings import Settings, SettingsService  # noqa: E402
 from cme_desktop.services.vault.keyslots import ScryptParams  # noqa: E402
-from cme_desktop.services.vault.vault import Vault  # noqa: E402
+from cme_desktop.services.vault.unlock import Vault  # noqa: E402
 from cme_desktop.ui.main_window import MainWindow  # noqa: E402
-from cme_desktop.ui.reports import open_reports  # noqa: E402
+from cme_desktop.ui.reports.dialog import open_reports  # noqa: E402
 from cme_desktop.ui.vault.first_run import FirstRunPage  # noqa: E402
 from cme_desktop.ui.vault.unlock import UnlockPage  # noqa: E402
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cme_desktop.cli.main import EXIT_OK, command, file_password, open_db
+from cme_desktop.cli.common import EXIT_OK, file_password, open_db, vault_authority
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import (
     CmeError,
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 def add_commands(sub: Any) -> None:
+    """Register ``import``, ``export``, ``blank-form`` and ``visit-sheet`` on the parser."""
     p = sub.add_parser(
         "import", help="referral forms (Word, PDF), the emails carrying them, pupil reports"
     )
@@ -33,25 +34,22 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--password-file", type=Path, default=None)
     p.add_argument("--dry-run", action="store_true", help="read only: save nothing, no vault")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_import)
     p = sub.add_parser("export", help="a case's referral as an encrypted PDF or Word file")
     p.add_argument("case_id", type=int)
     p.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.docx")
     p.add_argument("--password-file", type=Path, default=None)
     p.add_argument("--for", dest="recipient", default="", help="partner agency key")
+    p.set_defaults(func=_export)
     p = sub.add_parser("blank-form", help="the fillable referral form for schools")
     p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_blank_form)
     p = sub.add_parser("visit-sheet", help="home-visit sheets as one PDF")
     p.add_argument("case_ids", type=int, nargs="+")
     p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_visit_sheet)
 
 
-def _authority(db: Any) -> Any:
-    from cme_desktop.services.settings import SettingsService, authority_of
-
-    return authority_of(SettingsService(db).load())
-
-
-@command("export")
 def _export(args: argparse.Namespace) -> int:
     from cme_desktop.services.protection.exports import ExportService, format_of
 
@@ -63,7 +61,7 @@ def _export(args: argparse.Namespace) -> int:
             args.case_id,
             target=args.out,
             password=password,
-            authority=_authority(db),
+            authority=vault_authority(db),
             recipient=args.recipient,
         )
     finally:
@@ -76,7 +74,6 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("blank-form")
 def _blank_form(args: argparse.Namespace) -> int:
     from cme_desktop.services.documents.blank_form import render_blank_form
     from cme_desktop.services.documents.styles import DEFAULT
@@ -85,7 +82,7 @@ def _blank_form(args: argparse.Namespace) -> int:
     if args.db is not None:
         db = open_db(args)
         try:
-            authority = _authority(db)
+            authority = vault_authority(db)
         finally:
             db.close()
     write_atomically(args.out, render_blank_form(authority=authority))
@@ -93,13 +90,12 @@ def _blank_form(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("visit-sheet")
 def _visit_sheet(args: argparse.Namespace) -> int:
     from cme_desktop.services.documents.visit_sheet import VisitSheetService
 
     db = open_db(args)
     try:
-        pdf = VisitSheetService(db).render_for(args.case_ids, authority=_authority(db))
+        pdf = VisitSheetService(db).render_for(args.case_ids, authority=vault_authority(db))
     finally:
         db.close()
     write_atomically(args.out, pdf)
@@ -171,7 +167,7 @@ def _import_paths(arguments: list[Path]) -> list[Path]:
 
 
 def _read_input(path: Path) -> bytes:
-    from cme_desktop.services.importing.read import MAX_FILE_BYTES
+    from cme_desktop.services.importing.detect import MAX_FILE_BYTES
 
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -186,8 +182,8 @@ def _read_input(path: Path) -> bytes:
 
 def _read_referrals(path: Path, data: bytes, passwords: _Passwords) -> list[ParsedReferral]:
     """The referrals in one form or email, read in the sandbox; a password only when needed."""
-    from cme_desktop.services.importing.read import detect_kind
-    from cme_desktop.services.importing.sandbox import read_file_isolated
+    from cme_desktop.services.importing.detect import detect_kind
+    from cme_desktop.services.importing.read import read_file_isolated
 
     password = (
         passwords.get(path.name) if detect_kind(data, path.name) == "encrypted_office" else None
@@ -214,9 +210,8 @@ def _print_json(value: Any) -> None:
     print()
 
 
-@command("import")
 def _import(args: argparse.Namespace) -> int:
-    from cme_desktop.services.importing.read import detect_kind
+    from cme_desktop.services.importing.detect import detect_kind
 
     paths = _import_paths(args.files)
     passwords = _Passwords(args.password_file)

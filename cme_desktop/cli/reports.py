@@ -7,32 +7,30 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cme_desktop.cli.main import EXIT_OK, command, open_db
+from cme_desktop.cli.common import EXIT_OK, open_db, vault_authority
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import InvalidInput
 
 
 def add_commands(sub: Any) -> None:
     """Register ``snapshot`` and ``report`` on the ``cme`` parser."""
-    sub.add_parser("snapshot", help="the monthly save: encrypted backup and statistics")
+    p = sub.add_parser("snapshot", help="the monthly save: encrypted backup and statistics")
+    p.set_defaults(func=_snapshot)
     p = sub.add_parser("report", help="the quarterly report, the DfE return, pupils without place")
     kinds = p.add_subparsers(dest="report_kind", required=True, parser_class=type(p))
     q = kinds.add_parser("quarterly", help="for the Departmental Management Team (PDF, CSV)")
     q.add_argument("--quarter", required=True, help="YYYY-Qn, e.g. 2026-Q3 (July-September)")
     q.add_argument("--out", type=Path, required=True, help="FILE.pdf")
     q.add_argument("--csv", type=Path, default=None, help="the same figures as CSV")
+    q.set_defaults(func=_quarterly)
     d = kinds.add_parser("dfe-termly", help="the DfE termly children-missing-education return")
     d.add_argument("--census-date", required=True, help="YYYY-MM-DD")
     d.add_argument("--out", type=Path, required=True, help="FILE.csv")
     d.add_argument("--pdf", type=Path, default=None, help="a printable summary")
+    d.set_defaults(func=_dfe_termly)
     w = kinds.add_parser("without-place", help="pupils of school age without a school place")
     w.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.pdf (names!)")
-
-
-def _authority(db: Any) -> Any:
-    from cme_desktop.services.settings import SettingsService, authority_of
-
-    return authority_of(SettingsService(db).load())
+    w.set_defaults(func=_without_place)
 
 
 def census_date(text: str) -> date:
@@ -55,15 +53,14 @@ def _suffix(path: Path, *allowed: str) -> str:
     return suffix
 
 
-@command("snapshot")
 def _snapshot(args: argparse.Namespace) -> int:
-    from cme_desktop.services.vault import backups
+    from cme_desktop.services.vault import backup_files, backups
 
     db = open_db(args)
     try:
         info = backups.monthly_save(db, today=date.today())
         if info is None:
-            saved = backups.list_saves(db)[0]
+            saved = backup_files.list_saves(db)[0]
             print(f"This month ({saved.month}) is already saved: {saved.backup_file or ''}")
         else:
             print(f"Saved {info.month}: {info.backup_file}")
@@ -72,34 +69,27 @@ def _snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("report")
-def _report(args: argparse.Namespace) -> int:
-    handlers = {
-        "quarterly": _quarterly,
-        "dfe-termly": _dfe_termly,
-        "without-place": _without_place,
-    }
-    return handlers[args.report_kind](args)
-
-
 def _quarterly(args: argparse.Namespace) -> int:
+    from cme_desktop.services.reports import csv as report_csv
     from cme_desktop.services.reports import pdf as report_pdf
-    from cme_desktop.services.reports import statistics
+    from cme_desktop.services.reports.periods import Quarter
+    from cme_desktop.services.reports.quarterly import quarterly
+    from cme_desktop.services.reports.service import record_export
 
-    quarter = statistics.Quarter.parse(args.quarter)
+    quarter = Quarter.parse(args.quarter)
     _suffix(args.out, ".pdf")
     if args.csv is not None:
         _suffix(args.csv, ".csv")
     db = open_db(args)
     try:
-        report = statistics.quarterly(db, quarter)
-        pdf = report_pdf.quarterly_pdf(report, authority=_authority(db))
+        report = quarterly(db, quarter)
+        pdf = report_pdf.quarterly_pdf(report, authority=vault_authority(db))
         write_atomically(args.out, pdf)
         written = [args.out]
         if args.csv is not None:
-            write_atomically(args.csv, report_pdf.quarterly_csv(report).encode("utf-8-sig"))
+            write_atomically(args.csv, report_csv.quarterly_csv(report).encode("utf-8-sig"))
             written.append(args.csv)
-        statistics.record_export(db, report="quarterly", detail=f"quarter={quarter}")
+        record_export(db, report="quarterly", detail=f"quarter={quarter}")
     finally:
         db.close()
     print(f"Quarterly report {quarter} ({quarter.label}): " + ", ".join(map(str, written)))
@@ -107,8 +97,10 @@ def _quarterly(args: argparse.Namespace) -> int:
 
 
 def _dfe_termly(args: argparse.Namespace) -> int:
+    from cme_desktop.services.reports import csv as report_csv
     from cme_desktop.services.reports import pdf as report_pdf
-    from cme_desktop.services.reports import statistics
+    from cme_desktop.services.reports.dfe_return import dfe_termly
+    from cme_desktop.services.reports.service import record_export
 
     day = census_date(args.census_date)
     _suffix(args.out, ".csv")
@@ -116,11 +108,11 @@ def _dfe_termly(args: argparse.Namespace) -> int:
         _suffix(args.pdf, ".pdf")
     db = open_db(args)
     try:
-        ret = statistics.dfe_termly(db, day)
-        write_atomically(args.out, report_pdf.dfe_csv(ret).encode("utf-8-sig"))
+        ret = dfe_termly(db, day)
+        write_atomically(args.out, report_csv.dfe_csv(ret).encode("utf-8-sig"))
         if args.pdf is not None:
-            write_atomically(args.pdf, report_pdf.dfe_pdf(ret, authority=_authority(db)))
-        statistics.record_export(db, report="dfe_termly", detail=f"census={day.isoformat()}")
+            write_atomically(args.pdf, report_pdf.dfe_pdf(ret, authority=vault_authority(db)))
+        record_export(db, report="dfe_termly", detail=f"census={day.isoformat()}")
     finally:
         db.close()
     print(
@@ -132,20 +124,22 @@ def _dfe_termly(args: argparse.Namespace) -> int:
 
 
 def _without_place(args: argparse.Namespace) -> int:
+    from cme_desktop.services.reports import csv as report_csv
     from cme_desktop.services.reports import pdf as report_pdf
-    from cme_desktop.services.reports import statistics
+    from cme_desktop.services.reports.service import record_export
+    from cme_desktop.services.reports.without_place import pupils_without_place
 
     suffix = _suffix(args.out, ".csv", ".pdf")
     today = date.today()
     db = open_db(args)
     try:
-        rows = statistics.pupils_without_place(db, today)
+        rows = pupils_without_place(db, today)
         if suffix == ".pdf":
-            data = report_pdf.without_place_pdf(rows, today=today, authority=_authority(db))
+            data = report_pdf.without_place_pdf(rows, today=today, authority=vault_authority(db))
         else:
-            data = report_pdf.without_place_csv(rows).encode("utf-8-sig")
+            data = report_csv.without_place_csv(rows).encode("utf-8-sig")
         write_atomically(args.out, data)
-        statistics.record_export(db, report="without_place", detail=f"rows={len(rows)}")
+        record_export(db, report="without_place", detail=f"rows={len(rows)}")
     finally:
         db.close()
     print(f"{len(rows)} children without a school place: {args.out} (names: keep it safe)")

@@ -11,15 +11,15 @@ from functools import cached_property
 from cme_desktop.services.cases.case_list import CaseList
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.documents.visit_sheet import VisitSheetService
-from cme_desktop.services.escalation.flow import EscalationService
+from cme_desktop.services.escalation.service import EscalationService
 from cme_desktop.services.importing.commit import ImportService
 from cme_desktop.services.protection.exports import ExportService
 from cme_desktop.services.referral.service import ReferralService
-from cme_desktop.services.reports.statistics import Statistics
+from cme_desktop.services.reports.service import Statistics
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault.backups import Backups
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 
 class AppServices:

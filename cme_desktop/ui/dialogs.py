@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.service import CaseDraft, case_reference
+from cme_desktop.services.cases.detail import CaseDraft, case_reference
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.rules.dates import format_date

@@ -1,14 +1,16 @@
 """The escalation wizard: policy 5.0 (police) and 6.0 (social care), then the decision.
 
 The flow — pages, their order, the questions, the recommendation, the rule that a
-differing decision needs a rationale — is ``services/escalation.py``; the pages
+differing decision needs a rationale — is ``services/escalation/flow.py``; the pages
 here only render it and hand the answers back. The decision is recorded when the
 officer presses "Record decision"; then, for a referral to the Police or social
 care, the wizard offers the password-protected escalation summary to send.
 
 The wizard is offered, never forced: ``maybe_offer_escalation`` asks first, and
 only when the latest referral has a current serious indicator or the child's
-whereabouts are unknown and no decision is recorded yet.
+whereabouts are unknown and no decision is recorded yet. Once installed, the
+offer follows every ``escalation_due`` notice (``ui/changes.py``): a case saved
+with its whereabouts unknown, a referral imported.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import html
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -36,24 +38,24 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
 from cme_desktop.services.atomic_file import write_atomically
-from cme_desktop.services.cases.service import case_reference
+from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.documents.escalation_summary import recipient_of
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.escalation import flow
+from cme_desktop.services.escalation.service import EscalationOutcome
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
-from cme_desktop.ui.export_dialog import CLIPBOARD_SECONDS, PasswordShownOnce
+from cme_desktop.ui.changes import EscalationDue
+from cme_desktop.ui.password_shown_once import CLIPBOARD_SECONDS, PasswordShownOnce
 from cme_desktop.ui.referral.widgets import (
     ERROR_COLOUR,
     WARNING_COLOUR,
     ChoiceButtons,
     hint_label,
 )
-
-if TYPE_CHECKING:
-    from cme_desktop.ui.main_window import MainWindow
+from cme_desktop.ui.window import Window
 
 PAGE_NUMBERS: dict[str, int] = {page.id: number for number, page in enumerate(flow.PAGES)}
 ANSWER_CHOICES = (("Yes", True), ("No", False), ("Not known", None))
@@ -262,7 +264,7 @@ class EscalationWizard(QWizard):
         self.case_id = case_id
         self.today = today
         self.clear_after_ms = clear_after_ms
-        self.outcome: flow.EscalationOutcome | None = None
+        self.outcome: EscalationOutcome | None = None
         self.password_dialog: PasswordShownOnce | None = None
         detail = services.cases.get(case_id)
         self.setWindowTitle(f"Escalation: {case_reference(case_id)} {detail.full_name}")
@@ -332,7 +334,7 @@ def offer_summary(
     parent: QWidget | None,
     services: AppServices,
     case_id: int,
-    outcome: flow.EscalationOutcome,
+    outcome: EscalationOutcome,
     *,
     clear_after_ms: int = CLIPBOARD_SECONDS * 1000,
     shown: Callable[[PasswordShownOnce], Any] | None = None,
@@ -413,21 +415,49 @@ def maybe_offer_escalation(
     return open_escalation_wizard(parent, services, case_id, today=today)
 
 
-def install(window: MainWindow) -> QAction:
-    """Add Case > Escalation questions… for the case in front."""
-    action = QAction("&Escalation questions (Police / social care)…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
-    action.setToolTip(
-        "Policy 5.0 and 6.0: should the Police or Children's Social Care be involved?"
-    )
+class EscalationQuestions(QObject):
+    """Case > Escalation questions… and the offer on each ``escalation_due`` notice."""
 
-    def start() -> None:
-        services, case_id = window.services, window.current_case_id()
+    def __init__(self, window: Window) -> None:
+        super().__init__(window.widget())
+        self.window = window
+        self.action = QAction("&Escalation questions (Police / social care)…", window.widget())
+        self.action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.action.setToolTip(
+            "Policy 5.0 and 6.0: should the Police or Children's Social Care be involved?"
+        )
+        self.action.triggered.connect(self.start)
+        window.changes.escalation_due.connect(self.offer)
+
+    def start(self) -> None:
+        """Open the wizard on the case in front."""
+        services, case_id = self.window.services, self.window.current_case_id()
         if services is None or case_id is None:
             return
-        wizard = open_escalation_wizard(window, services, case_id)
-        wizard.recorded.connect(window.changes.case_changed.emit)
+        wizard = open_escalation_wizard(self.window.widget(), services, case_id)
+        wizard.recorded.connect(self.window.changes.case_changed.emit)
 
-    action.triggered.connect(start)
-    window.add_action("Case", action, needs_case=True)
-    return action
+    def offer(self, due: EscalationDue) -> None:
+        """Offer the wizard if the case calls for it; ``due.wizard`` is set if it opens."""
+        services, parent = self.window.services, self.window.widget()
+        if services is None:
+            return
+        try:
+            wizard = maybe_offer_escalation(parent, services, due.case_id)
+        except CmeError as exc:
+            prompts.error(parent, "Escalation questions", exc)
+            return
+        if wizard is not None:
+            wizard.recorded.connect(self.window.changes.case_changed.emit)
+            due.wizard = wizard
+
+
+def install(window: Window) -> QAction:
+    """Add Case > Escalation questions… for the case in front, and offer the questions
+    whenever a case is announced as calling for them. Installing twice changes nothing."""
+    existing = window.widget().findChild(EscalationQuestions)
+    if isinstance(existing, EscalationQuestions):
+        return existing.action
+    questions = EscalationQuestions(window)
+    window.add_action("Case", questions.action, needs_case=True)
+    return questions.action

@@ -3,20 +3,17 @@
 The officer chooses the format, the file, who the referral is for (a partner
 agency, policy 2.1) and the password: generated (words to read out over the
 phone) or typed. The export runs off the GUI thread through ``ExportService``,
-which encrypts in memory and writes atomically. The password is then shown once,
-with a Copy button; the clipboard is cleared after 30 seconds if it still holds
-it, and the officer is reminded to send it by another channel.
+which encrypts in memory and writes atomically. The password is then shown once
+(``PasswordShownOnce``), with the reminder to send it by another channel.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -27,150 +24,36 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QProgressBar,
     QPushButton,
     QRadioButton,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from cme_desktop.models.vocabularies import PARTNER_AGENCIES
-from cme_desktop.services.cases.service import case_reference
+from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.protection.exports import MIN_PASSWORD, ExportResult
 from cme_desktop.services.protection.passwords import generate_password, password_entropy_bits
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
-from cme_desktop.ui.vault.passphrase import strength
-
-if TYPE_CHECKING:
-    from cme_desktop.ui.main_window import MainWindow
-
-#: How long a copied password may stay on the clipboard.
-CLIPBOARD_SECONDS = 30
-TITLE = "Export referral"
-SEND_SEPARATELY = (
-    "Send the password by another channel: read it out over the phone or send it by "
-    "text message. Never put it in the same email as the file."
+from cme_desktop.ui.menu_layout import FILES_OUT
+from cme_desktop.ui.password_shown_once import (
+    CLIPBOARD_SECONDS,
+    SEND_SEPARATELY,
+    PasswordShownOnce,
 )
+from cme_desktop.ui.vault.passphrase import strength
+from cme_desktop.ui.window import Window
+
+TITLE = "Export referral"
 
 _FORMATS = (
     ("pdf", "PDF (opens in Adobe Reader and web browsers)", "PDF files (*.pdf)"),
     ("docx", "Word document (opens in Word and LibreOffice)", "Word documents (*.docx)"),
 )
-# Marks the clipboard entry as a secret, so that clipboard managers and the Windows
-# clipboard history do not keep it (formats that systems without them ignore).
-_SECRET_HINTS = (
-    ("x-kde-passwordManagerHint", b"secret"),
-    (
-        'application/x-qt-windows-mime;value="ExcludeClipboardContentFromMonitorProcessing"',
-        b"\x01\x00\x00\x00",
-    ),
-    (
-        'application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"',
-        b"\x00\x00\x00\x00",
-    ),
-)
-
-
-def copy_secret(text: str, *, clear_after_ms: int, owner: QObject | None = None) -> None:
-    """Put ``text`` on the clipboard and take it off after ``clear_after_ms``.
-
-    The clipboard is cleared only if it still holds ``text``: what the officer copied
-    since is left alone. ``owner`` (default: the application) keeps the timer alive
-    after the dialog that copied has closed.
-    """
-    clipboard = QGuiApplication.clipboard()
-    mime = QMimeData()
-    mime.setText(text)
-    for kind, value in _SECRET_HINTS:
-        if kind.startswith("application/x-qt-windows-mime") and sys.platform != "win32":
-            continue
-        mime.setData(kind, value)
-    clipboard.setMimeData(mime)
-
-    def clear() -> None:
-        if clipboard.text() == text:
-            clipboard.clear()
-
-    context = owner if owner is not None else QGuiApplication.instance()
-    if context is not None:
-        QTimer.singleShot(clear_after_ms, context, clear)
-
-
-class PasswordShownOnce(QDialog):
-    """The password of an exported file, shown this once, with Copy and the reminder."""
-
-    def __init__(
-        self,
-        password: str,
-        *,
-        file_name: str,
-        clear_after_ms: int = CLIPBOARD_SECONDS * 1000,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("The file's password")
-        self._password = password
-        self._clear_after_ms = clear_after_ms
-        layout = QVBoxLayout(self)
-        intro = QLabel(
-            f"<b>{_escape(file_name)}</b> is protected with this password. "
-            "It is shown only now: it is not kept anywhere."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.password_label = QLabel(password)
-        self.password_label.setObjectName("exportPassword")
-        self.password_label.setAccessibleName("Password")
-        self.password_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.password_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.5)
-        font.setWeight(QFont.Weight.Bold)
-        self.password_label.setFont(font)
-        layout.addWidget(self.password_label)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.copy_button = QPushButton("&Copy")
-        self.copy_button.setAccessibleName("Copy the password")
-        self.copy_button.clicked.connect(self.copy)
-        row.addWidget(self.copy_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.copied_label = QLabel("")
-        self.copied_label.setWordWrap(True)
-        layout.addWidget(self.copied_label)
-        reminder = QLabel(f"<b>{_escape(SEND_SEPARATELY)}</b>")
-        reminder.setObjectName("warning")
-        reminder.setWordWrap(True)
-        layout.addWidget(reminder)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("&Done")
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.finished.connect(self._forget)
-
-    def copy(self) -> None:
-        """Copy the password; it leaves the clipboard after the interval."""
-        copy_secret(self._password, clear_after_ms=self._clear_after_ms)
-        seconds = max(1, round(self._clear_after_ms / 1000))
-        self.copied_label.setText(
-            f"Copied. The clipboard will be cleared in {seconds} seconds if it still holds "
-            "the password."
-        )
-
-    def _forget(self) -> None:
-        # Shown once: nothing on screen or in this dialog keeps it afterwards.
-        self._password = ""
-        self.password_label.clear()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class ExportDialog(QDialog):
@@ -462,67 +345,22 @@ def free_shortcut(window: QWidget, wanted: str, fallback: str) -> str:
     return fallback if taken else wanted
 
 
-def install(window: MainWindow) -> QAction:
+def install(window: Window) -> QAction:
     """Add File > Export referral… (Ctrl+E) and a toolbar button to the main window.
 
     Ctrl+E falls back to Ctrl+Shift+E while the window gives Ctrl+E to another action,
     so that neither shortcut becomes ambiguous.
     """
-    shortcut = free_shortcut(window, "Ctrl+E", "Ctrl+Shift+E")
+    widget = window.widget()
+    shortcut = free_shortcut(widget, "Ctrl+E", "Ctrl+Shift+E")
     action = export_action(
-        window, lambda: window.services, lambda: window.current_case_id(), shortcut=shortcut
+        widget, lambda: window.services, lambda: window.current_case_id(), shortcut=shortcut
     )
-    window.add_action("File", action, toolbar=True)
-    place_in_window(window, action)
-    window.vault_locked.connect(lambda: _close_for_lock(window))
+    window.add_action("File", action, toolbar=True, group=FILES_OUT)
+    window.vault_locked.connect(lambda: _close_for_lock(widget))
     return action
 
 
 def _close_for_lock(window: QWidget) -> None:
     for dialog in window.findChildren(ExportDialog):
         dialog.close_for_lock()
-
-
-_GROUP = "cmeFilesOut"
-
-
-def place_in_window(window: MainWindow, action: QAction) -> None:
-    """Group the files-out actions: at the top of File (Settings, Lock and Quit stay last)
-    and beside the case actions on the toolbar (Lock stays at the far right)."""
-    action.setProperty(_GROUP, True)
-    anchor = window.settings_action
-    for menu in window.findChildren(QMenu):
-        if action in menu.actions() and anchor in menu.actions():
-            menu.removeAction(action)
-            _insert_in_group(menu, action, anchor)
-    bar = window.toolbar
-    if action in bar.actions() and window.lock_action in bar.actions():
-        bar.removeAction(action)
-        items = bar.actions()
-        # The action just before Lock is the spacer that pushes Lock to the right.
-        _insert_in_group(bar, action, items[items.index(window.lock_action) - 1], after=True)
-
-
-def _insert_in_group(
-    container: QMenu | QToolBar, action: QAction, anchor: QAction, *, after: bool = False
-) -> None:
-    """Insert before ``anchor``, joining the group if it is there, else starting it between
-    separators (``after``: the anchor is a spacer, so no separator after the group)."""
-    items = container.actions()
-    at = items.index(anchor)
-    previous = items[at - 1] if at > 0 else None
-    if previous is not None and previous.property(_GROUP):
-        container.insertAction(anchor, action)
-    elif (
-        previous is not None
-        and previous.isSeparator()
-        and at > 1
-        and items[at - 2].property(_GROUP)
-    ):
-        container.insertAction(previous, action)
-    else:
-        if previous is not None and not previous.isSeparator():
-            container.insertSeparator(anchor)
-        container.insertAction(anchor, action)
-        if not after:
-            container.insertSeparator(anchor)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.referral.record import format_uk_date, parse_uk_date
+from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
 from cme_desktop.ui import look
 
 

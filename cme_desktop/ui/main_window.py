@@ -8,11 +8,17 @@ Extension points for other modules:
 - ``add_action(menu, action)`` puts an action in a menu ("File", "Case",
   "View", "Reports", "Tools", "Help"; a menu appears when it gets its first
   action; in File, above Settings, Lock and Quit). Actions are disabled while
-  the vault is locked unless ``needs_vault=False``. ``services`` and
-  ``current_case_id()`` give what an action works on.
+  the vault is locked unless ``needs_vault=False``; actions of one ``group``
+  sit together. ``services`` and ``current_case_id()`` give what an action
+  works on.
 - ``add_case_section(title, factory)`` adds a section to every case workspace.
 - ``changes`` (``case_changed(int)``, ``cases_changed()``): emit after a
   successful save so the list, dashboard and open cases refresh themselves.
+
+Features see the window through ``ui.window.Window`` and are installed by the
+composition root, except two the window's own screens need: importing (files
+dropped on the window) and the escalation questions, which answer the
+``escalation_due`` notices of the case workspaces and the import.
 """
 
 from __future__ import annotations
@@ -38,19 +44,19 @@ from PySide6.QtWidgets import (
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from cme_desktop.ui import background, prompts
+from cme_desktop.services.vault.unlock import Vault
+from cme_desktop.ui import background, escalation_wizard, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.desk import Desk, DeskState
 from cme_desktop.ui.dialogs import NewCaseDialog
 from cme_desktop.ui.importing import flow as importing
+from cme_desktop.ui.menu_layout import MENUS, insert_in_group
 from cme_desktop.ui.settings_dialog import SettingsDialog
 from cme_desktop.ui.vault.first_run import FirstRunPage
 from cme_desktop.ui.vault.lock import IdleWatcher
 from cme_desktop.ui.vault.unlock import UnlockPage
 from cme_desktop.ui.workspace.context import SectionFactory
 
-MENUS = ("File", "Case", "View", "Reports", "Tools", "Help")
 APP_TITLE = "CME Desktop"
 
 
@@ -99,6 +105,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_text, 1)
         self._build_actions()
         importing.install(self)  # File > Import…, Import folder…, files dropped on the window
+        escalation_wizard.install(self)  # Case > Escalation questions…, and the offers
         self.desk.current_case_changed.connect(lambda _id: self._enable_actions())
         self.changes.settings_changed.connect(self._settings_changed)
         # After the desk has refreshed (it listens first): Close/Reopen follow the status.
@@ -115,8 +122,13 @@ class MainWindow(QMainWindow):
         needs_vault: bool = True,
         needs_case: bool = False,
         toolbar: bool = False,
+        group: str | None = None,
     ) -> QAction:
-        """Put ``action`` in ``menu`` (made on first use); enabled only while it can work."""
+        """Put ``action`` in ``menu`` (made on first use); enabled only while it can work.
+
+        Actions of one ``group`` sit together between separators: in File just above
+        Settings, Lock and Quit, and on the toolbar just before Lock.
+        """
         if menu not in self._menus:
             self._menus[menu] = self._make_menu(menu)
         tail = self._tails.get(menu)
@@ -131,8 +143,22 @@ class MainWindow(QMainWindow):
             self._case_actions.append(action)
         if toolbar:
             self.toolbar.addAction(action)
+        if group is not None:
+            self._join_group(menu, action, group)
         self._enable_actions()
         return action
+
+    def _join_group(self, menu: str, action: QAction, group: str) -> None:
+        if menu == "File":
+            self._menus[menu].removeAction(action)
+            insert_in_group(self._menus[menu], action, self.settings_action, group)
+        bar = self.toolbar
+        if action in bar.actions() and self.lock_action in bar.actions():
+            bar.removeAction(action)
+            items = bar.actions()
+            # The action just before Lock is the spacer that pushes Lock to the right.
+            spacer = items[items.index(self.lock_action) - 1]
+            insert_in_group(bar, action, spacer, group, after=True)
 
     def add_case_section(self, title: str, factory: SectionFactory) -> None:
         """Add a section to every case workspace (see ``CaseWorkspace.add_section``)."""
@@ -144,6 +170,13 @@ class MainWindow(QMainWindow):
 
     def is_locked(self) -> bool:
         return self.services is None
+
+    def widget(self) -> QMainWindow:
+        """The window itself, as the features see it (``ui.window.Window``)."""
+        return self
+
+    def show_status(self, text: str, timeout_ms: int) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
 
     def _make_menu(self, title: str) -> QMenu:
         menu = QMenu(f"&{title}", self)

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.errors import CmeError, InvalidInput
-from cme_desktop.services.referral.record import format_uk_date, parse_uk_date
 from cme_desktop.services.registry import AppServices
+from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
 from cme_desktop.services.settings import Settings, TermDates
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.changes import Changes

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from cme_desktop.models import Case, Escalation
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 PASSPHRASE = "a passphrase for the cme command"
 RECOVERY_KEY = re.compile(r"\b(?:[A-HJ-NP-Z2-9]{4}-){7}[A-HJ-NP-Z2-9]{4}\b")

@@ -19,9 +19,9 @@ from cme_desktop.cli import main as cli
 from cme_desktop.services.documents.styles import DEFAULT
 from cme_desktop.services.protection.exports import encrypt, render_referral
 from cme_desktop.services.protection.office import encrypt_office
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
-from tests.fixtures_docx import (
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
+from tests.support.fixtures_docx import (
     expected_record,
     filled_form,
     filled_referral,

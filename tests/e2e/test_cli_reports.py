@@ -9,8 +9,8 @@ import pytest
 
 from cme_desktop.cli import main as cli
 from cme_desktop.services.cases import demo
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ from cme_desktop.models import AuditEvent, Case, TimelineEntry
 from cme_desktop.services.errors import WrongPassphrase
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.keyslots import read_slots
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
-SCRIPT = Path(__file__).with_name("crash_writer.py")
+SCRIPT = Path(__file__).parents[1] / "support" / "crash_writer.py"
 ROOT = Path(__file__).resolve().parents[2]
 SECOND_PASSPHRASE = "second passphrase for rekeying"
 FORKED_KILLS = 25

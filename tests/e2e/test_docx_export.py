@@ -21,10 +21,8 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
-from cme_desktop.services.documents.referral_docx import (
-    FORM_TITLE,
-    render_docx,
-)
+from cme_desktop.services.documents.referral_docx import render_docx
+from cme_desktop.services.documents.word_form import FORM_TITLE
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.protection.office import (
     decrypt_office,
@@ -32,8 +30,8 @@ from cme_desktop.services.protection.office import (
     is_encrypted_office,
 )
 from cme_desktop.services.referral.record import from_json, normalise
-from tests.fixtures_docx import edit_rendered_text, filled_referral, strip_embedded_record
-from tests.strategies import referrals
+from tests.support.fixtures_docx import edit_rendered_text, filled_referral, strip_embedded_record
+from tests.support.strategies import referrals
 
 AUTHORITY = "Leicestershire County Council"
 PASSWORD = "copper-meadow-anchor-thistle"

@@ -30,7 +30,7 @@ from cme_desktop.services.errors import (
 )
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.protection.office import encrypt_office
-from tests.fixtures_docx import (
+from tests.support.fixtures_docx import (
     STYLES,
     Style,
     appendix_a_docx,

@@ -15,16 +15,17 @@ from sqlalchemy import select
 from cme_desktop.models import AuditEvent
 from cme_desktop.models.vocabularies import RISK_INDICATORS, label_of
 from cme_desktop.services.atomic_file import write_atomically
-from cme_desktop.services.cases.service import CaseDraft, CaseService
-from cme_desktop.services.documents.escalation_summary import PROTECTIVE_MARKING, render
-from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.documents.escalation_summary import render
+from cme_desktop.services.documents.styles import PROTECTIVE_MARKING, AuthorityDetails
 from cme_desktop.services.errors import InvalidInput, PasswordRequired, WrongPassword
-from cme_desktop.services.escalation.flow import EscalationService
+from cme_desktop.services.escalation.service import EscalationService
 from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.referral.service import ReferralService
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 fake = Faker("en_GB")
 Faker.seed(11)

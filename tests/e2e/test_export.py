@@ -35,9 +35,9 @@ from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.referral.record import normalise
 from cme_desktop.services.settings import SettingsService, authority_of
 from cme_desktop.services.vault.database import Database
-from tests.conftest import PASSPHRASE
-from tests.strategies import referrals
-from tests.visit_cases import (
+from tests.support.credentials import PASSPHRASE
+from tests.support.strategies import referrals
+from tests.support.visit_cases import (
     AUTHORITY_NAME,
     PHONE,
     MadeCase,

@@ -35,7 +35,7 @@ from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.protection.exports import encrypt, render_referral
 from cme_desktop.services.referral.record import SCHEMA
 from tests.e2e.test_blank_form import fill
-from tests.fixtures_docx import filled_form, filled_referral
+from tests.support.fixtures_docx import filled_form, filled_referral
 
 PASSWORD = "Thistle-Harbour-64"
 #: A read of a form this size takes well under a second; this bound allows a busy machine.

@@ -38,7 +38,7 @@ from cme_desktop.services.importing.pdf import parse_pdf
 from cme_desktop.services.protection.passwords import generate_password
 from cme_desktop.services.protection.pdf import MAX_PDF_BYTES, encrypt_pdf
 from cme_desktop.services.referral.record import empty_referral, normalise, to_json
-from tests.strategies import referrals
+from tests.support.strategies import referrals
 from tests.unit.test_pdf_security import classic_pdf
 
 AUTHORITY = AuthorityDetails(

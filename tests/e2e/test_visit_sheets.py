@@ -16,12 +16,15 @@ from sqlalchemy import select
 from cme_desktop.cli.main import main
 from cme_desktop.models import AuditEvent
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.service import CaseService, case_reference
-from cme_desktop.services.documents.visit_sheet import CHECKLIST, MARKING, VisitSheetService
+from cme_desktop.services.cases.detail import case_reference
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.documents.styles import PROTECTIVE_MARKING
+from cme_desktop.services.documents.visit_sheet import VisitSheetService
+from cme_desktop.services.documents.visit_sheet_pdf import CHECKLIST
 from cme_desktop.services.settings import SettingsService, authority_of
 from cme_desktop.services.vault.database import Database
-from tests.conftest import PASSPHRASE
-from tests.visit_cases import (
+from tests.support.credentials import PASSPHRASE
+from tests.support.visit_cases import (
     AUTHORITY_NAME,
     OFFICER,
     PHONE,
@@ -112,7 +115,7 @@ def test_a_sheet_holds_what_the_visit_needs(db: Database, cases: dict[str, MadeC
         *(phone for _, phone in made.carers),
         *CHECKLIST,
         *(t.label for t in vocab.VISIT_OUTCOMES),
-        MARKING,
+        PROTECTIVE_MARKING,
         case_reference(made.id),
         "06/05/2014",
         "A neighbour says the family came back",
@@ -121,7 +124,7 @@ def test_a_sheet_holds_what_the_visit_needs(db: Database, cases: dict[str, MadeC
         PHONE,
     ):
         assert squeeze(wanted) in text, wanted
-    assert text.count(MARKING) == 2  # top and bottom of the page
+    assert text.count(PROTECTIVE_MARKING) == 2  # top and bottom of the page
 
 
 def test_the_risk_table_stays_in_the_vault(db: Database, cases: dict[str, MadeCase]) -> None:

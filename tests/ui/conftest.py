@@ -4,7 +4,6 @@ and ``prompts`` replaced by a recorder that gives scripted answers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,33 +11,15 @@ from typing import Any
 import pytest
 
 from cme_desktop.services.cases import demo
-from cme_desktop.services.cases.service import CaseDraft, CaseService
-from cme_desktop.services.registry import AppServices
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault.database import checkpoint
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.main_window import MainWindow
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
-from tests.vault_copies import NAME, Template, copy_vault
-
-KNOWN_NAME = "Zebedee Quartermain"
-
-
-@dataclass
-class Prompts:
-    """What the window asked the officer, and the answers it got."""
-
-    shown: list[tuple[str, str, str]] = field(default_factory=list)
-    confirm_answer: bool = True
-    save_answer: str = "save"
-    text_answer: str | None = "Reopened for the test"
-    printer: Any = None
-
-    def titles(self, kind: str) -> list[str]:
-        return [t for k, t, _ in self.shown if k == kind]
-
-    def texts(self, kind: str) -> list[str]:
-        return [x for k, _, x in self.shown if k == kind]
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
+from tests.support.main_window import KNOWN_NAME, Prompts, make_window, unlock
+from tests.support.vault_copies import NAME, Template, copy_vault
 
 
 @pytest.fixture
@@ -106,23 +87,6 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 def demo_vault(demo_template: Template, tmp_path: Path) -> Vault:
     """A locked copy of the demo vault for one test."""
     return copy_vault(demo_template, tmp_path / "vault")
-
-
-def make_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow:
-    return MainWindow(
-        vault,
-        make_services=lambda db: AppServices(vault, db),
-        idle_lock_ms=idle_lock_ms,
-    )
-
-
-def unlock(qtbot: Any, window: MainWindow, passphrase: str = PASSPHRASE) -> None:
-    """Type the passphrase and wait for the desk."""
-    page = window.gate
-    assert page is not None
-    page.passphrase.setText(passphrase)  # type: ignore[union-attr]
-    page.unlock()  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: not window.is_locked(), timeout=10_000)
 
 
 @pytest.fixture

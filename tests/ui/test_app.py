@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QMenu
 
 from cme_desktop.app import build_window, make_application, parse_args
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui.vault.first_run import FirstRunPage
 from cme_desktop.ui.vault.unlock import UnlockPage
 

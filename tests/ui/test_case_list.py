@@ -11,7 +11,7 @@ from cme_desktop.services.cases.case_list import CaseQuery
 from cme_desktop.ui.case_list import table as case_table
 from cme_desktop.ui.case_list.table import COL_DOB, COL_NAME, COL_NEXT_TASK, OVERDUE_ROLE
 from cme_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import KNOWN_NAME
+from tests.support.main_window import KNOWN_NAME
 
 
 def _names(window: MainWindow) -> list[str]:

@@ -13,13 +13,13 @@ from pytestqt.qtbot import QtBot
 
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
 from cme_desktop.services.cases.case_list import CaseQuery
-from cme_desktop.services.cases.service import CaseDraft
+from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.escalation import flow
 from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import prompts
 from cme_desktop.ui.escalation_wizard import (
     DecisionPage,

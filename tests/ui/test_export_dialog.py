@@ -22,11 +22,12 @@ from cme_desktop.services.protection.passwords import MIN_ENTROPY_BITS, password
 from cme_desktop.services.protection.wordlist import WORDS
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background, export_dialog, prompts
-from cme_desktop.ui.export_dialog import SEND_SEPARATELY, ExportDialog, copy_secret
-from tests.ui.conftest import Prompts
-from tests.visit_cases import MadeCase, add_case, add_referral, configure, referral_for
+from cme_desktop.ui.export_dialog import ExportDialog
+from cme_desktop.ui.password_shown_once import SEND_SEPARATELY, copy_secret
+from tests.support.main_window import Prompts
+from tests.support.visit_cases import MadeCase, add_case, add_referral, configure, referral_for
 
 SHORT_MS = 150
 

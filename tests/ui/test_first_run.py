@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
 from cme_desktop.services.settings import SettingsService
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui.vault.first_run import FirstRunPage
 from cme_desktop.ui.vault.passphrase import strength
-from tests.conftest import FAST_SCRYPT
-from tests.ui.conftest import Prompts, make_window
+from tests.support.credentials import FAST_SCRYPT
+from tests.support.main_window import Prompts, make_window
 
 GOOD = "mossy granite lantern orchard"
 

@@ -21,8 +21,8 @@ from cme_desktop.ui import prompts
 from cme_desktop.ui.importing import flow as importing
 from cme_desktop.ui.importing.review import COL_CASE, COL_REFERRAL, DIFFERENT_BACKGROUND
 from cme_desktop.ui.main_window import MainWindow
-from tests.fixtures_docx import appendix_a_docx, filled_referral, ole_doc_bytes
-from tests.ui.conftest import KNOWN_NAME, Prompts
+from tests.support.fixtures_docx import appendix_a_docx, filled_referral, ole_doc_bytes
+from tests.support.main_window import KNOWN_NAME, Prompts
 
 PASSWORD = "Meadow-Kettle-29"
 

@@ -10,11 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from cme_desktop.services.errors import VaultLocked
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background
 from cme_desktop.ui.vault.unlock import UnlockPage
 from cme_desktop.ui.workspace.timeline import EntryDialog
-from tests.ui.conftest import KNOWN_NAME, Prompts, make_window, unlock
+from tests.support.main_window import KNOWN_NAME, Prompts, make_window, unlock
 
 
 def _holds_no_case_data(window: Any) -> None:

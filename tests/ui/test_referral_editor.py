@@ -15,21 +15,22 @@ from cme_desktop.models.vocabularies import (
     REFERRER_ACTIONS,
     RISK_INDICATOR_KEYS,
 )
-from cme_desktop.services.cases.service import CaseDraft
+from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.referral.record import SCHEMA
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import escalation_wizard, prompts
 from cme_desktop.ui.escalation_wizard import EscalationWizard
 from cme_desktop.ui.main_window import MainWindow
-from cme_desktop.ui.referral import dialog as referral_dialog
-from cme_desktop.ui.referral.dialog import NewCaseFromReferralDialog, ReferralsPage
+from cme_desktop.ui.referral import page as referral_dialog
 from cme_desktop.ui.referral.editor import ReferralEditor
+from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
+from cme_desktop.ui.referral.page import ReferralsPage
 from cme_desktop.ui.referral.widgets import UNCERTAIN_TIP, ChoiceButtons, UkDateEdit
-from tests.ui.conftest import KNOWN_NAME
-from tests.ui.conftest import Prompts as WindowPrompts
+from tests.support.main_window import KNOWN_NAME
+from tests.support.main_window import Prompts as WindowPrompts
 
 TODAY = date(2026, 3, 2)
 fake = Faker("en_GB")

@@ -17,9 +17,10 @@ from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import Settings, SettingsService
 from cme_desktop.services.vault import backups
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from cme_desktop.ui import background, prompts, reports
-from tests.ui.conftest import Prompts
+from cme_desktop.services.vault.unlock import Vault
+from cme_desktop.ui import background, prompts
+from cme_desktop.ui.reports import dialog as reports
+from tests.support.main_window import Prompts
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from cme_desktop.services.errors import WrongPassphrase
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
-from tests.conftest import PASSPHRASE
-from tests.ui.conftest import Prompts
+from tests.support.credentials import PASSPHRASE
+from tests.support.main_window import Prompts
 
 
 def test_settings_are_saved_through_the_service(

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from cme_desktop.services.errors import WrongPassphrase
 from cme_desktop.ui.vault import unlock as unlock_module
 from cme_desktop.ui.vault.unlock import UnlockPage
-from tests.conftest import PASSPHRASE, MemorySecretStore
-from tests.ui.conftest import Prompts, make_window, unlock
-from tests.vault_copies import Template, copy_vault
+from tests.support.credentials import PASSPHRASE, MemorySecretStore
+from tests.support.main_window import Prompts, make_window, unlock
+from tests.support.vault_copies import Template, copy_vault
 
 
 def test_passphrase_opens_the_case_list(qtbot: Any, demo_vault: Any, asked: Prompts) -> None:

@@ -21,17 +21,17 @@ from cme_desktop.services.documents.visit_sheet import VisitSheetService
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import SettingsService, authority_of
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background, prompts, visit_sheets
+from cme_desktop.ui.pdf_pages import PdfPages
 from cme_desktop.ui.visit_sheets import (
-    PdfPages,
     VisitOrderDialog,
     VisitPlan,
     VisitSheetJob,
     case_labels,
 )
-from tests.ui.conftest import Prompts
-from tests.visit_cases import MadeCase, add_case, configure
+from tests.support.main_window import Prompts
+from tests.support.visit_cases import MadeCase, add_case, configure
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from cme_desktop.services.cases.service import CaseDraft
+from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.ui.dialogs import CloseCaseDialog, NewCaseDialog
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.workspace.tasks import TaskDialog
 from cme_desktop.ui.workspace.timeline import EntryDialog, VisitDialog
 from cme_desktop.ui.workspace.workspace import CaseWorkspace
-from tests.ui.conftest import KNOWN_NAME, Prompts
+from tests.support.main_window import KNOWN_NAME, Prompts
 
 
 def _open_known(window: MainWindow) -> CaseWorkspace:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import func, select
+from sqlalchemy import Column, func, inspect, select
+from sqlalchemy.orm import ColumnProperty
 
 from cme_desktop.models import AuditEvent
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.audit import AuditCheck
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import PASSPHRASE
+from tests.support.vault_copies import Template, copy_vault, make_template
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +192,114 @@ def test_a_row_moved_out_of_order_is_named(filled: tuple[Vault, bytes]) -> None:
     check = _verify(vault)
     assert check.first_bad_id == 4
     assert check.problem == "row 4 does not follow row 3"
+
+
+# Each column of row 6 (case 1 closed) forged on its own in the stored vault, as a
+# tamperer with the database key but not the audit key would: every one must be named.
+ROW = 6
+
+
+@dataclass(frozen=True)
+class Tamper:
+    column: str
+    forge: Callable[[Any], Any]
+    first_bad_id: int
+    problem: str
+    name: str = ""
+
+
+def _flip(hex_hash: str) -> str:
+    return hex_hash[:-1] + ("0" if hex_hash[-1] != "0" else "1")
+
+
+def _backdate(stored: str) -> str:
+    earlier = datetime.fromisoformat(stored) - timedelta(days=1)
+    return earlier.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+ALTERED = (ROW, f"row {ROW} has been altered")
+TAMPERS = [
+    Tamper("id", lambda stored: stored + 100, ROW + 1, f"row {ROW} is missing"),
+    Tamper("at", _backdate, *ALTERED),
+    Tamper("actor", lambda _: "Someone Else", *ALTERED),
+    Tamper("action", lambda _: "case_read", *ALTERED),
+    Tamper("entity", lambda _: "vault", *ALTERED),
+    Tamper("entity_id", lambda stored: stored + 1, *ALTERED),
+    Tamper("entity_id", lambda _: None, *ALTERED, name="entity_id-emptied"),
+    Tamper("detail", lambda _: "outcome=ehe", *ALTERED),
+    Tamper("prev_hash", _flip, ROW, f"row {ROW} does not follow row {ROW - 1}"),
+    Tamper("hash", _flip, *ALTERED),
+]
+
+
+def test_every_column_of_the_audit_log_has_a_tamper_case() -> None:
+    assert {t.column for t in TAMPERS} == {c.name for c in AuditEvent.__table__.columns}
+
+
+@pytest.mark.parametrize("tamper", TAMPERS, ids=lambda t: t.name or t.column)
+def test_a_forged_column_is_named(filled: tuple[Vault, bytes], tamper: Tamper) -> None:
+    vault, key = filled
+    conn = _raw(vault.path, key)
+    try:
+        (stored,) = conn.execute(
+            f"SELECT {tamper.column} FROM audit_log WHERE id = ?", (ROW,)
+        ).fetchone()
+    finally:
+        conn.close()
+    forged = tamper.forge(stored)
+    assert forged != stored
+    _tamper(vault, key, f"UPDATE audit_log SET {tamper.column} = ? WHERE id = ?", (forged, ROW))
+    check = _verify(vault)
+    assert (check.first_bad_id, check.problem) == (tamper.first_bad_id, tamper.problem)
+
+
+KEY = b"\x07" * 32
+
+
+def _sample_row(**changes: Any) -> AuditEvent:
+    values: dict[str, Any] = {
+        "id": 6,
+        "at": datetime(2026, 3, 2, 9, 30, 0, 123456),
+        "actor": "Test Officer",
+        "action": "case_closed",
+        "entity": "case",
+        "entity_id": 1,
+        "detail": "outcome=on_roll",
+        "prev_hash": "a" * 64,
+    }
+    return AuditEvent(**{**values, **changes})
+
+
+def _another(value: Any, column: Column[Any]) -> Any:
+    """A value of the column's type other than ``value``."""
+    kind = column.type.python_type
+    if kind is int:
+        return 1 if value is None else value + 1
+    if kind is str:
+        return "x" if value is None else value + "x"
+    if kind is datetime:
+        return datetime(2026, 1, 1) if value is None else value + timedelta(microseconds=1)
+    pytest.fail(f"no other value known for a {kind.__name__} column ({column.name}): add one")
+
+
+# Introspected, so that a column added to the table later fails here until it is hashed.
+CHAINED = [p for p in inspect(AuditEvent).column_attrs if p.key != "hash"]
+
+
+@pytest.mark.parametrize("prop", CHAINED, ids=lambda p: p.key)
+def test_every_column_but_the_hash_is_in_the_digest(prop: ColumnProperty[Any]) -> None:
+    row = _sample_row()
+    before = audit.row_hash(KEY, row)
+    setattr(row, prop.key, _another(getattr(row, prop.key), prop.columns[0]))
+    assert audit.row_hash(KEY, row) != before, f"{prop.key} is not in the audit digest"
+
+
+def test_the_digest_is_the_one_stored_vaults_hold() -> None:
+    # Existing chains verify only while these hold: changing the digest's fields, their
+    # order or their encoding would make every stored vault look tampered with.
+    assert audit.row_hash(KEY, _sample_row()) == (
+        "ff468054dbdc2a770ec63c633bfdf417184968abd9340b145517b9a62c62d837"
+    )
+    assert audit.row_hash(KEY, _sample_row(entity_id=None)) == (
+        "f064cf588031d03eee23ed6208c77cbbf160c499173434cb3f56f9986017736b"
+    )

@@ -9,13 +9,17 @@ from pathlib import Path
 import pytest
 
 from cme_desktop.models.settings import Snapshot
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import CorruptFile, InvalidInput, VaultBusy
-from cme_desktop.services.vault import audit, backups
-from cme_desktop.services.vault.backups import PruneRule, prune_plan, slots_path
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.backup_files import list_saves, slots_path
+from cme_desktop.services.vault.backups import due_monthly_save, monthly_save
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.pruning import PruneRule, prune, prune_plan
+from cme_desktop.services.vault.restore import replace_live, restore, restore_unlocked
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
 TODAY = date(2026, 11, 3)
 
@@ -28,16 +32,16 @@ def _fill(db: Database, n: int = 3) -> None:
 
 def test_monthly_save_once_a_month(db: Database, tmp_path: Path) -> None:
     _fill(db)
-    assert backups.due_monthly_save(db, TODAY)
-    info = backups.monthly_save(db, today=TODAY)
+    assert due_monthly_save(db, TODAY)
+    info = monthly_save(db, today=TODAY)
     assert info is not None and info.month == "2026-11"
     assert info.backup_file == tmp_path / "backups" / "cases-2026-11.cme"
     assert info.backup_exists and slots_path(info.backup_file).is_file()
     assert info.stats["cases"] == 3 and info.stats["month"] == "2026-10"
-    assert not backups.due_monthly_save(db, date(2026, 11, 30))
-    assert backups.monthly_save(db, today=date(2026, 11, 30)) is None
-    assert backups.due_monthly_save(db, date(2026, 12, 1))
-    assert [s.month for s in backups.list_saves(db)] == ["2026-11"]
+    assert not due_monthly_save(db, date(2026, 11, 30))
+    assert monthly_save(db, today=date(2026, 11, 30)) is None
+    assert due_monthly_save(db, date(2026, 12, 1))
+    assert [s.month for s in list_saves(db)] == ["2026-11"]
     assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == [
         "cases-2026-11.cme",
         "cases-2026-11.cme.keys",
@@ -50,7 +54,7 @@ def test_monthly_save_once_a_month(db: Database, tmp_path: Path) -> None:
 def test_backup_opens_with_the_vaults_passphrase_and_recovery_key(tmp_path: Path) -> None:
     created = Vault(tmp_path / "cases.cme", scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="T")
     _fill(created.db)
-    info = backups.monthly_save(created.db, today=TODAY, folder=tmp_path / "saves")
+    info = monthly_save(created.db, today=TODAY, folder=tmp_path / "saves")
     created.db.close()
     assert info is not None and info.backup_file is not None
     for unlock in (
@@ -72,10 +76,10 @@ def test_restore_into_a_new_file_is_checked_and_leaves_the_vault_alone(
     db: Database, tmp_path: Path
 ) -> None:
     _fill(db, 4)
-    info = backups.monthly_save(db, today=TODAY)
+    info = monthly_save(db, today=TODAY)
     assert info is not None and info.backup_file is not None
     live_before = db.path.stat().st_size
-    check = backups.restore(db, backup=info.backup_file, target=tmp_path / "restored.cme")
+    check = restore(db, backup=info.backup_file, target=tmp_path / "restored.cme")
     assert (check.cases, check.snapshots) == (4, 0)
     assert check.audit_rows >= 5 and "4 cases" in check.summary()
     assert check.target.is_file() and slots_path(check.target).is_file()
@@ -89,38 +93,38 @@ def test_restore_into_a_new_file_is_checked_and_leaves_the_vault_alone(
     finally:
         restored.close()
     with pytest.raises(InvalidInput, match="already exists"):
-        backups.restore(db, backup=info.backup_file, target=check.target)
+        restore(db, backup=info.backup_file, target=check.target)
     with pytest.raises(InvalidInput, match="new file"):
-        backups.restore(db, backup=info.backup_file, target=db.path)
+        restore(db, backup=info.backup_file, target=db.path)
 
 
 def test_restore_refuses_a_damaged_backup(db: Database, tmp_path: Path) -> None:
     _fill(db, 30)
-    info = backups.monthly_save(db, today=TODAY)
+    info = monthly_save(db, today=TODAY)
     assert info is not None and info.backup_file is not None
     data = bytearray(info.backup_file.read_bytes())
     data[len(data) // 2] ^= 0x40  # one bit in a page in the middle
     damaged = tmp_path / "damaged.cme"
     damaged.write_bytes(bytes(data))
     with pytest.raises(CorruptFile, match="damaged"):
-        backups.restore(db, backup=damaged, target=tmp_path / "restored.cme")
+        restore(db, backup=damaged, target=tmp_path / "restored.cme")
     assert not (tmp_path / "restored.cme").exists()
     with pytest.raises(CorruptFile, match="There is no backup"):
-        backups.restore(db, backup=tmp_path / "nothing.cme", target=tmp_path / "r2.cme")
+        restore(db, backup=tmp_path / "nothing.cme", target=tmp_path / "r2.cme")
 
 
 def test_replace_live_only_when_locked_and_keeps_the_old_vault(tmp_path: Path) -> None:
     vault = Vault(tmp_path / "cases.cme", scrypt=FAST_SCRYPT)
     db = vault.create(PASSPHRASE, actor="T").db
     _fill(db, 2)
-    info = backups.monthly_save(db, today=TODAY)
+    info = monthly_save(db, today=TODAY)
     assert info is not None and info.backup_file is not None
     _fill(db, 1)  # a third case after the save
-    check = backups.restore(db, backup=info.backup_file, target=tmp_path / "restored.cme")
+    check = restore(db, backup=info.backup_file, target=tmp_path / "restored.cme")
     with pytest.raises(VaultBusy):
-        backups.replace_live(vault.path, check, today=TODAY, db=db)
+        replace_live(vault.path, check, today=TODAY, db=db)
     db.close()
-    kept = backups.replace_live(vault.path, check, today=TODAY, db=db)
+    kept = replace_live(vault.path, check, today=TODAY, db=db)
     assert kept.name == "cases.cme.replaced-2026-11-03" and slots_path(kept).is_file()
     reopened = vault.unlock(PASSPHRASE)
     try:
@@ -142,14 +146,14 @@ def test_prune_deletes_files_and_keeps_the_statistics(db: Database, tmp_path: Pa
             path.write_bytes(b"x")
             slots_path(path).write_bytes(b"k")
             session.add(Snapshot(month=month, stats={"open": 1}, backup_file=str(path)))
-    deleted = backups.prune(db, today=date(2026, 11, 3))
+    deleted = prune(db, today=date(2026, 11, 3))
     # 24 months kept back to 2024-12: none of these; the newest of each quarter stays.
     keep = {f"{y}-{m:02d}" for y in (2023, 2024) for m in (3, 6, 9, 12)}
     assert set(deleted) == set(months) - keep
     assert {p.name for p in folder.iterdir()} == {
         name for m in keep for name in (f"cases-{m}.cme", f"cases-{m}.cme.keys")
     }
-    saves = {s.month: s for s in backups.list_saves(db)}
+    saves = {s.month: s for s in list_saves(db)}
     assert len(saves) == 24 and saves["2023-01"].backup_file is None
     assert saves["2023-01"].stats == {"open": 1}
 
@@ -222,14 +226,14 @@ def test_restore_when_the_vault_is_lost_with_the_backups_own_keys(tmp_path: Path
 
     created = Vault(tmp_path / "cases.cme", scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="T")
     _fill(created.db, 2)
-    info = backups.monthly_save(created.db, today=TODAY)
+    info = monthly_save(created.db, today=TODAY)
     created.db.close()
     assert info is not None and info.backup_file is not None
     with pytest.raises(WrongPassphrase):
-        backups.restore_unlocked(
+        restore_unlocked(
             backup=info.backup_file, target=tmp_path / "r0.cme", passphrase="not the passphrase"
         )
-    check = backups.restore_unlocked(
+    check = restore_unlocked(
         backup=info.backup_file, target=tmp_path / "r1.cme", recovery_key=created.recovery_key
     )
     assert check.cases == 2

@@ -20,10 +20,12 @@ from cme_desktop.services.cases.case_list import (
     CaseRow,
     fts_query,
 )
-from cme_desktop.services.cases.service import CaseDraft, CaseService, escalation_flags
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.list_columns import escalation_flags
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault.database import Database
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
+from tests.support.credentials import PASSPHRASE
+from tests.support.vault_copies import Template, copy_vault, make_template
 
 #: The list's "today": fixed, so that the month and the overdue tasks do not move.
 REF = date(2025, 3, 18)

@@ -12,17 +12,14 @@ from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent, Case, Escalation
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.service import (
-    CaseDraft,
-    CaseService,
-    case_reference,
-    escalation_flags,
-)
+from cme_desktop.services.cases.detail import CaseDraft, case_reference
+from cme_desktop.services.cases.list_columns import escalation_flags
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
+from tests.support.credentials import PASSPHRASE
+from tests.support.vault_copies import Template, copy_vault, make_template
 
 TODAY = date.today()
 

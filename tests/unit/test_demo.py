@@ -15,8 +15,8 @@ from cme_desktop.services.cases import demo
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import copy_vault, make_template
+from tests.support.credentials import PASSPHRASE
+from tests.support.vault_copies import copy_vault, make_template
 
 TODAY = date(2026, 6, 15)
 

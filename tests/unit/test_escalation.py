@@ -16,12 +16,14 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_QUESTIONS,
 )
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.escalation import flow
+from cme_desktop.services.escalation.service import EscalationService
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 POLICE_KEYS = [f"police.{t.key}" for t in POLICE_QUESTIONS]
 SOCIAL_CARE_KEYS = [f"social_care.{t.key}" for t in SOCIAL_CARE_QUESTIONS]
@@ -164,7 +166,7 @@ def cases(db: Database) -> CaseService:
 def test_record_a_police_and_social_care_decision(db: Database, cases: CaseService) -> None:
     case_id = cases.create(draft=CaseDraft(full_name="Amira Khan"))
     answers = {"police.older_associates": True, "social_care.involvement": True}
-    outcome = flow.EscalationService(db).record(
+    outcome = EscalationService(db).record(
         case_id, answers=answers, decision="refer_both", today=date(2026, 3, 6)
     )
     assert outcome.recommendation == "refer_both"
@@ -216,7 +218,7 @@ def test_each_decision_sets_its_flags_and_tasks(
     tasks: int,
 ) -> None:
     case_id = cases.create(draft=CaseDraft(full_name="Leo Grant"))
-    outcome = flow.EscalationService(db).record(case_id, answers=answers, decision=decision)
+    outcome = EscalationService(db).record(case_id, answers=answers, decision=decision)
     assert (outcome.escalated_police, outcome.escalated_social_care) == (police, social_care)
     assert len(outcome.task_ids) == len(outcome.agency_referral_ids) == tasks
     detail = cases.get(case_id)
@@ -225,7 +227,7 @@ def test_each_decision_sets_its_flags_and_tasks(
 
 def test_a_later_decision_replaces_the_flags(db: Database, cases: CaseService) -> None:
     case_id = cases.create(draft=CaseDraft(full_name="Mia Ross"))
-    service = flow.EscalationService(db)
+    service = EscalationService(db)
     service.record(case_id, answers={"police.past_suspicions": True}, decision="refer_police")
     outcome = service.record(
         case_id, answers={}, decision="refer_social_care", rationale="Known to the Access Team."
@@ -238,7 +240,7 @@ def test_record_refuses_without_rationale_and_writes_nothing(
     db: Database, cases: CaseService
 ) -> None:
     case_id = cases.create(draft=CaseDraft(full_name="Noah Fox"))
-    service = flow.EscalationService(db)
+    service = EscalationService(db)
     with pytest.raises(InvalidInput) as caught:
         service.record(case_id, answers={"police.past_suspicions": True}, decision="no_escalation")
     assert caught.value.field == "rationale"

@@ -24,13 +24,8 @@ from cme_desktop.services.errors import (
     UnsupportedFile,
     WrongPassword,
 )
-from cme_desktop.services.importing.read import (
-    MAX_FILE_BYTES,
-    Parser,
-    detect_kind,
-    iter_folder,
-    read_file,
-)
+from cme_desktop.services.importing.detect import MAX_FILE_BYTES, detect_kind
+from cme_desktop.services.importing.read import Parser, iter_folder, read_file
 from cme_desktop.services.importing.result import ParsedReferral
 
 fake = Faker("en_GB")

@@ -11,7 +11,8 @@ from faker import Faker
 from sqlalchemy import func, select
 
 from cme_desktop.models import Attachment, AuditEvent, Case, Referral
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.importing.commit import ChildDecision, ImportService, source_kind
 from cme_desktop.services.importing.pupil_csv import read_pupil_csv
@@ -20,7 +21,7 @@ from cme_desktop.services.protection.office import encrypt_office
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.rules.upn import make_upn
 from cme_desktop.services.vault.database import Database
-from tests.fixtures_docx import appendix_a_docx
+from tests.support.fixtures_docx import appendix_a_docx
 
 fake = Faker("en_GB")
 Faker.seed(515)

@@ -16,14 +16,15 @@ from sqlalchemy import Column, MetaData, String, text
 
 from cme_desktop.models import Base
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.vault import audit, migrations
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.keyslots import derive_subkey
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import PASSPHRASE
-from tests.vault_copies import Template, copy_vault, make_template
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import PASSPHRASE
+from tests.support.vault_copies import Template, copy_vault, make_template
 
 #: The FTS5 index and its shadow tables are made by raw SQL, not by the models.
 SEARCH_TABLES = {

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from cme_desktop.models import Attachment, Referral
 from cme_desktop.services import settings as settings_service
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault.database import Database, checkpoint
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import PASSPHRASE
 
 SECRETS = {
     "name": "Quentavius Blarnhollow",

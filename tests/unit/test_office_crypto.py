@@ -23,7 +23,7 @@ from cme_desktop.services.protection.office import (
     encrypt_office,
     is_encrypted_office,
 )
-from tests.fixtures_docx import blank_appendix_a_docx, encrypt_standard, ole_doc_bytes
+from tests.support.fixtures_docx import blank_appendix_a_docx, encrypt_standard, ole_doc_bytes
 
 PASSWORD = "maple-otter-quarry-lantern"
 

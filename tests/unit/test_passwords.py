@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 
 import pytest
 
+from cme_desktop.resource_files import read_text
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.protection.passwords import (
     DEFAULT_WORDS,
@@ -24,6 +26,15 @@ def test_the_word_list_is_long_enough_for_80_bits_in_seven_words() -> None:
     assert DEFAULT_WORDS * bits_per_word >= 80
     assert password_entropy_bits() == pytest.approx(DEFAULT_WORDS * bits_per_word)
     assert password_entropy_bits() >= MIN_ENTROPY_BITS == 80
+
+
+def test_the_words_are_those_of_the_shipped_list_in_its_order() -> None:
+    # The count and the fingerprint pin the list: a changed list changes every strength.
+    assert tuple(read_text("wordlist.txt").split()) == WORDS
+    assert len(WORDS) == 3856
+    fingerprint = hashlib.sha256("\n".join(WORDS).encode("ascii")).hexdigest()
+    assert fingerprint == "4bb51a60a98e30ed5dfad3fb4a0541fdd2678af0f967a3dd1b7d10b6eeb571ed"
+    assert password_entropy_bits() == pytest.approx(7 * math.log2(3856))
 
 
 def test_the_words_are_short_plain_lower_case_words() -> None:

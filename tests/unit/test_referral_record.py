@@ -17,24 +17,26 @@ from cme_desktop.services.errors import HostileFile, NotAReferral
 from cme_desktop.services.referral.record import (
     SCHEMA,
     Finding,
-    ReferralSummary,
-    current_indicators,
     empty_referral,
     field_label,
-    find_date_in_text,
-    format_uk_date,
     from_json,
     normalise,
-    parse_timing,
-    parse_uk_date,
-    parse_yes_no,
-    serious_current_indicators,
-    split_pupil_names,
-    summary,
     to_json,
+)
+from cme_desktop.services.referral.typed_answers import (
+    parse_timing,
+    parse_yes_no,
+    split_pupil_names,
+)
+from cme_desktop.services.referral.validation import (
+    ReferralSummary,
+    current_indicators,
+    serious_current_indicators,
+    summary,
     validate,
 )
-from tests.strategies import referrals
+from cme_desktop.services.rules.dates import find_date_in_text, format_uk_date, parse_uk_date
+from tests.support.strategies import referrals
 
 TODAY = date(2026, 11, 28)
 fake = Faker("en_GB")

@@ -10,9 +10,10 @@ from faker import Faker
 from sqlalchemy import func, select
 
 from cme_desktop.models import Attachment, AuditEvent, Case
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
-from cme_desktop.services.escalation.flow import EscalationService
+from cme_desktop.services.escalation.service import EscalationService
 from cme_desktop.services.referral.parties import (
     UNNAMED_CARER,
     CarerDraft,
@@ -23,7 +24,7 @@ from cme_desktop.services.referral.parties import (
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.referral.service import ReferralService
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 fake = Faker("en_GB")
 Faker.seed(4)

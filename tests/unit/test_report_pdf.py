@@ -13,12 +13,15 @@ import pytest
 from cme_desktop.models.records import Case
 from cme_desktop.services.cases import demo
 from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.reports import csv as report_csv
 from cme_desktop.services.reports import pdf as report_pdf
-from cme_desktop.services.reports import statistics
-from cme_desktop.services.reports.statistics import Quarter, WithoutPlace
+from cme_desktop.services.reports.dfe_return import dfe_termly
+from cme_desktop.services.reports.periods import Quarter
+from cme_desktop.services.reports.quarterly import quarterly
+from cme_desktop.services.reports.without_place import WithoutPlace
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
 AUTHORITY = AuthorityDetails(name="Testshire County Council", officer_name="Sam Officer")
 TODAY = date(2026, 11, 15)
@@ -42,7 +45,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 def test_quarterly_pdf_has_the_figures_and_no_names(filled: Database) -> None:
-    report = statistics.quarterly(filled, Quarter(2026, 3), today=TODAY)
+    report = quarterly(filled, Quarter(2026, 3), today=TODAY)
     pdf = report_pdf.quarterly_pdf(report, authority=AUTHORITY)
     text = _text(pdf)
     assert "OFFICIAL-SENSITIVE" in text and "Testshire County Council" in text
@@ -55,8 +58,8 @@ def test_quarterly_pdf_has_the_figures_and_no_names(filled: Database) -> None:
 
 
 def test_quarterly_csv_one_line_per_figure_and_formulas_neutralised(filled: Database) -> None:
-    report = statistics.quarterly(filled, Quarter(2026, 3), today=TODAY)
-    rows = list(csv.reader(io.StringIO(report_pdf.quarterly_csv(report))))
+    report = quarterly(filled, Quarter(2026, 3), today=TODAY)
+    rows = list(csv.reader(io.StringIO(report_csv.quarterly_csv(report))))
     assert rows[0] == ["section", "measure", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
     assert len(rows) == 1 + sum(len(t.rows) for t in report.tables)
     total = next(
@@ -68,8 +71,8 @@ def test_quarterly_csv_one_line_per_figure_and_formulas_neutralised(filled: Data
 
 
 def test_dfe_csv_and_pdf(filled: Database) -> None:
-    ret = statistics.dfe_termly(filled, date(2026, 10, 1), today=TODAY)
-    rows = list(csv.reader(io.StringIO(report_pdf.dfe_csv(ret))))
+    ret = dfe_termly(filled, date(2026, 10, 1), today=TODAY)
+    rows = list(csv.reader(io.StringIO(report_csv.dfe_csv(ret))))
     assert rows[1] == ["Census date", "2026-10-01"]
     blocks = [r[0] for r in rows if r and r[0] in {t.title for t in ret.tables}]
     assert blocks == [t.title for t in ret.tables]
@@ -99,7 +102,7 @@ def test_without_place_pdf_and_csv_name_the_children() -> None:
     ]
     text = _text(report_pdf.without_place_pdf(rows, today=TODAY, authority=AUTHORITY))
     assert "=Ada Lovelace" in text and "do not forward" in text and "Unknown" in text
-    lines = list(csv.reader(io.StringIO(report_pdf.without_place_csv(rows))))
+    lines = list(csv.reader(io.StringIO(report_csv.without_place_csv(rows))))
     assert lines[1][:3] == ["CME-000007", "'=Ada Lovelace", "2014-05-01"]
     assert lines[1][-1] == "unknown"
     empty = _text(report_pdf.without_place_pdf([], today=TODAY))
@@ -107,7 +110,7 @@ def test_without_place_pdf_and_csv_name_the_children() -> None:
 
 
 def test_an_empty_vault_still_makes_every_report(db: Database) -> None:
-    report = statistics.quarterly(db, Quarter(2026, 1), today=TODAY)
+    report = quarterly(db, Quarter(2026, 1), today=TODAY)
     assert _text(report_pdf.quarterly_pdf(report)).count("Local Authority") >= 1
-    ret = statistics.dfe_termly(db, date(2026, 1, 15), today=TODAY)
+    ret = dfe_termly(db, date(2026, 1, 15), today=TODAY)
     assert ret.missing_total == 0 and report_pdf.dfe_pdf(ret).startswith(b"%PDF")

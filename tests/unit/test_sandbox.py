@@ -20,8 +20,9 @@ from cme_desktop.services.errors import (
     PasswordRequired,
     WrongPassword,
 )
+from cme_desktop.services.importing.read import read_file_isolated
 from cme_desktop.services.importing.result import ParsedReferral
-from cme_desktop.services.importing.sandbox import read_file_isolated, run_isolated
+from cme_desktop.services.importing.sandbox import run_isolated
 
 # The functions the child runs must be importable by name, so they live at top level.
 

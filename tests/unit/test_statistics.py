@@ -11,13 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.reports import statistics
-from cme_desktop.services.reports.statistics import Quarter
+from cme_desktop.services.reports.counting import reopened_spells
+from cme_desktop.services.reports.dfe_return import DfeReturn, dfe_termly, sex_key
+from cme_desktop.services.reports.periods import Quarter
+from cme_desktop.services.reports.quarterly import QuarterlyReport, quantile, quarterly
+from cme_desktop.services.reports.service import record_export
+from cme_desktop.services.reports.snapshot import snapshot_figures
+from cme_desktop.services.reports.without_place import pupils_without_place
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
 Q3 = Quarter(2026, 3)
 Q2, Q1, Q4_25 = Quarter(2026, 2), Quarter(2026, 1), Quarter(2025, 4)
@@ -142,8 +148,8 @@ def quarterly_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]
 
 
 @pytest.fixture(scope="module")
-def report(quarterly_db: Database) -> statistics.QuarterlyReport:
-    return statistics.quarterly(quarterly_db, Q3, today=date(2026, 10, 5))
+def report(quarterly_db: Database) -> QuarterlyReport:
+    return quarterly(quarterly_db, Q3, today=date(2026, 10, 5))
 
 
 def test_columns_are_the_three_quarters_before_then_the_quarter(report) -> None:
@@ -257,9 +263,9 @@ def test_quarter_parse_and_calendar_quarters() -> None:
 
 
 def test_quantile_matches_quartile_inc() -> None:
-    assert statistics.quantile([1.0, 40.0, 91.0], 0.25) == 20.5
-    assert statistics.quantile([5.0], 0.75) == 5.0
-    assert statistics.quantile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert quantile([1.0, 40.0, 91.0], 0.25) == 20.5
+    assert quantile([5.0], 0.75) == 5.0
+    assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
 
 
 def test_the_reopen_note_written_by_the_case_service_is_understood(db: Database) -> None:
@@ -271,7 +277,7 @@ def test_the_reopen_note_written_by_the_case_service_is_understood(db: Database)
     cases.close(case_id, outcome="moved_out", on=date(2026, 2, 1))
     cases.reopen(case_id, reason="Back in the area.")
     with db.read() as session:
-        spells = statistics.reopened_spells(session)[case_id]
+        spells = reopened_spells(session)[case_id]
     assert [(s.start, s.end, s.outcome) for s in spells[:1]] == [
         (date(2026, 1, 5), date(2026, 2, 1), "moved_out")
     ]
@@ -379,8 +385,8 @@ def dfe_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="module")
-def dfe(dfe_db: Database) -> statistics.DfeReturn:
-    return statistics.dfe_termly(dfe_db, CENSUS, today=CENSUS)
+def dfe(dfe_db: Database) -> DfeReturn:
+    return dfe_termly(dfe_db, CENSUS, today=CENSUS)
 
 
 def test_dfe_children_missing_by_year_group_and_sex(dfe) -> None:
@@ -419,7 +425,7 @@ def test_dfe_previous_academic_year(dfe) -> None:
 
 
 def test_pupils_without_place_longest_first(dfe_db: Database) -> None:
-    rows = statistics.pupils_without_place(dfe_db, CENSUS)
+    rows = pupils_without_place(dfe_db, CENSUS)
     assert [r.case_id for r in rows] == [9, 1, 3, 11]
     assert [r.days_missing for r in rows] == [(CENSUS - date(2025, 1, 5)).days, 85, 11, 0]
     assert rows[1].reference == "CME-000001" and rows[1].year_group == "Year 7"
@@ -431,7 +437,7 @@ def test_pupils_without_place_longest_first(dfe_db: Database) -> None:
 
 
 def test_sex_key() -> None:
-    assert [statistics.sex_key(g) for g in ("Female", " girl", "M", "Boy", "", "X")] == [
+    assert [sex_key(g) for g in ("Female", " girl", "M", "Boy", "", "X")] == [
         "female",
         "female",
         "male",
@@ -469,7 +475,7 @@ def test_census_count_agrees_with_the_school_age_rules(
             s.add(
                 _case(i, notified=CENSUS.fromordinal(CENSUS.toordinal() - days), date_of_birth=dob)
             )
-    result = statistics.dfe_termly(empty_db, CENSUS)
+    result = dfe_termly(empty_db, CENSUS)
     expected = [d for d, _ in children if is_compulsory_school_age(d, CENSUS)]
     assert result.missing_total == len(expected)
     for group in {school_year_group(d, CENSUS) for d in expected}:
@@ -481,7 +487,7 @@ def test_census_count_agrees_with_the_school_age_rules(
 def test_snapshot_figures_are_plain_json(quarterly_db: Database) -> None:
     import json
 
-    figures = statistics.snapshot_figures(quarterly_db, today=date(2026, 10, 3))
+    figures = snapshot_figures(quarterly_db, today=date(2026, 10, 3))
     assert figures["month"] == "2026-09"
     assert figures["caseload"]["open_end"] == 2
     assert figures["closures_by_outcome"] == {"ehe": 1, "left_country": 1}
@@ -491,12 +497,12 @@ def test_snapshot_figures_are_plain_json(quarterly_db: Database) -> None:
 def test_record_export_is_audited(db: Database, tmp_path: Path) -> None:
     from cme_desktop.services.vault import audit
 
-    statistics.record_export(db, report="quarterly", detail="quarter=2026-Q3")
+    record_export(db, report="quarterly", detail="quarter=2026-Q3")
     with db.read() as session:
         last = audit.recent(session, limit=1)[0]
     assert (last.action, last.detail) == ("report_exported", "quarterly quarter=2026-Q3")
 
 
 def test_snapshot_counts_the_pupils_without_place(dfe_db: Database) -> None:
-    figures = statistics.snapshot_figures(dfe_db, today=CENSUS)
+    figures = snapshot_figures(dfe_db, today=CENSUS)
     assert figures["open_without_place_of_age"] == 4  # P1, P3, P9, P11

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cme_desktop.models import AuditEvent, Case
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import (
     KeyFileDamaged,
     KeyringUnavailable,
@@ -29,9 +30,9 @@ from cme_desktop.services.errors import (
 from cme_desktop.services.vault import audit, secret_store
 from cme_desktop.services.vault.database import Database, checkpoint, open_connection
 from cme_desktop.services.vault.keyslots import KeySlots, read_slots
-from cme_desktop.services.vault.vault import Vault, default_vault_path, unlock_delay_seconds
-from tests.conftest import PASSPHRASE, MemorySecretStore
-from tests.vault_copies import Template, copy_vault, make_template
+from cme_desktop.services.vault.unlock import Vault, default_vault_path, unlock_delay_seconds
+from tests.support.credentials import PASSPHRASE, MemorySecretStore
+from tests.support.vault_copies import Template, copy_vault, make_template
 
 NEW_PASSPHRASE = "a different, longer passphrase"
 
@@ -520,13 +521,13 @@ def test_a_wrong_passphrase_in_a_read_only_folder_still_says_wrong_passphrase(
     vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cme_desktop.services.errors import OutputError, WrongPassphrase
-    from cme_desktop.services.vault import vault as vault_module
+    from cme_desktop.services.vault import unlock
 
     vault.create(PASSPHRASE).db.close()
 
     def cannot_write(path: Path, data: bytes) -> None:
         raise OutputError(f"Cannot write to {path.parent}: Read-only file system.")
 
-    monkeypatch.setattr(vault_module, "write_atomically", cannot_write)
+    monkeypatch.setattr(unlock, "write_atomically", cannot_write)
     with pytest.raises(WrongPassphrase):
         vault.unlock("not the passphrase at all")

@@ -3,7 +3,8 @@
 Never real people. The cases spread over every tracking step, status,
 closing outcome, reason, group, identification route and escalation
 decision, with carers, addresses, timelines, tasks and referrals. Rows are
-written in bulk so that 100,000 cases take a minute, not an hour.
+written in bulk so that 100,000 cases take a minute, not an hour. The people,
+places and wording come from ``demo_people``.
 """
 
 from __future__ import annotations
@@ -30,36 +31,17 @@ from cme_desktop.models import (
     TimelineEntry,
 )
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases.demo_people import (
+    ETHNICITIES,
+    NOTES,
+    Pools,
+    random_address,
+    referral_form,
+)
 from cme_desktop.services.rules.upn import make_upn
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 
-ETHNICITIES = (
-    "White - British",
-    "White - Irish",
-    "White - Gypsy/Roma",
-    "Traveller of Irish heritage",
-    "White - any other White background",
-    "Mixed - White and Black Caribbean",
-    "Mixed - White and Asian",
-    "Asian or Asian British - Indian",
-    "Asian or Asian British - Pakistani",
-    "Asian or Asian British - Bangladeshi",
-    "Black or Black British - Caribbean",
-    "Black or Black British - African",
-    "Chinese",
-    "Any other ethnic group",
-    "Not known",
-)
-SCHOOL_KINDS = (
-    "Primary School",
-    "Church of England Primary School",
-    "Academy",
-    "High School",
-    "Community College",
-    "Junior School",
-    "Infant School",
-)
 TASK_TITLES = (
     "Phone school to check roll",
     "Home visit to last known address",
@@ -71,15 +53,6 @@ TASK_TITLES = (
     "Review case",
     "Check attendance at new school",
 )
-NOTES = (
-    "Spoke to school office; child not seen since date last attended.",
-    "Neighbour believes family moved away in the summer.",
-    "Mother called back, child staying with grandparents.",
-    "Checked pupil database: no roll found in another authority.",
-    "Emailed Admissions about in-year application.",
-    "Health visitor has no recent contact.",
-)
-
 
 T = TypeVar("T")
 
@@ -144,87 +117,6 @@ class DemoSummary:
     last_id: int
 
 
-class _Pools:
-    """Names, places and schools drawn once, then combined at random (fast)."""
-
-    def __init__(self, fake: Faker) -> None:
-        self.first_f = [fake.first_name_female() for _ in range(400)]
-        self.first_m = [fake.first_name_male() for _ in range(400)]
-        self.last = [fake.last_name() for _ in range(800)]
-        self.streets = [fake.street_address() for _ in range(3000)]
-        self.towns = [fake.city() for _ in range(300)]
-        self.postcodes = [fake.postcode() for _ in range(3000)]
-        self.phones = [fake.phone_number() for _ in range(2000)]
-        self.schools = sorted({f"{fake.city()} {random.choice(SCHOOL_KINDS)}" for _ in range(250)})
-        self.officers = [fake.name() for _ in range(12)]
-        self.referrers = [fake.name() for _ in range(200)]
-
-
-def _address(rng: random.Random, pools: _Pools) -> str:
-    return f"{rng.choice(pools.streets)}\n{rng.choice(pools.towns)}\n{rng.choice(pools.postcodes)}"
-
-
-def _referral(
-    rng: random.Random, case: dict[str, Any], pools: _Pools, carers: str, phone: str, received: date
-) -> dict[str, Any]:
-    indicators: dict[str, dict[str, Any]] = {}
-    for key in vocab.RISK_INDICATOR_KEYS:
-        present = rng.random() < 0.18
-        indicators[key] = {
-            "present": present,
-            "timing": (rng.choice(("current", "historic")) if present else None),
-        }
-    if case["whereabouts_unknown"]:
-        indicators[vocab.WHEREABOUTS_UNKNOWN] = {"present": True, "timing": "current"}
-    dob = case["date_of_birth"]
-    return {
-        "schema": "cme-referral/1",
-        "children": [
-            {
-                "full_name": case["full_name"],
-                "aka": case["aka"],
-                "date_of_birth": dob.isoformat() if dob else None,
-                "gender": case["gender"],
-                "ethnicity": case["ethnicity"],
-                "sen_disability": case["sen_disability"],
-                "child_in_care": case["child_in_care"],
-                "upn": case["upn"] or None,
-            }
-        ],
-        "last_known_address": case["last_known_address"],
-        "parents_carers": carers,
-        "telephone": phone,
-        "email": "",
-        "school": case["school"],
-        "date_last_attended": (
-            case["date_last_attended"].isoformat() if case["date_last_attended"] else None
-        ),
-        "additional_information": rng.choice(NOTES),
-        "referrer_actions": {
-            key: {
-                "outcome": rng.choice(("", "No reply", "Staff not aware of new school")),
-                "date": None,
-            }
-            for key in ("whereabouts_checked", "family_contacted", "address_visited")
-        },
-        "risk_indicators": indicators,
-        "social_care_referral_considered": rng.choice((True, False, None)),
-        "parental_consent": rng.choice((True, False, None)),
-        "assessment": {
-            "working_well": "",
-            "worried_about": rng.choice(NOTES),
-            "next_steps": "Locate the family and secure a school place.",
-        },
-        "referrer": {
-            "name": rng.choice(pools.referrers),
-            "position": "Attendance Officer",
-            "contact_details": rng.choice(pools.phones),
-            "organisation": case["school"],
-            "date_completed": received.isoformat(),
-        },
-    }
-
-
 def fill(
     db: Database, *, cases: int, seed: int = 2026, today: date | None = None, batch: int = 2000
 ) -> DemoSummary:
@@ -234,7 +126,7 @@ def fill(
     random.seed(seed)
     fake = Faker("en_GB")
     fake.seed_instance(seed)
-    pools = _Pools(fake)
+    pools = Pools(fake)
     deals = _Deals.new(rng)
     families = 0
     with db.read() as session:
@@ -267,7 +159,7 @@ def fill(
                 families += 1
                 rows[Family].append({"id": family_id})
             surname = rng.choice(pools.last)
-            address = _address(rng, pools)
+            address = random_address(rng, pools)
             carer_names = [f"{rng.choice(pools.first_f)} {surname}"]
             if rng.random() < 0.5:
                 carer_names.append(f"{rng.choice(pools.first_m)} {surname}")
@@ -302,7 +194,7 @@ def fill(
 def _one_case(
     rng: random.Random,
     deals: _Deals,
-    pools: _Pools,
+    pools: Pools,
     rows: dict[type, list[dict[str, Any]]],
     case_id: int,
     family_id: int | None,
@@ -408,7 +300,7 @@ def _one_case(
         rows[Address].append(
             {
                 "case_id": case_id,
-                "address": _address(rng, pools),
+                "address": random_address(rng, pools),
                 "is_last_known": False,
                 "moved_in": None,
                 "moved_out": notified - timedelta(days=rng.randint(30, 900)),
@@ -514,7 +406,7 @@ def _one_case(
                 "source": "manual",
                 "source_name": "",
                 "attachment_id": None,
-                "data": _referral(rng, case, pools, " and ".join(carer_names), phone, notified),
+                "data": referral_form(rng, case, pools, " and ".join(carer_names), phone, notified),
             }
         )
     rows[Case].append(case)

@@ -1,17 +1,17 @@
 """Cases: create, read, update, close and reopen, and what the officer logs on them.
 
 Every public method is one unit of work: one transaction, one audit row
-(or a few, all in that transaction), plain frozen dataclasses out.
+(or a few, all in that transaction), plain frozen dataclasses out (see
+``cases.detail``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,196 +21,19 @@ from cme_desktop.models import (
     Carer,
     Case,
     CaseGroup,
-    Escalation,
     Family,
     Meeting,
-    Referral,
     StepProgress,
     Task,
     TimelineEntry,
 )
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases.detail import DRAFT_COLUMNS, CaseDetail, CaseDraft, case_reference
+from cme_desktop.services.cases.list_columns import refresh_current_step, refresh_next_task_due
+from cme_desktop.services.cases.reading import case_detail
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.vault import audit
-from cme_desktop.services.vault.database import Database
-
-# --- what goes in ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseDraft:
-    """The details of a case the officer types; ``create`` and ``update`` take one."""
-
-    full_name: str
-    aka: str = ""
-    date_of_birth: date | None = None
-    gender: str = ""
-    ethnicity: str = ""
-    upn: str = ""
-    sen_disability: str = ""
-    child_in_care: bool | None = None
-    last_known_address: str = ""
-    school: str = ""
-    date_last_attended: date | None = None
-    new_school: str = ""
-    new_school_start: date | None = None
-    identification_route: str = "notification"
-    identified_by: str = ""
-    referring_agency: str = ""
-    reason_missing: str = ""
-    notified_on: date | None = None
-    whereabouts_unknown: bool = False
-    groups: tuple[str, ...] = ()
-
-
-_DRAFT_COLUMNS = tuple(f.name for f in fields(CaseDraft) if f.name not in {"groups"})
-
-
-# --- what comes out ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AddressRow:
-    id: int
-    address: str
-    moved_in: date | None
-    moved_out: date | None
-    is_last_known: bool
-    note: str
-
-
-@dataclass(frozen=True)
-class CarerRow:
-    id: int
-    name: str
-    relationship: str
-    telephone: str
-    email: str
-    address: str
-    note: str
-
-
-@dataclass(frozen=True)
-class StepRow:
-    step: str
-    number: int
-    label: str
-    done_on: date | None
-    done_by: str
-    note: str
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    id: int
-    kind: str
-    occurred_at: datetime
-    summary: str
-    outcome: str
-    who_seen: str
-    next_step: str
-    author: str
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    id: int
-    case_id: int
-    title: str
-    due_on: date
-    remind_on: date | None
-    done_on: date | None
-    origin: str
-
-
-@dataclass(frozen=True)
-class AgencyReferralRow:
-    id: int
-    agency: str
-    referred_on: date
-    contact: str
-    reference: str
-    note: str
-
-
-@dataclass(frozen=True)
-class MeetingRow:
-    id: int
-    held_on: date
-    attendees: str
-    actions: str
-
-
-@dataclass(frozen=True)
-class EscalationRow:
-    id: int
-    decided_at: datetime
-    decided_by: str
-    answers: dict[str, Any]
-    recommendation: str
-    decision: str
-    rationale: str
-
-
-@dataclass(frozen=True)
-class ReferralRow:
-    id: int
-    received_on: date
-    source: str
-    source_name: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SiblingRow:
-    id: int
-    full_name: str
-    date_of_birth: date | None
-    status: str
-
-
-@dataclass(frozen=True)
-class CaseDetail:
-    """Everything about one case, as plain values."""
-
-    id: int
-    version: int
-    draft: CaseDraft
-    status: str
-    opened_on: date
-    closed_on: date | None
-    closing_outcome: str
-    closing_note: str
-    current_step: int
-    last_visit_on: date | None
-    next_task_due: date | None
-    escalated_police: bool
-    escalated_social_care: bool
-    family_id: int | None
-    addresses: tuple[AddressRow, ...] = ()
-    carers: tuple[CarerRow, ...] = ()
-    steps: tuple[StepRow, ...] = ()
-    timeline: tuple[TimelineRow, ...] = ()
-    tasks: tuple[TaskRow, ...] = ()
-    agency_referrals: tuple[AgencyReferralRow, ...] = ()
-    meetings: tuple[MeetingRow, ...] = ()
-    escalations: tuple[EscalationRow, ...] = ()
-    referrals: tuple[ReferralRow, ...] = ()
-    siblings: tuple[SiblingRow, ...] = field(default=())
-
-    @property
-    def full_name(self) -> str:
-        return self.draft.full_name
-
-    @property
-    def reference(self) -> str:
-        return case_reference(self.id)
-
-
-def case_reference(case_id: int) -> str:
-    """The reference an officer quotes: ``CME-000123``."""
-    return f"CME-{case_id:06d}"
-
+from cme_desktop.services.vault.database import UnitOfWork
 
 # --- rules -------------------------------------------------------------------
 
@@ -244,19 +67,10 @@ def _clean(draft: CaseDraft) -> CaseDraft:
     )
 
 
-def _current_step(done: Iterable[str]) -> int:
-    """The first of the nine steps not yet done (9 once all are done)."""
-    done_set = set(done)
-    for number, key in enumerate(vocab.TRACKING_STEP_KEYS, start=1):
-        if key not in done_set:
-            return number
-    return len(vocab.TRACKING_STEP_KEYS)
-
-
 class CaseService:
     """The case record's use cases."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: UnitOfWork) -> None:
         self.db = db
 
     # -- helpers -----------------------------------------------------------
@@ -272,15 +86,6 @@ class CaseService:
             session, self.db, action=action, entity="case", entity_id=case_id, detail=detail
         )
 
-    def _refresh_tasks(self, session: Session, case: Case) -> None:
-        case.next_task_due = session.scalar(
-            select(func.min(Task.due_on)).where(Task.case_id == case.id, Task.done_on.is_(None))
-        )
-
-    def _refresh_steps(self, session: Session, case: Case) -> None:
-        done = session.scalars(select(StepProgress.step).where(StepProgress.case_id == case.id))
-        case.current_step = _current_step(done)
-
     # -- create / read / update ------------------------------------------------
 
     def create(self, *, draft: CaseDraft, today: date | None = None) -> int:
@@ -289,7 +94,7 @@ class CaseService:
         today = today or date.today()
         with self.db.write() as session:
             case = Case(
-                **{name: getattr(draft, name) for name in _DRAFT_COLUMNS},
+                **{name: getattr(draft, name) for name in DRAFT_COLUMNS},
                 status="open",
                 opened_on=today,
             )
@@ -308,7 +113,7 @@ class CaseService:
                     )
                 )
             session.flush()
-            self._refresh_steps(session, case)
+            refresh_current_step(session, case)
             self._audit(session, "case_created", case.id)
             return case.id
 
@@ -317,7 +122,7 @@ class CaseService:
         with self.db.write() as session:
             case = self._case(session, case_id)
             self._audit(session, "case_read", case_id)
-            return _detail(session, case)
+            return case_detail(session, case)
 
     def update(self, case_id: int, *, draft: CaseDraft, version: int) -> CaseDetail:
         """Save the officer's edits; refused if someone saved the case in between."""
@@ -331,7 +136,7 @@ class CaseService:
                 )
             # A draft without a notification date keeps the case's own.
             names = [
-                n for n in _DRAFT_COLUMNS if not (n == "notified_on" and draft.notified_on is None)
+                n for n in DRAFT_COLUMNS if not (n == "notified_on" and draft.notified_on is None)
             ]
             changed = [n for n in names if getattr(case, n) != getattr(draft, n)]
             for name in names:
@@ -346,7 +151,7 @@ class CaseService:
             except StaleDataError as exc:
                 raise InvalidInput("This case was changed elsewhere; reopen it.") from exc
             self._audit(session, "case_updated", case_id, "fields=" + ",".join(sorted(changed)))
-            return _detail(session, case)
+            return case_detail(session, case)
 
     def _set_last_known(self, session: Session, case: Case, text: str) -> None:
         rows = session.scalars(select(Address).where(Address.case_id == case.id)).all()
@@ -435,7 +240,7 @@ class CaseService:
                 row.done_on, row.note = done_on, note
                 row.done_by = done_by or row.done_by
             session.flush()
-            self._refresh_steps(session, case)
+            refresh_current_step(session, case)
             self._audit(session, "step_set" if done_on else "step_cleared", case_id, f"step={step}")
 
     # -- addresses and carers -------------------------------------------------------
@@ -554,7 +359,7 @@ class CaseService:
                 if outcome in {"seen", "family_seen"}:
                     case.whereabouts_unknown = False
                 session.flush()
-                self._refresh_steps(session, case)
+                refresh_current_step(session, case)
             session.flush()
             self._audit(session, f"timeline_{kind}", case_id, f"entry={row.id}")
             return row.id
@@ -584,7 +389,7 @@ class CaseService:
             )
             session.add(row)
             session.flush()
-            self._refresh_tasks(session, case)
+            refresh_next_task_due(session, case)
             self._audit(session, "task_added", case_id, f"task={row.id}")
             return row.id
 
@@ -596,7 +401,7 @@ class CaseService:
                 raise NotFound("That task no longer exists.")
             row.done_on = row.done_on or done_on or date.today()
             session.flush()
-            self._refresh_tasks(session, self._case(session, row.case_id))
+            refresh_next_task_due(session, self._case(session, row.case_id))
             self._audit(session, "task_done", row.case_id, f"task={task_id}")
 
     # -- agencies and meetings -----------------------------------------------------------
@@ -670,115 +475,3 @@ class CaseService:
             for case in cases:
                 self._audit(session, "family_linked", case.id, f"family={existing}")
             return existing
-
-
-# --- reading a whole case ------------------------------------------------------------
-
-
-def _draft_of(case: Case) -> CaseDraft:
-    values = {name: getattr(case, name) for name in _DRAFT_COLUMNS}
-    return CaseDraft(**values, groups=tuple(sorted(g.group_key for g in case.groups)))
-
-
-def _detail(session: Session, case: Case) -> CaseDetail:
-    done = {s.step: s for s in case.steps}
-    steps = tuple(
-        StepRow(
-            step=t.key,
-            number=n,
-            label=t.label,
-            done_on=done[t.key].done_on if t.key in done else None,
-            done_by=done[t.key].done_by if t.key in done else "",
-            note=done[t.key].note if t.key in done else "",
-        )
-        for n, t in enumerate(vocab.TRACKING_STEPS, start=1)
-    )
-    siblings: tuple[SiblingRow, ...] = ()
-    if case.family_id is not None:
-        siblings = tuple(
-            SiblingRow(c.id, c.full_name, c.date_of_birth, c.status)
-            for c in session.scalars(
-                select(Case)
-                .where(Case.family_id == case.family_id, Case.id != case.id)
-                .order_by(Case.date_of_birth)
-            )
-        )
-    return CaseDetail(
-        id=case.id,
-        version=case.version,
-        draft=_draft_of(case),
-        status=case.status,
-        opened_on=case.opened_on,
-        closed_on=case.closed_on,
-        closing_outcome=case.closing_outcome,
-        closing_note=case.closing_note,
-        current_step=case.current_step,
-        last_visit_on=case.last_visit_on,
-        next_task_due=case.next_task_due,
-        escalated_police=case.escalated_police,
-        escalated_social_care=case.escalated_social_care,
-        family_id=case.family_id,
-        addresses=tuple(
-            AddressRow(a.id, a.address, a.moved_in, a.moved_out, a.is_last_known, a.note)
-            for a in sorted(case.addresses, key=lambda a: (not a.is_last_known, -a.id))
-        ),
-        carers=tuple(
-            CarerRow(c.id, c.name, c.relationship_to_child, c.telephone, c.email, c.address, c.note)
-            for c in case.carers
-        ),
-        steps=steps,
-        timeline=tuple(
-            TimelineRow(
-                t.id, t.kind, t.occurred_at, t.summary, t.outcome, t.who_seen, t.next_step, t.author
-            )
-            for t in sorted(case.timeline, key=lambda t: (t.occurred_at, t.id), reverse=True)
-        ),
-        tasks=tuple(
-            TaskRow(t.id, t.case_id, t.title, t.due_on, t.remind_on, t.done_on, t.origin)
-            for t in sorted(case.tasks, key=lambda t: (t.done_on is not None, t.due_on))
-        ),
-        agency_referrals=tuple(
-            AgencyReferralRow(r.id, r.agency, r.referred_on, r.contact, r.reference, r.note)
-            for r in sorted(case.agency_referrals, key=lambda r: r.referred_on, reverse=True)
-        ),
-        meetings=tuple(
-            MeetingRow(m.id, m.held_on, m.attendees, m.actions)
-            for m in sorted(case.meetings, key=lambda m: m.held_on, reverse=True)
-        ),
-        escalations=tuple(
-            EscalationRow(
-                e.id,
-                e.decided_at,
-                e.decided_by,
-                dict(e.answers),
-                e.recommendation,
-                e.decision,
-                e.rationale,
-            )
-            for e in sorted(case.escalations, key=lambda e: e.decided_at, reverse=True)
-        ),
-        referrals=tuple(
-            ReferralRow(r.id, r.received_on, r.source, r.source_name, dict(r.data))
-            for r in sorted(case.referrals, key=lambda r: r.received_on, reverse=True)
-        ),
-        siblings=siblings,
-    )
-
-
-def escalation_flags(session: Session, case: Case) -> None:
-    """Recompute the case's escalation flags from its latest decision."""
-    latest = session.scalar(
-        select(Escalation)
-        .where(Escalation.case_id == case.id)
-        .order_by(Escalation.decided_at.desc(), Escalation.id.desc())
-        .limit(1)
-    )
-    decision = latest.decision if latest else ""
-    case.escalated_police = decision in {"refer_police", "refer_both"}
-    case.escalated_social_care = decision in {"refer_social_care", "refer_both"}
-
-
-def referral_count(session: Session, case_id: int) -> int:
-    return int(
-        session.scalar(select(func.count(Referral.id)).where(Referral.case_id == case_id)) or 0
-    )

@@ -6,7 +6,8 @@ as a dotted path, e.g. ``children.0.full_name``, ``referrer_actions.family_conta
 field. Yes/No and Current/Historic are radio buttons with the export values ``Yes``/``No``
 and ``Current``/``Historic``. The dotted names are stored as a proper field hierarchy
 (``risk_indicators`` > ``9`` > ``present``): the PDF standard does not allow a period in
-one part of a name, and Adobe Reader and browsers then agree on every field's full name.
+one part of a name, and Adobe Reader and browsers then agree on every field's full name
+(``form_fields.finish_fields`` does that once the form is drawn).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-import pikepdf
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -34,6 +34,7 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATORS,
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
+from cme_desktop.services.documents.form_fields import finish_fields
 from cme_desktop.services.documents.referral_pdf import (
     ACTION_COLUMNS,
     ADDITIONAL_INFORMATION_HINT,
@@ -43,14 +44,20 @@ from cme_desktop.services.documents.referral_pdf import (
     FAMILY_HEADING,
     FAMILY_LABELS,
     MARGIN,
-    PAGE_HEIGHT,
     REFERRER_LABELS,
     TITLE,
     TOP_MARGIN,
     Styles,
-    draw_page_furniture,
 )
-from cme_desktop.services.documents.styles import AuthorityDetails, document_fonts, markup
+from cme_desktop.services.documents.styles import (
+    FORM_GRID,
+    FORM_SHADE,
+    PAGE_HEIGHT,
+    AuthorityDetails,
+    document_fonts,
+    draw_page_furniture,
+    markup,
+)
 
 #: How many pupils the form has room for (brothers and sisters referred together).
 CHILD_SLOTS = 3
@@ -58,8 +65,6 @@ YES_NO = (("Yes", "Yes"), ("No", "No"))
 CURRENT_HISTORIC = (("Current", "C"), ("Historic", "H"))
 DATE_HINT = "(dd/mm/yyyy)"
 
-_GRID = colors.Color(0.25, 0.25, 0.25)
-_SHADE = colors.Color(0.88, 0.88, 0.88)
 _FIELD_FILL = colors.Color(0.93, 0.95, 1.0)
 _PAD = 3
 _LINE = 11.5  # points per line of a text field
@@ -103,7 +108,7 @@ def render_blank_form(*, authority: AuthorityDetails) -> bytes:
     c.setCreator("CME Desktop")
     _Form(c, authority, styles, pages).draw()
     c.save()
-    return _finish_fields(out.getvalue())
+    return finish_fields(out.getvalue())
 
 
 class _Form:
@@ -135,7 +140,15 @@ class _Form:
         return self.page
 
     def _finish_page(self) -> None:
-        draw_page_furniture(self.c, self.authority, self.s, self.page, max(self.total, self.page))
+        draw_page_furniture(
+            self.c,
+            self.authority,
+            self.s,
+            margin=MARGIN,
+            rule=FORM_GRID,
+            number=self.page,
+            total=max(self.total, self.page),
+        )
         self.c.showPage()
 
     def _need(self, height: float) -> None:
@@ -184,9 +197,9 @@ class _Form:
         top = self.y
         for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
             shaded = isinstance(cell, _Label) and cell.bold
-            self.c.setStrokeColor(_GRID)
+            self.c.setStrokeColor(FORM_GRID)
             self.c.setLineWidth(0.5)
-            self.c.setFillColor(_SHADE if shaded else colors.white)
+            self.c.setFillColor(FORM_SHADE if shaded else colors.white)
             self.c.rect(x, top - height, width, height, stroke=1, fill=1)
             if isinstance(cell, _Label):
                 para = paragraphs[i]
@@ -453,107 +466,3 @@ class _Form:
                 "authority's Children Missing Education officer."
             )
         self._paragraph(text, self.s.value, CONTENT_WIDTH)
-
-
-# --- finishing the fields ------------------------------------------------------------
-
-
-def _finish_fields(pdf: bytes) -> bytes:
-    """Nest the dotted field names and draw the radio buttons' appearances.
-
-    reportlab draws a small radio button's circle off-centre (its drawing assumes 20
-    points), so each radio widget gets its own round appearance, off and on.
-    """
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        acroform = doc.Root.AcroForm
-        fields = list(acroform.Fields)
-        acroform.Fields = _nest(doc, fields)
-        # A viewer that redraws the fields itself (after a browser saved the form with
-        # "NeedAppearances") draws the on state as a ZapfDingbats dot.
-        resources = acroform.DR
-        if "/Font" not in resources:
-            resources.Font = pikepdf.Dictionary()
-        resources.Font.ZaDb = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.ZapfDingbats
-        )
-        for field in fields:
-            if field.get("/FT") == pikepdf.Name.Btn:
-                field.DA = pikepdf.String("/ZaDb 0 Tf 0 g")
-                for widget in field.get("/Kids", []):
-                    _draw_radio(doc, widget)
-        out = io.BytesIO()
-        doc.save(out)
-    return out.getvalue()
-
-
-def _nest(doc: pikepdf.Pdf, fields: list[pikepdf.Object]) -> pikepdf.Array:
-    """The fields as a tree: "risk_indicators.9.present" under ``risk_indicators`` > ``9``."""
-    top = pikepdf.Array()
-    parents: dict[str, pikepdf.Object] = {}
-    for field in fields:
-        *path, last = str(field.T).split(".")
-        parent: pikepdf.Object | None = None
-        for depth in range(len(path)):
-            key = ".".join(path[: depth + 1])
-            node = parents.get(key)
-            if node is None:
-                node = doc.make_indirect(
-                    pikepdf.Dictionary(T=pikepdf.String(path[depth]), Kids=pikepdf.Array())
-                )
-                parents[key] = node
-                if parent is None:
-                    top.append(node)
-                else:
-                    node.Parent = parent
-                    parent.Kids.append(node)
-            parent = node
-        field.T = pikepdf.String(last)
-        if parent is None:
-            top.append(field)
-        else:
-            field.Parent = parent
-            parent.Kids.append(field)
-    return top
-
-
-_KAPPA = 0.5523
-
-
-def _circle(cx: float, cy: float, r: float) -> str:
-    k = _KAPPA * r
-    return (
-        f"{cx + r:.3f} {cy:.3f} m "
-        f"{cx + r:.3f} {cy + k:.3f} {cx + k:.3f} {cy + r:.3f} {cx:.3f} {cy + r:.3f} c "
-        f"{cx - k:.3f} {cy + r:.3f} {cx - r:.3f} {cy + k:.3f} {cx - r:.3f} {cy:.3f} c "
-        f"{cx - r:.3f} {cy - k:.3f} {cx - k:.3f} {cy - r:.3f} {cx:.3f} {cy - r:.3f} c "
-        f"{cx + k:.3f} {cy - r:.3f} {cx + r:.3f} {cy - k:.3f} {cx + r:.3f} {cy:.3f} c"
-    )
-
-
-def _draw_radio(doc: pikepdf.Pdf, widget: pikepdf.Object) -> None:
-    x0, y0, x1, y1 = (float(v) for v in widget.Rect)
-    size = min(x1 - x0, y1 - y0)
-    centre = size / 2
-    ring = f"q 1 g {_circle(centre, centre, centre - 0.5)} f 0 G 0.8 w "
-    ring += f"{_circle(centre, centre, centre - 0.5)} s Q"
-    dot = f" q 0 g {_circle(centre, centre, size * 0.25)} f Q"
-    states = [str(k) for k in widget.AP.N if k != "/Off"]
-    normal = pikepdf.Dictionary()
-    for state in states:
-        normal[state] = _appearance(doc, size, ring + dot)
-    normal.Off = _appearance(doc, size, ring)
-    widget.AP = pikepdf.Dictionary(N=normal)
-    widget.MK = pikepdf.Dictionary(
-        BC=pikepdf.Array([0, 0, 0]), BG=pikepdf.Array([1, 1, 1]), CA=pikepdf.String("l")
-    )
-
-
-def _appearance(doc: pikepdf.Pdf, size: float, content: str) -> pikepdf.Stream:
-    return pikepdf.Stream(
-        doc,
-        content.encode("ascii"),
-        Type=pikepdf.Name.XObject,
-        Subtype=pikepdf.Name.Form,
-        BBox=pikepdf.Array([0, 0, size, size]),
-        Resources=pikepdf.Dictionary(),
-    )

@@ -8,7 +8,7 @@ out), the escalation questions with their answers, and the officer's decision
 and rationale, with the officer's and authority's contact details.
 
 ``render`` makes the PDF in memory; ``protect`` encrypts it with a generated
-password (AES-256, PDF security handler revision 6, via ``pdf_security``). The
+password (AES-256, PDF security handler revision 6, via ``protection.pdf``). The
 plain PDF is never written to disk.
 """
 
@@ -45,26 +45,32 @@ from cme_desktop.models.vocabularies import (
     VISIT_OUTCOMES,
     label_of,
 )
-from cme_desktop.services.cases.service import CaseDetail, EscalationRow, case_reference
+from cme_desktop.services.cases.detail import CaseDetail, EscalationRow, case_reference
 from cme_desktop.services.documents.styles import (
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
     AuthorityDetails,
+    BodyStyles,
     Fonts,
     document_fonts,
+    draw_page_furniture,
     kept_heading,
     kept_section,
     markup,
     numbered_canvas,
+    ruled,
     title_band,
 )
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.escalation import flow
 from cme_desktop.services.protection.passwords import generate_password
 from cme_desktop.services.protection.pdf import encrypt_pdf
-from cme_desktop.services.referral.record import current_indicators, format_uk_date, normalise
+from cme_desktop.services.referral.record import normalise
+from cme_desktop.services.referral.validation import current_indicators
+from cme_desktop.services.rules.dates import format_uk_date
 from cme_desktop.services.rules.school_age import age_on
 
 __all__ = [
-    "PROTECTIVE_MARKING",
     "TITLE",
     "ProtectedPdf",
     "protect",
@@ -73,17 +79,16 @@ __all__ = [
 ]
 
 TITLE = "Child Missing Education: escalation summary"
-PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 #: How many of the latest timeline entries the summary shows.
 TIMELINE_ENTRIES = 12
 #: A timeline entry is cut to this many characters: a summary, not the file.
 TIMELINE_CHARS = 400
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 16 * mm
 TOP_MARGIN = 17 * mm
 BOTTOM_MARGIN = 25 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+# Lighter rules and shading than the referral form's: the summary is read, not filled in.
 _GRID = colors.Color(0.3, 0.3, 0.3)
 _SHADE = colors.Color(0.9, 0.9, 0.9)
 _ALERT = colors.Color(1.0, 0.93, 0.88)
@@ -115,9 +120,11 @@ def protect(pdf: bytes, *, password: str | None = None) -> ProtectedPdf:
 # --- styles and page furniture ------------------------------------------------------
 
 
-class _Styles:
+class _Styles(BodyStyles):
+    """The shared body styles, with the summary's own title, headings and meta lines."""
+
     def __init__(self, fonts: Fonts) -> None:
-        self.fonts = fonts
+        super().__init__(fonts)
         self.title = ParagraphStyle("title", fontName=fonts.bold, fontSize=15, leading=18)
         self.authority = ParagraphStyle(
             "authority", fontName=fonts.bold, fontSize=10.5, leading=13, alignment=TA_RIGHT
@@ -126,37 +133,15 @@ class _Styles:
         self.heading = ParagraphStyle(
             "heading", fontName=fonts.bold, fontSize=11.5, leading=14, spaceBefore=9, spaceAfter=3
         )
-        self.label = ParagraphStyle("label", fontName=fonts.bold, fontSize=8.5, leading=10.5)
-        self.value = ParagraphStyle("value", fontName=fonts.regular, fontSize=9.5, leading=12)
-        self.strong = ParagraphStyle("strong", parent=self.value, fontName=fonts.bold)
-        self.note = ParagraphStyle("note", fontName=fonts.italic, fontSize=8.5, leading=10.5)
-        self.footer = ParagraphStyle("footer", fontName=fonts.regular, fontSize=7.5, leading=9)
 
 
-def _canvas_class(authority: AuthorityDetails, styles: Any) -> type[canvas.Canvas]:
+def _canvas_class(authority: AuthorityDetails, styles: _Styles) -> type[canvas.Canvas]:
     """A canvas that draws the marking and footer once it knows the number of pages."""
-    return numbered_canvas(lambda c, number, total: _furniture(c, authority, styles, number, total))
-
-
-def _furniture(
-    c: canvas.Canvas, authority: AuthorityDetails, styles: _Styles, number: int, total: int
-) -> None:
-    c.saveState()
-    c.setFont(styles.fonts.bold, 9)
-    c.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 10 * mm, PROTECTIVE_MARKING)
-    c.drawCentredString(PAGE_WIDTH / 2, 6 * mm, PROTECTIVE_MARKING)
-    c.setStrokeColor(_GRID)
-    c.setLineWidth(0.5)
-    c.line(MARGIN, 21 * mm, PAGE_WIDTH - MARGIN, 21 * mm)
-    lines = [authority.contact_line()]
-    if authority.address:
-        lines.append(", ".join(p.strip() for p in authority.address.splitlines() if p.strip()))
-    contact = Paragraph("<br/>".join(markup(line) for line in lines), styles.footer)
-    _, height = contact.wrapOn(c, CONTENT_WIDTH - 30 * mm, 12 * mm)
-    contact.drawOn(c, MARGIN, 19.5 * mm - height)
-    c.setFont(styles.fonts.regular, 8)
-    c.drawRightString(PAGE_WIDTH - MARGIN, 19.5 * mm - 8, f"Page {number} of {total}")
-    c.restoreState()
+    return numbered_canvas(
+        lambda c, number, total: draw_page_furniture(
+            c, authority, styles, margin=MARGIN, rule=_GRID, number=number, total=total
+        )
+    )
 
 
 # --- the document -------------------------------------------------------------------------
@@ -270,12 +255,7 @@ def _yes_no(value: bool | None) -> str:
 
 def _grid(data: list[list[Any]], widths: list[float], header: bool = False) -> Table:
     table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=int(header))
-    commands: list[Any] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
+    commands = ruled(_GRID)
     if header:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), _SHADE))
     table.setStyle(TableStyle(commands))

@@ -4,7 +4,7 @@
 "Action to be Taken by Referrer", the twenty risk indicators, the two
 safeguarding questions, the referrer's assessment, the referrer's details),
 with the labels of ``models/vocabularies.py`` and, for the form's own field
-labels, the constants below, which the Word importer reads by.
+labels, those of ``word_form``, which the Word importer reads by.
 
 The machine-readable record (``to_json``) travels inside the document as a
 custom XML part, with a digest of the document's visible text: the importer
@@ -14,13 +14,11 @@ after export is read from its tables, not from a stale record.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -50,155 +48,26 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
 )
-from cme_desktop.services.referral.record import Referral, format_uk_date, normalise, to_json
-
-__all__ = [
-    "ACTIONS_HEADING",
-    "ACTION_DATE_PREFIX",
-    "ADDITIONAL_FIELD",
-    "ASSESSMENT_HEADING",
-    "ASSESSMENT_NOTES",
-    "CHILD_FIELDS",
-    "EMBEDDED_NAMESPACE",
-    "FORM_TITLE",
-    "INDICATOR_COLUMNS",
-    "INDICATORS_INTRO",
-    "OUTCOME_COLUMN",
-    "PUPIL_FIELDS",
-    "REFERRER_FIELDS",
-    "REFERRER_HEADING",
-    "SIGNATURE_LABEL",
-    "FormField",
-    "form_text_digest",
-    "render_docx",
-]
-
-FieldKind = Literal["text", "date", "yes_no", "names", "upn"]
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One labelled field of the form.
-
-    ``path`` is the record's key, relative to a child for pupil fields
-    (``"aka"``) and to the record otherwise (``"referrer.name"``). ``note`` is
-    the italic text the form prints after the label. ``aliases`` are other
-    ways schools word the label, for the importer.
-    """
-
-    path: str
-    label: str
-    kind: FieldKind = "text"
-    note: str = ""
-    aliases: tuple[str, ...] = ()
-
-
-FORM_TITLE = "Referral Checklist for Children Missing out on Education (CME)"
-
-#: Per-child fields, in the form's left column. ``full_name`` holds every
-#: child named, one a line.
-CHILD_FIELDS: tuple[FormField, ...] = (
-    FormField(
-        "full_name",
-        "Name of Pupil (s)",
-        "names",
-        aliases=("Name of Pupil", "Pupil Name", "Pupil Names", "Pupil's Name", "Child's Name"),
-    ),
-    FormField("aka", "AKA", aliases=("Also Known As", "Known As")),
-    FormField("date_of_birth", "Date of Birth", "date", aliases=("DOB", "Birth Date")),
-    FormField("gender", "Gender", aliases=("Sex",)),
-    FormField("ethnicity", "Ethnicity"),
-    FormField(
-        "sen_disability",
-        "SEN & Disability",
-        aliases=("SEN", "SEND", "SEN/Disability", "SEN and/or Disability"),
-    ),
-    FormField(
-        "child_in_care",
-        "Child in Care?",
-        "yes_no",
-        aliases=("Child in Care", "Looked After Child", "CiC", "LAC"),
-    ),
-    FormField("upn", "UPN", "upn", note="(Unique Pupil Number)", aliases=("Unique Pupil Number",)),
+from cme_desktop.services.documents.word_form import (
+    ACTION_COLUMN,
+    ACTION_DATE_PREFIX,
+    ADDITIONAL_FIELD,
+    CHILD_FIELDS,
+    EMBEDDED_NAMESPACE,
+    FORM_TITLE,
+    OUTCOME_COLUMN,
+    PUPIL_FIELDS,
+    REFERRER_FIELDS,
+    SIGNATURE_LABEL,
+    FieldKind,
+    FormField,
+    form_text_digest,
 )
+from cme_desktop.services.referral.record import Referral, normalise, to_json
+from cme_desktop.services.rules.dates import format_uk_date
 
-#: Family and school fields, in the form's right column.
-PUPIL_FIELDS: tuple[FormField, ...] = (
-    FormField(
-        "last_known_address",
-        "Address",
-        note="(Last Known)",
-        aliases=("Last Known Address", "Address Last Known"),
-    ),
-    FormField(
-        "parents_carers",
-        "Parents'/Carers' Names",
-        aliases=("Parents/Carers", "Parent/Carer Name", "Parent/Carer Names", "Parents Names"),
-    ),
-    FormField(
-        "telephone",
-        "Telephone No.",
-        aliases=("Telephone", "Telephone Number", "Tel", "Tel No", "Phone", "Phone Number"),
-    ),
-    FormField("email", "Email", aliases=("E-mail", "Email Address", "E-mail Address")),
-    FormField("school", "School/College", aliases=("School", "School / Academy", "College")),
-    FormField(
-        "date_last_attended",
-        "Date Last Attended",
-        "date",
-        aliases=("Last Attended", "Last Date Attended", "Date of Last Attendance"),
-    ),
-)
+__all__ = ["render_docx"]
 
-ADDITIONAL_FIELD = FormField(
-    "additional_information",
-    "Any Additional Information",
-    note="(E.G. additional addresses, information surrounding SEN/Care etc)",
-    aliases=("Additional Information",),
-)
-
-ACTION_COLUMN = "Action"
-OUTCOME_COLUMN = "Outcome (Include date completed)"
-#: How the date of an action is written below its outcome.
-ACTION_DATE_PREFIX = "Date:"
-
-
-#: The guidance the paper form prints under the assessment questions; not answers.
-ASSESSMENT_NOTES: tuple[str, ...] = (
-    "Include protective factors:",
-    "People, situations & actions that contribute to the wellbeing of the child & to plans "
-    "about how they could be made safe",
-    "Actions already being taken to make sure the child is safe",
-    "Include risk factors, whether they are suffering or likely to suffer significant harm.",
-    "Harm – actual hurt, injury or abuse (likely) caused by adults in the past or present",
-    "Risk taking behaviour by the child",
-    "Professional Judgment",
-    "Please use your professional judgement to reflect upon the indicators you have ticked "
-    "above and consider the health, welfare and safety of the child in question",
-    "This is the initial plan and should include what outcomes you are hoping are achieved "
-    "and by when",
-)
-
-SIGNATURE_LABEL = "Signature"
-REFERRER_FIELDS: tuple[FormField, ...] = (
-    FormField("referrer.name", "Name", aliases=("Referrer Name", "Referrer's Name", "Your Name")),
-    FormField("referrer.position", "Position/Title", aliases=("Position", "Job Title", "Role")),
-    FormField("referrer.contact_details", "Contact Details", aliases=("Contact",)),
-    FormField(
-        "referrer.organisation",
-        "School/College or Agency",
-        aliases=("School or Agency", "Organisation", "Agency", "School/College/Agency"),
-    ),
-    FormField(
-        "referrer.date_completed",
-        "Date Completed",
-        "date",
-        aliases=("Date of Referral", "Date Form Completed"),
-    ),
-)
-
-#: Namespace of the custom XML part that carries the record.
-EMBEDDED_NAMESPACE = "urn:x-cme-desktop:referral"
 _EMBEDDED_PART = "/customXml/cmeReferral1.xml"
 _EMBEDDED_PROPS_PART = "/customXml/cmeReferralProps1.xml"
 _DATASTORE_ITEM_ID = "{5B0A2C4E-6D1F-4F4C-9C35-0E5B8E8A1C01}"
@@ -211,7 +80,6 @@ _DS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LABEL_FILL = "E7EEF7"
 _HEADING_FILL = "C9D7EA"
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def render_docx(ref: Referral, *, authority_name: str) -> bytes:
@@ -220,7 +88,7 @@ def render_docx(ref: Referral, *, authority_name: str) -> bytes:
     Every field is written where the form has it, so the Word importer reads
     it back from the tables; the exact record is also embedded, so importing
     the untouched document gives back ``normalise(ref)`` exactly. Protect the
-    result with ``office_crypto.encrypt_office`` before it leaves the machine.
+    result with ``protection.office.encrypt_office`` before it leaves the machine.
     """
     ref = normalise(ref)
     doc = Document()
@@ -244,27 +112,6 @@ def render_docx(ref: Referral, *, authority_name: str) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
-
-
-def form_text_digest(body: Any) -> str:
-    """SHA-256 of the visible text of a document body, with its paragraph and cell structure.
-
-    Run boundaries and formatting do not count, so a document saved again by
-    Word without edits keeps its digest; any change to what the form says does not.
-    """
-    parts: list[str] = []
-    for event, el in etree.iterwalk(body, events=("start", "end")):
-        tag = el.tag
-        if event == "start":
-            if tag == f"{{{_W}}}t" and el.text:
-                parts.append(el.text)
-        elif tag == f"{{{_W}}}p":
-            parts.append("\n")
-        elif tag == f"{{{_W}}}tc":
-            parts.append("\x1f")
-        elif tag == f"{{{_W}}}tbl":
-            parts.append("\x1e")
-    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- layout -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The PDF carries the record itself as an embedded file, ``referral.json`` (the
 ``cme-referral/1`` JSON of spec/referral.md), so that importing the PDF gives back
 exactly what was exported: the printed page is for people, the attachment for the
-importer. The result is not yet protected: ``pdf_security.encrypt_pdf`` does that.
+importer. The result is not yet protected: ``protection.pdf.encrypt_pdf`` does that.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pikepdf
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -48,16 +48,24 @@ from cme_desktop.models.vocabularies import (
     label_of,
 )
 from cme_desktop.services.documents.styles import (
+    FORM_GRID,
+    FORM_SHADE,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
     AuthorityDetails,
+    BodyStyles,
     Fonts,
     document_fonts,
+    draw_page_furniture,
     kept_heading,
     kept_section,
     markup,
     numbered_canvas,
+    ruled,
     title_band,
 )
-from cme_desktop.services.referral.record import field_label, format_uk_date, normalise, to_json
+from cme_desktop.services.referral.record import field_label, normalise, to_json
+from cme_desktop.services.rules.dates import format_uk_date
 
 #: The name of the embedded machine-readable record.
 ATTACHMENT_NAME = "referral.json"
@@ -97,23 +105,19 @@ REFERRER_LABELS: dict[str, str] = {
 }
 FAMILY_HEADING = "Family and school"
 ACTION_COLUMNS = ("Action", "Outcome", "Date completed")
-PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
 TOP_MARGIN = 16 * mm
 BOTTOM_MARGIN = 25 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-_GRID = colors.Color(0.25, 0.25, 0.25)
-_SHADE = colors.Color(0.88, 0.88, 0.88)
 _LIGHT = colors.Color(0.95, 0.95, 0.95)
 
 
-class Styles:
-    """The paragraph styles of our documents, in the given fonts."""
+class Styles(BodyStyles):
+    """The referral form's styles: the shared body styles, and its title and headings."""
 
     def __init__(self, fonts: Fonts) -> None:
-        self.fonts = fonts
+        super().__init__(fonts)
         self.title = ParagraphStyle("title", fontName=fonts.bold, fontSize=14, leading=17)
         self.authority = ParagraphStyle(
             "authority", fontName=fonts.bold, fontSize=11, leading=14, alignment=TA_RIGHT
@@ -121,13 +125,6 @@ class Styles:
         self.heading = ParagraphStyle(
             "heading", fontName=fonts.bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3
         )
-        self.label = ParagraphStyle("label", fontName=fonts.bold, fontSize=8.5, leading=10.5)
-        self.value = ParagraphStyle("value", fontName=fonts.regular, fontSize=9.5, leading=12)
-        self.strong = ParagraphStyle("strong", parent=self.value, fontName=fonts.bold)
-        self.note = ParagraphStyle("note", fontName=fonts.italic, fontSize=8.5, leading=10.5)
-        self.centre = ParagraphStyle("centre", parent=self.value, alignment=TA_CENTER)
-        self.centre_strong = ParagraphStyle("centre_strong", parent=self.strong, alignment=1)
-        self.footer = ParagraphStyle("footer", fontName=fonts.regular, fontSize=7.5, leading=9)
 
 
 def yes_no_label(value: bool | None) -> str:
@@ -196,36 +193,13 @@ def _attach_record(pdf: bytes, record_json: str) -> bytes:
 # --- the page furniture --------------------------------------------------------
 
 
-def _canvas_class(authority: AuthorityDetails, styles: Any) -> type[canvas.Canvas]:
+def _canvas_class(authority: AuthorityDetails, styles: Styles) -> type[canvas.Canvas]:
     """A canvas that draws the marking and footer once it knows the number of pages."""
     return numbered_canvas(
-        lambda c, number, total: draw_page_furniture(c, authority, styles, number, total)
+        lambda c, number, total: draw_page_furniture(
+            c, authority, styles, margin=MARGIN, rule=FORM_GRID, number=number, total=total
+        )
     )
-
-
-def draw_page_furniture(
-    c: canvas.Canvas, authority: AuthorityDetails, styles: Styles, number: int, total: int
-) -> None:
-    """The protective marking at top and bottom, the authority's contact and "Page x of y"."""
-    fonts = styles.fonts
-    c.saveState()
-    c.setFillColor(colors.black)
-    c.setFont(fonts.bold, 9)
-    c.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 10 * mm, PROTECTIVE_MARKING)
-    c.drawCentredString(PAGE_WIDTH / 2, 6 * mm, PROTECTIVE_MARKING)
-    c.setStrokeColor(_GRID)
-    c.setLineWidth(0.5)
-    c.line(MARGIN, 21 * mm, PAGE_WIDTH - MARGIN, 21 * mm)
-    lines = [authority.contact_line()]
-    if authority.address:
-        lines.append(", ".join(p.strip() for p in authority.address.splitlines() if p.strip()))
-    contact = Paragraph("<br/>".join(markup(line) for line in lines), styles.footer)
-    width = CONTENT_WIDTH - 30 * mm
-    _, height = contact.wrapOn(c, width, 12 * mm)
-    contact.drawOn(c, MARGIN, 19.5 * mm - height)
-    c.setFont(fonts.regular, 8)
-    c.drawRightString(PAGE_WIDTH - MARGIN, 19.5 * mm - 8, f"Page {number} of {total}")
-    c.restoreState()
 
 
 # --- the story ------------------------------------------------------------------
@@ -270,13 +244,8 @@ def _title_block(authority: AuthorityDetails, s: Styles) -> Table:
 
 
 def _grid_style(label_cells: list[tuple[int, int]], extra: list[Any] | None = None) -> TableStyle:
-    commands: list[Any] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    commands += [("BACKGROUND", cell, cell, _SHADE) for cell in label_cells]
+    commands = ruled(FORM_GRID)
+    commands += [("BACKGROUND", cell, cell, FORM_SHADE) for cell in label_cells]
     return TableStyle(commands + (extra or []))
 
 

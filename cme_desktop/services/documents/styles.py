@@ -1,4 +1,10 @@
-"""What every document we produce shares: who it comes from, and the typeface it is set in."""
+"""What the documents we produce share: who they come from, the typeface, the marking, the styles.
+
+The referral (printed and fillable) and the escalation summary share their body
+styles, the page furniture (protective marking, the authority's contact and
+"Page x of y") and the ruled tables; each document keeps only the sizes that
+are its own. The visit sheet and the reports have their own, larger, styles.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,10 @@ from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
@@ -174,3 +183,75 @@ def title_band(left: Any, right: Any, *, left_share: float, width: float, paddin
         )
     )
     return table
+
+
+# --- what a page of a referral or an escalation summary shares --------------------
+
+#: The protective marking at the top and foot of every page that names a child.
+PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+
+#: The rules and label shading of the referral form, printed and fillable.
+FORM_GRID = colors.Color(0.25, 0.25, 0.25)
+FORM_SHADE = colors.Color(0.88, 0.88, 0.88)
+
+
+class BodyStyles:
+    """The paragraph styles of a document's body: labels, values, notes and the footer."""
+
+    def __init__(self, fonts: Fonts) -> None:
+        self.fonts = fonts
+        self.label = ParagraphStyle("label", fontName=fonts.bold, fontSize=8.5, leading=10.5)
+        self.value = ParagraphStyle("value", fontName=fonts.regular, fontSize=9.5, leading=12)
+        self.strong = ParagraphStyle("strong", parent=self.value, fontName=fonts.bold)
+        self.note = ParagraphStyle("note", fontName=fonts.italic, fontSize=8.5, leading=10.5)
+        self.centre = ParagraphStyle("centre", parent=self.value, alignment=TA_CENTER)
+        self.centre_strong = ParagraphStyle("centre_strong", parent=self.strong, alignment=1)
+        self.footer = ParagraphStyle("footer", fontName=fonts.regular, fontSize=7.5, leading=9)
+
+
+def ruled(colour: colors.Color) -> list[Any]:
+    """Table commands for a grid ruled in ``colour``, text at the top of each cell."""
+    return [
+        ("GRID", (0, 0), (-1, -1), 0.5, colour),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+
+
+def draw_page_furniture(
+    c: canvas.Canvas,
+    authority: AuthorityDetails,
+    styles: BodyStyles,
+    *,
+    margin: float,
+    rule: colors.Color,
+    number: int,
+    total: int,
+) -> None:
+    """The protective marking at top and bottom, the authority's contact and "Page x of y".
+
+    ``margin`` is the page's side margin; the contact sits above the marking at
+    the foot, under a line in ``rule``.
+    """
+    fonts = styles.fonts
+    content_width = PAGE_WIDTH - 2 * margin
+    c.saveState()
+    c.setFillColor(colors.black)
+    c.setFont(fonts.bold, 9)
+    c.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 10 * mm, PROTECTIVE_MARKING)
+    c.drawCentredString(PAGE_WIDTH / 2, 6 * mm, PROTECTIVE_MARKING)
+    c.setStrokeColor(rule)
+    c.setLineWidth(0.5)
+    c.line(margin, 21 * mm, PAGE_WIDTH - margin, 21 * mm)
+    lines = [authority.contact_line()]
+    if authority.address:
+        lines.append(", ".join(p.strip() for p in authority.address.splitlines() if p.strip()))
+    contact = Paragraph("<br/>".join(markup(line) for line in lines), styles.footer)
+    _, height = contact.wrapOn(c, content_width - 30 * mm, 12 * mm)
+    contact.drawOn(c, margin, 19.5 * mm - height)
+    c.setFont(fonts.regular, 8)
+    c.drawRightString(PAGE_WIDTH - margin, 19.5 * mm - 8, f"Page {number} of {total}")
+    c.restoreState()

@@ -4,8 +4,9 @@ The wizard asks the four police questions of 5.0 (with the policy's examples as
 prompts), the three social care questions of 6.0 and the referral's two
 safeguarding questions, then states what the policy says follows and records
 the officer's decision. Which pages, in which order, which questions, and which
-recommendation all live here, so the whole flow is tested without a screen; the
-Qt wizard only renders a page and applies it.
+recommendation all live here, so the whole flow is tested without a screen or a
+database; the Qt wizard only renders a page and applies it, and
+``escalation.service`` records the decision.
 
 Answers are a dict keyed ``"<page>.<question>"`` (``"police.past_suspicions"``,
 ``"social_care.in_care"``, ``"safeguarding.parental_consent"``): ``True`` (Yes),
@@ -17,14 +18,11 @@ are not known to the application and count as working days.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from datetime import date, timedelta
+from typing import Literal
 
-from sqlalchemy import func, select
-
-from cme_desktop.models import AgencyReferral, Case, Escalation, Task, TimelineEntry
 from cme_desktop.models.vocabularies import (
     ESCALATION_DECISIONS,
     PARENTAL_CONSENT_QUESTION,
@@ -34,29 +32,21 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
 )
-from cme_desktop.services.cases.service import CaseService, case_reference, escalation_flags
-from cme_desktop.services.errors import InvalidInput, NotFound
+from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.referral.record import Referral
-from cme_desktop.services.vault import audit
-from cme_desktop.services.vault.database import Database
-
-if TYPE_CHECKING:
-    from cme_desktop.services.documents.escalation_summary import ProtectedPdf
-    from cme_desktop.services.documents.styles import AuthorityDetails
 
 __all__ = [
     "FIRST_PAGE",
     "PAGES",
     "Answer",
     "Answers",
-    "EscalationOutcome",
-    "EscalationService",
     "FollowUp",
     "Page",
     "Question",
     "add_working_days",
     "answer_label",
     "blank_answers",
+    "clean_answers",
     "follow_ups",
     "next_page",
     "not_known",
@@ -212,8 +202,11 @@ def blank_answers() -> Answers:
     return {key: None for key in _QUESTIONS}
 
 
-def _clean(answers: Mapping[str, Answer]) -> Answers:
-    """All keys present; unknown keys and non-answers refused; hidden questions cleared."""
+def clean_answers(answers: Mapping[str, Answer]) -> Answers:
+    """The answers with every question's key present and hidden questions cleared.
+
+    ``InvalidInput`` for a key that is not a question or a value that is not an answer.
+    """
     unknown = sorted(set(answers) - set(_QUESTIONS))
     if unknown:
         raise InvalidInput(f"{unknown[0]} is not a question of the wizard.", field=unknown[0])
@@ -235,12 +228,12 @@ def prefill_from_referral(referral: Referral | None, answers: Mapping[str, Answe
     """
     out = blank_answers() | dict(answers)
     if referral is None:
-        return _clean(out)
+        return clean_answers(out)
     for key, field in _FROM_REFERRAL.items():
         value = referral.get(field)
         if out.get(key) is None and isinstance(value, bool):
             out[key] = value
-    return _clean(out)
+    return clean_answers(out)
 
 
 def answer_label(value: Answer) -> str:
@@ -353,164 +346,3 @@ def add_working_days(start: date, days: int) -> date:
         if day.weekday() < 5:
             remaining -= 1
     return day
-
-
-# --- recording -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EscalationOutcome:
-    """What recording a decision did."""
-
-    escalation_id: int
-    case_id: int
-    recommendation: str
-    decision: str
-    task_ids: tuple[int, ...]
-    agency_referral_ids: tuple[int, ...]
-    escalated_police: bool
-    escalated_social_care: bool
-
-
-class EscalationService:
-    """Records escalation decisions on cases."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def record(
-        self,
-        case_id: int,
-        *,
-        answers: Mapping[str, Answer],
-        decision: str,
-        rationale: str = "",
-        today: date | None = None,
-    ) -> EscalationOutcome:
-        """Record the officer's decision with every answer, who and when, in one transaction.
-
-        Creates the follow-up tasks and agency referrals of the decision, notes it
-        on the case's timeline, updates the case's escalation flags, and audits it
-        (ids and keys only). ``InvalidInput`` for a decision that differs from the
-        recommendation without a rationale.
-        """
-        clean = _clean(answers)
-        rec = recommendation(clean)
-        validate_decision(rec, decision, rationale)
-        today = today or date.today()
-        with self.db.write() as session:
-            case = session.get(Case, case_id)
-            if case is None:
-                raise NotFound(f"Case {case_reference(case_id)} does not exist.")
-            row = Escalation(
-                case_id=case_id,
-                decided_by=self.db.actor,
-                answers=clean,
-                recommendation=rec,
-                decision=decision,
-                rationale=rationale.strip(),
-            )
-            session.add(row)
-            tasks: list[Task] = []
-            agencies: list[AgencyReferral] = []
-            for follow in follow_ups(decision):
-                tasks.append(
-                    Task(
-                        case_id=case_id,
-                        title=follow.task,
-                        due_on=add_working_days(today, follow.working_days),
-                        origin="escalation",
-                    )
-                )
-                agencies.append(
-                    AgencyReferral(
-                        case_id=case_id, agency=follow.agency, referred_on=today, note=follow.note
-                    )
-                )
-            session.add_all([*tasks, *agencies])
-            session.add(
-                TimelineEntry(
-                    case_id=case_id,
-                    kind="note",
-                    occurred_at=datetime.now(),
-                    summary=_timeline_summary(rec, decision, rationale),
-                    author=self.db.actor,
-                )
-            )
-            session.flush()
-            escalation_flags(session, case)
-            case.next_task_due = session.scalar(
-                select(func.min(Task.due_on)).where(Task.case_id == case_id, Task.done_on.is_(None))
-            )
-            detail = (
-                f"escalation={row.id} recommendation={rec} decision={decision} "
-                f"tasks={_ids(tasks)} agency_referrals={_ids(agencies)}"
-            )
-            audit.record(
-                session,
-                self.db,
-                action="escalation_recorded",
-                entity="case",
-                entity_id=case_id,
-                detail=detail,
-            )
-            return EscalationOutcome(
-                escalation_id=row.id,
-                case_id=case_id,
-                recommendation=rec,
-                decision=decision,
-                task_ids=tuple(t.id for t in tasks),
-                agency_referral_ids=tuple(a.id for a in agencies),
-                escalated_police=case.escalated_police,
-                escalated_social_care=case.escalated_social_care,
-            )
-
-    def summary(
-        self,
-        case_id: int,
-        *,
-        authority: AuthorityDetails,
-        escalation_id: int | None = None,
-        today: date | None = None,
-        password: str | None = None,
-    ) -> ProtectedPdf:
-        """The case's escalation summary as a password-protected PDF (AES-256), audited.
-
-        ``escalation_id`` defaults to the latest decision. The password is
-        generated unless given; the plain PDF exists only in memory.
-        """
-        # reportlab is loaded only when a summary is made.
-        from cme_desktop.services.documents import escalation_summary as escalation_pdf
-
-        detail = CaseService(self.db).get(case_id)
-        chosen = None
-        if escalation_id is not None:
-            chosen = next((e for e in detail.escalations if e.id == escalation_id), None)
-            if chosen is None:
-                raise NotFound("That escalation decision is not on this case.")
-        pdf = escalation_pdf.render(detail, authority=authority, escalation=chosen, today=today)
-        protected = escalation_pdf.protect(pdf, password=password)
-        made_from = chosen or detail.escalations[0]
-        with self.db.write() as session:
-            audit.record(
-                session,
-                self.db,
-                action="escalation_summary_made",
-                entity="case",
-                entity_id=case_id,
-                detail=f"escalation={made_from.id}",
-            )
-        return protected
-
-
-def _ids(rows: Iterable[Task | AgencyReferral]) -> str:
-    return ",".join(str(r.id) for r in rows)
-
-
-def _timeline_summary(rec: str, decision: str, rationale: str) -> str:
-    text = f"Escalation decision: {label_of(ESCALATION_DECISIONS, decision)}."
-    if decision != rec:
-        text += f" The policy recommended: {label_of(ESCALATION_DECISIONS, rec)}."
-    if rationale.strip():
-        text += f" Rationale: {rationale.strip()}"
-    return text

@@ -1,23 +1,20 @@
-"""Importing referrals into cases: who each child may already be, then one commit for the lot.
+"""Saving a reviewed import: one decision per child, carried out in one transaction.
 
-The importers (``services.importing``) turn a file into ``ParsedReferral`` drafts;
-nothing is saved by them. This module is the step after the officer's review
-(or, for ``cme import``, after ``auto_decisions``):
-
-- ``candidates`` lists, for each child the referral names, the existing cases
-  that may be the same child (same UPN, or the same date of birth and a name
-  alike in spelling or matching an AKA), best first, with a score and why;
-- ``compare`` sets a candidate case's key fields beside the referral's;
-- ``commit`` carries out one decision per child (a new case, the referral added
-  to an existing case, or merged field by field), links the children named on
-  one form as one family and keeps the file as received on each case.
+The readers (``importing.read``) turn a file into ``ParsedReferral`` drafts;
+nothing is saved by them. ``ImportService`` is the step after: it offers, for
+each child the referral names, the cases that may be the same child
+(``candidates``), sets a candidate case beside the referral (``comparison``),
+and, after the officer's review (or, for ``cme import``, ``auto_decisions``),
+``commit`` carries out one decision per child (a new case, the referral added
+to an existing case, or merged field by field), links the children named on
+one form as one family and keeps the file as received on each case.
 
 Decisions written down so they can be challenged:
 
 - ``commit`` is one transaction. ``CaseService`` and ``ReferralService`` each
   open their own unit of work, so they are run here on the caller's open
-  session (``referrals._SameTransaction``): a failure at any child leaves
-  nothing of the import behind, not even its audit rows.
+  session (``Database.joined``): a failure at any child leaves nothing of the
+  import behind, not even its audit rows.
 - "Add" fills only the case's blank fields. "Merge" takes the referral's
   value for each field the officer ticked and, like "add", fills blank fields
   not mentioned; a field the officer chose to keep ("case") is never touched,
@@ -27,7 +24,7 @@ Decisions written down so they can be challenged:
 - The pupil database report (policy 8.1 ii) is matched row by row against the
   cases before anything is created: a row matching a case is reported, never
   made into a second case, and a row that only may match is left to the
-  officer. Its code is in ``pupil_report_import``.
+  officer. Its code is in ``pupil_report``.
 """
 
 from __future__ import annotations
@@ -35,14 +32,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
-from cme_desktop.services.cases.case_list import CaseList, CaseRow
-from cme_desktop.services.cases.matching import match_score, name_similarity
-from cme_desktop.services.cases.service import CaseDetail, CaseService, case_reference
+from cme_desktop.services.cases.detail import CaseDetail, case_reference
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.importing.candidates import (
+    AUTO_MATCH_SCORE,
+    CaseCandidate,
+    ChildMatch,
+    child_matches,
+    find_cases,
+)
+from cme_desktop.services.importing.comparison import (
+    MERGE_FIELDS,
+    FieldComparison,
+    compare_fields,
+    referral_values,
+)
+from cme_desktop.services.importing.detect import detect_kind
 from cme_desktop.services.importing.pupil_csv import PupilRecord
-from cme_desktop.services.importing.read import detect_kind
+from cme_desktop.services.importing.pupil_report import PupilReportResult, import_pupil_report
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.referral.parties import (
     child_draft,
@@ -52,96 +62,29 @@ from cme_desktop.services.referral.parties import (
     parse_carers,
     whereabouts_unknown,
 )
-from cme_desktop.services.referral.record import (
-    Referral,
-    field_label,
-    format_uk_date,
-    normalise,
-    validate,
-)
-from cme_desktop.services.referral.service import ReferralService, _SameTransaction
+from cme_desktop.services.referral.record import Referral, normalise
+from cme_desktop.services.referral.service import ReferralService
+from cme_desktop.services.referral.validation import validate
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 
-if TYPE_CHECKING:
-    from cme_desktop.services.importing.pupil_report import PupilReportResult
-
 __all__ = [
-    "AUTO_MATCH_SCORE",
     "Action",
-    "MERGE_FIELDS",
-    "CaseCandidate",
     "ChildDecision",
-    "ChildMatch",
-    "FieldComparison",
     "ImportResult",
     "ImportService",
     "ImportedChild",
     "Take",
-    "merge_field_label",
     "source_kind",
     "suggested_decision",
 ]
-
-#: ``auto_decisions`` adds a referral to an existing case only at this score or above.
-AUTO_MATCH_SCORE: Final = 0.95
-
-#: The case fields a referral can fill, in the order the review screen shows them.
-MERGE_FIELDS: Final = (
-    "full_name",
-    "aka",
-    "date_of_birth",
-    "gender",
-    "ethnicity",
-    "upn",
-    "sen_disability",
-    "child_in_care",
-    "last_known_address",
-    "school",
-    "date_last_attended",
-)
-_CHILD_FIELDS: Final = frozenset(MERGE_FIELDS[:8])
 
 Action = Literal["new", "add", "merge"]
 Take = Literal["referral", "case"]
 _TAKES: Final = frozenset({"referral", "case"})
 
 
-def merge_field_label(name: str) -> str:
-    """The form's own label for a case field of ``MERGE_FIELDS``."""
-    return field_label(f"children.{name}" if name in _CHILD_FIELDS else name)
-
-
-# --- what comes out ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseCandidate:
-    """An existing case that may be the child of a referral, and why it is offered."""
-
-    case_id: int
-    reference: str
-    full_name: str
-    aka: str
-    date_of_birth: date | None
-    upn: str
-    status: str
-    school: str
-    last_known_address: str
-    score: float
-    reason: str
-    same_upn: bool
-
-
-@dataclass(frozen=True)
-class ChildMatch:
-    """One child named on the referral (``index`` into its children) and its candidates."""
-
-    index: int
-    full_name: str
-    date_of_birth: date | None
-    upn: str
-    candidates: tuple[CaseCandidate, ...]
+# --- what goes in and what comes out ------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -157,24 +100,6 @@ class ChildDecision:
     action: Action
     case_id: int | None = None
     take: Mapping[str, Take] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FieldComparison:
-    """One key field of a case beside the referral's value, as the review screen shows it."""
-
-    field: str
-    label: str
-    case_value: Any
-    referral_value: Any
-    case_text: str
-    referral_text: str
-    differs: bool
-
-    @property
-    def can_take(self) -> bool:
-        """True when the referral has a value here that the case lacks or differs from."""
-        return self.differs and self.referral_text != ""
 
 
 @dataclass(frozen=True)
@@ -226,49 +151,11 @@ def source_kind(parsed: ParsedReferral) -> str:
     return form[:20]
 
 
-def _iso(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, date):
-        return format_uk_date(value)
-    lines = (" ".join(line.split()) for line in str(value).splitlines())
-    return ", ".join(line for line in lines if line)
-
-
 def _checked(referral: Any, today: date) -> Referral:
     errors = [f for f in validate(referral, today=today) if f.severity == "error"]
     if errors:
         raise InvalidInput(errors[0].message, field=errors[0].field)
     return normalise(referral)
-
-
-def _reason(row: CaseRow, *, full_name: str, aka: str, dob: date | None, upn: str) -> str:
-    if upn and row.upn == upn:
-        return "Same UPN"
-    pairs = [
-        (name_similarity(mine, theirs), i, j)
-        for i, mine in enumerate((full_name, aka))
-        for j, theirs in enumerate((row.full_name, row.aka))
-        if mine.strip() and theirs.strip()
-    ]
-    # On a tie the names themselves make the plainer reason than an AKA.
-    similarity, mine, theirs = max(pairs, key=lambda p: (p[0], -p[1], -p[2]), default=(0.0, 0, 0))
-    if mine or theirs:
-        name = "the referral's AKA" if mine else "the name"
-        name += " matches the case's AKA" if theirs else " matches the case's name"
-    elif similarity >= 0.999:
-        name = "same name"
-    else:
-        name = f"name {round(similarity * 100)}% alike"
-    if dob is not None and row.date_of_birth == dob:
-        return f"Same date of birth, {name}"
-    return name[:1].upper() + name[1:]
 
 
 # --- the service ------------------------------------------------------------------
@@ -287,57 +174,13 @@ class ImportService:
     ) -> tuple[CaseCandidate, ...]:
         """Existing cases that may be this child, best first: same UPN, or the same date of
         birth and a name alike (spelling, word order, accents, AKA tolerated)."""
-        upn = (upn or "").strip().upper()
-        rows = CaseList(self.db).find_similar(
-            full_name=full_name, date_of_birth=date_of_birth, upn=upn, aka=aka
+        return find_cases(
+            self.db, full_name=full_name, date_of_birth=date_of_birth, upn=upn, aka=aka
         )
-        found = [
-            CaseCandidate(
-                case_id=row.id,
-                reference=case_reference(row.id),
-                full_name=row.full_name,
-                aka=row.aka,
-                date_of_birth=row.date_of_birth,
-                upn=row.upn,
-                status=row.status,
-                school=row.school,
-                last_known_address=row.last_known_address,
-                score=round(
-                    match_score(
-                        row, full_name=full_name, date_of_birth=date_of_birth, upn=upn, aka=aka
-                    ),
-                    3,
-                ),
-                reason=_reason(row, full_name=full_name, aka=aka, dob=date_of_birth, upn=upn),
-                same_upn=bool(upn) and row.upn == upn,
-            )
-            for row in rows
-        ]
-        ranked = sorted(
-            found, key=lambda c: (-c.score, not c.same_upn, c.status != "open", -c.case_id)
-        )
-        return tuple(ranked)
 
     def candidates(self, parsed: ParsedReferral) -> list[ChildMatch]:
         """For each child the referral names, the existing cases that may be the same child."""
-        children = children_named(normalise(parsed.referral))
-        return [
-            ChildMatch(
-                index=index,
-                full_name=child["full_name"],
-                date_of_birth=_iso(child["date_of_birth"]),
-                upn=child["upn"] or "",
-                candidates=self.find_cases(
-                    full_name=child["full_name"],
-                    date_of_birth=_iso(child["date_of_birth"]),
-                    upn=child["upn"] or "",
-                    aka=child["aka"],
-                )
-                if child["full_name"] or child["upn"]
-                else (),
-            )
-            for index, child in enumerate(children)
-        ]
+        return child_matches(self.db, parsed)
 
     def auto_decisions(self, parsed: ParsedReferral) -> list[ChildDecision]:
         """What ``cme import`` does unattended: ``suggested_decision`` for each child."""
@@ -351,22 +194,10 @@ class ImportService:
         children = children_named(ref)
         if not 0 <= child_index < len(children):
             raise InvalidInput("The referral names no such child.", field="children")
-        theirs = _referral_values(ref, children[child_index])
+        theirs = referral_values(ref, children[child_index])
         with self.db.write() as session:
-            detail = self._tx_cases(session).get(case_id)
-        ours = {name: getattr(detail.draft, name) for name in MERGE_FIELDS}
-        return tuple(
-            FieldComparison(
-                field=name,
-                label=merge_field_label(name),
-                case_value=ours[name],
-                referral_value=theirs[name],
-                case_text=_text(ours[name]),
-                referral_text=_text(theirs[name]),
-                differs=_text(ours[name]) != _text(theirs[name]),
-            )
-            for name in MERGE_FIELDS
-        )
+            detail = CaseService(self.db.joined(session)).get(case_id)
+        return compare_fields(detail.draft, theirs)
 
     # -- pupil database reports (policy 8.1 ii) -----------------------------------------
 
@@ -376,17 +207,12 @@ class ImportService:
         """Match every row of a pupil database report against the cases, then log the rest.
 
         Nothing is created for a row that matches a case or may match one; see
-        ``pupil_report_import.import_pupil_report``. Without ``auto``, a preview:
+        ``pupil_report.import_pupil_report``. Without ``auto``, a preview:
         nothing is saved.
         """
-        from cme_desktop.services.importing.pupil_report import import_pupil_report
-
-        return import_pupil_report(self, records, auto=auto, today=today)
+        return import_pupil_report(self.db, records, auto=auto, today=today)
 
     # -- saving ----------------------------------------------------------------------
-
-    def _tx_cases(self, session: Any) -> CaseService:
-        return CaseService(cast(Database, _SameTransaction(self.db, session)))
 
     def commit(
         self,
@@ -414,7 +240,7 @@ class ImportService:
         plan = _plan(decisions, len(children))
         kind = source_kind(parsed)
         with self.db.write() as session:
-            tx = cast(Database, _SameTransaction(self.db, session))
+            tx = self.db.joined(session)
             committer = _Committer(
                 cases=CaseService(tx),
                 referrals=ReferralService(tx),
@@ -486,12 +312,6 @@ def _plan(decisions: Sequence[ChildDecision], count: int) -> list[ChildDecision]
     return [by_index[i] for i in range(count)]
 
 
-def _referral_values(ref: Referral, child: dict[str, Any]) -> dict[str, Any]:
-    """The values the referral gives each field of ``MERGE_FIELDS`` for one child."""
-    draft = child_draft(ref, child, received_on=date.today(), agency="")
-    return {name: getattr(draft, name) for name in MERGE_FIELDS}
-
-
 @dataclass
 class _Committer:
     """One commit's shared state: the services on its session and the referral."""
@@ -554,7 +374,7 @@ class _Committer:
     ) -> tuple[str, ...]:
         detail: CaseDetail = self.cases.get(case_id)
         draft = detail.draft
-        theirs = _referral_values(self.ref, child)
+        theirs = referral_values(self.ref, child)
         changes: dict[str, Any] = {}
         for name in MERGE_FIELDS:
             value, choice = theirs[name], take.get(name)

@@ -27,7 +27,7 @@ from email.policy import default as default_policy
 from typing import TYPE_CHECKING, Any, Final
 
 from cme_desktop.services.errors import CorruptFile, HostileFile, NotAReferral, UnsupportedFile
-from cme_desktop.services.importing.read import (
+from cme_desktop.services.importing.detect import (
     EMAIL_KINDS,
     FORM_KINDS,
     MAX_FILE_BYTES,

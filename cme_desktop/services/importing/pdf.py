@@ -29,14 +29,9 @@ from cme_desktop.services.documents.referral_pdf import ATTACHMENT_NAME
 from cme_desktop.services.errors import CorruptFile, HostileFile, NotAReferral
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.protection.pdf import open_pdf
-from cme_desktop.services.referral.record import (
-    SCHEMA,
-    from_json,
-    normalise,
-    parse_timing,
-    parse_uk_date,
-    parse_yes_no,
-)
+from cme_desktop.services.referral.record import SCHEMA, from_json, normalise
+from cme_desktop.services.referral.typed_answers import parse_timing, parse_yes_no
+from cme_desktop.services.rules.dates import parse_uk_date
 
 #: Far more than a referral record needs; the JSON is a few kilobytes.
 MAX_RECORD_BYTES = 2_000_000

@@ -23,14 +23,14 @@ field                 headings read (case, spaces and punctuation ignored)
 ====================  ===========================================================
 
 The heading row may follow a title line or two. Dates are read day first (the
-lenient reader of ``referral_record``). The file may start with a byte order
+lenient reader of ``rules.dates``). The file may start with a byte order
 mark, be UTF-8 or Windows-1252 (as Excel saves "CSV") or UTF-16 (Excel's
 "Unicode text"), separated by commas, semicolons or tabs.
 
 A row with a problem (no name, an unreadable date, a UPN with a wrong check
 letter) is still returned, with its problems in words, so that one bad line
-never loses the rest of the report. Matching rows against existing cases is the
-case service's work, not this module's.
+never loses the rest of the report. Matching rows against existing cases is
+``pupil_report``'s work, not this module's.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from datetime import date
 from typing import Final
 
 from cme_desktop.services.errors import CorruptFile, HostileFile, UnsupportedFile
-from cme_desktop.services.referral.record import parse_uk_date
+from cme_desktop.services.rules.dates import parse_uk_date
 from cme_desktop.services.rules.upn import normalise_upn, upn_problem
 
 __all__ = ["MAX_CSV_BYTES", "MAX_ROWS", "PupilRecord", "read_pupil_csv"]

@@ -4,7 +4,7 @@ Policy 8.1 ii identifies children missing education by "reports from the pupil
 database, identifying children known to the Local Authority without a school
 place". Such a report lists many children the officer already has a case for, so
 each row is matched against the cases *before* anything is created
-(``ImportService.find_cases``: same UPN, or the same date of birth and a name
+(``candidates.find_cases``: same UPN, or the same date of birth and a name
 alike):
 
 - one case matches: the row is reported with it, never logged a second time
@@ -23,15 +23,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal, cast
+from typing import Literal
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.cases.detail import CaseDraft, case_reference
 from cme_desktop.services.cases.matching import name_similarity
-from cme_desktop.services.cases.service import CaseDraft, CaseService, case_reference
-from cme_desktop.services.importing.commit import AUTO_MATCH_SCORE, CaseCandidate, ImportService
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.importing.candidates import AUTO_MATCH_SCORE, CaseCandidate, find_cases
 from cme_desktop.services.importing.pupil_csv import PupilRecord
 from cme_desktop.services.referral.record import Referral, empty_referral, normalise
-from cme_desktop.services.referral.service import _SameTransaction
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 
@@ -110,7 +110,7 @@ class PupilReportResult:
 
 
 def import_pupil_report(
-    service: ImportService,
+    db: Database,
     records: Sequence[PupilRecord],
     *,
     auto: bool = True,
@@ -131,12 +131,12 @@ def import_pupil_report(
     to_create: list[tuple[PupilRecord, CaseDraft]] = []
     seen: dict[tuple[str, ...], int] = {}
     for record in records:
-        outcome = _pupil_row(service, record, seen)
+        outcome = _pupil_row(db, record, seen)
         if outcome.outcome == "new":
             to_create.append((record, _pupil_draft(record, day)))
         outcomes.append(outcome)
     if auto and to_create:
-        created = _create_pupils(service, to_create, day)
+        created = _create_pupils(db, to_create, day)
         outcomes = [
             replace(o, outcome="created", case_id=created[o.row]) if o.row in created else o
             for o in outcomes
@@ -144,9 +144,7 @@ def import_pupil_report(
     return PupilReportResult(rows=tuple(outcomes), saved=auto)
 
 
-def _pupil_row(
-    service: ImportService, record: PupilRecord, seen: dict[tuple[str, ...], int]
-) -> PupilRow:
+def _pupil_row(db: Database, record: PupilRecord, seen: dict[tuple[str, ...], int]) -> PupilRow:
     if not record.full_name:
         return PupilRow(record.row, "skipped", problems=record.problems)
     keys = _pupil_keys(record)
@@ -155,7 +153,8 @@ def _pupil_row(
         seen.setdefault(key, record.row)
     if earlier is not None:
         return PupilRow(record.row, "repeated", repeats_row=earlier, problems=record.problems)
-    found = service.find_cases(
+    found = find_cases(
+        db,
         full_name=record.full_name,
         date_of_birth=record.date_of_birth,
         upn=record.upn or "",
@@ -166,31 +165,31 @@ def _pupil_row(
         match = strong[0]
         outcome: PupilOutcome = "open_case" if match.status == "open" else "closed_case"
         return PupilRow(record.row, outcome, match.case_id, found, problems=record.problems)
-    if found or (record.date_of_birth is None and not record.upn and _name_known(service, record)):
+    if found or (record.date_of_birth is None and not record.upn and _name_known(db, record)):
         return PupilRow(record.row, "check", None, found, problems=record.problems)
     return PupilRow(record.row, "new", problems=record.problems)
 
 
-def _name_known(service: ImportService, record: PupilRecord) -> bool:
+def _name_known(db: Database, record: PupilRecord) -> bool:
     """A row with neither date of birth nor UPN: is a case under a name very like it?"""
-    listing = CaseList(service.db)
+    listing = CaseList(db)
     ids = listing.matching_ids(CaseQuery(search=record.full_name, quick="all", sort="id"))
     rows = listing.rows(ids[:200])
     return any(name_similarity(row.full_name, record.full_name) >= 0.9 for row in rows.values())
 
 
 def _create_pupils(
-    service: ImportService, drafts: Sequence[tuple[PupilRecord, CaseDraft]], day: date
+    db: Database, drafts: Sequence[tuple[PupilRecord, CaseDraft]], day: date
 ) -> dict[int, int]:
     created: dict[int, int] = {}
-    with service.db.write() as session:
-        cases = CaseService(cast(Database, _SameTransaction(service.db, session)))
+    with db.write() as session:
+        cases = CaseService(db.joined(session))
         for record, draft in drafts:
             case_id = cases.create(draft=draft, today=day)
             created[record.row] = case_id
             audit.record(
                 session,
-                service.db,
+                db,
                 action="pupil_report_imported",
                 entity="case",
                 entity_id=case_id,

@@ -1,18 +1,19 @@
-"""Importing referrals: what a file is, which parser reads it, and the passwords it needs.
+"""Reading referrals from files: which parser reads a file, and the passwords it needs.
 
 The front door of every import (the window, ``cme import``, a folder of files):
 
-- ``detect_kind`` names a file's kind from its content first and its name
-  second, so a ``.docx`` renamed ``.pdf`` still goes to the Word reader;
 - ``read_file`` reads one file with one password (or none) and returns its
   referrals; an email is opened and each referral form attached to it read;
+- ``read_file_isolated`` does the same in the sandbox (``sandbox.run_isolated``):
+  the way to read a file from outside;
 - ``read_with_passwords`` does the same for the window: it asks for a password
   for each encrypted attachment, again when one is wrong, and gives up after
   ``max_attempts``, listing what it skipped and why;
 - ``iter_folder`` lists the files of a folder worth trying.
 
-Kinds nobody can import (an old ``.doc``, a spreadsheet, a picture) raise
-``UnsupportedFile`` with what to ask the sender for instead.
+What a file is comes from ``detect``. Kinds nobody can import (an old ``.doc``,
+a spreadsheet, a picture) raise ``UnsupportedFile`` with what to ask the sender
+for instead.
 
 This module is imported by the child process of ``sandbox.run_isolated``, so it
 imports no parser at load time: each parser's module (and its libraries) is
@@ -21,16 +22,13 @@ imported on first use, and only the one a file needs.
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import stat
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from cme_desktop.services.errors import (
     CmeError,
@@ -41,250 +39,36 @@ from cme_desktop.services.errors import (
     UnsupportedFile,
     WrongPassword,
 )
+from cme_desktop.services.importing.detect import (
+    EMAIL_KINDS,
+    MAX_FILE_BYTES,
+    detect_kind,
+    unsupported_message,
+)
 from cme_desktop.services.importing.result import ParsedReferral
+from cme_desktop.services.importing.sandbox import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    run_isolated,
+)
 
 if TYPE_CHECKING:
     from cme_desktop.services.importing.email import EmailContent, EmailInfo
 
 __all__ = [
-    "EMAIL_KINDS",
-    "FORM_KINDS",
     "IMPORTABLE_SUFFIXES",
-    "MAX_FILE_BYTES",
     "PARSERS",
     "ImportOutcome",
-    "Kind",
     "Parser",
     "PasswordProvider",
-    "detect_kind",
     "iter_folder",
     "read_file",
+    "read_file_isolated",
     "read_with_passwords",
-    "unsupported_message",
 ]
 
-Kind = Literal[
-    "docx",
-    "encrypted_office",
-    "doc",
-    "pdf",
-    "eml",
-    "msg",
-    "csv",
-    "xlsx",
-    "xls",
-    "rtf",
-    "odt",
-    "image",
-    "zip",
-    "unsupported",
-]
-
-#: Kinds that hold one referral form, read by a parser of ``PARSERS``.
-FORM_KINDS: Final = frozenset({"docx", "encrypted_office", "pdf"})
-#: Kinds that carry referral forms as attachments.
-EMAIL_KINDS: Final = frozenset({"eml", "msg"})
 #: What ``iter_folder`` offers; other files in a folder are left alone.
 IMPORTABLE_SUFFIXES: Final = frozenset({".docx", ".docm", ".pdf", ".eml", ".msg"})
-
-#: No referral form, nor the email that carries one, comes near this size; a file
-#: that does is refused before anything parses it.
-MAX_FILE_BYTES: Final = 50 * 1024 * 1024
-
-_ASK_FOR_FORM = "Ask the sender for the referral form as a Word document (.docx) or a PDF."
-_SAVE_AS_DOCX = (
-    "Ask the sender to save the form as a Word document (.docx) and password-protect it."
-)
-_UNSUPPORTED_MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "doc": f"This is an old Word 97–2003 .doc file. {_SAVE_AS_DOCX}",
-        "rtf": f"This is a Rich Text (.rtf) file. {_SAVE_AS_DOCX}",
-        "odt": f"This is an OpenDocument (.odt) file. {_SAVE_AS_DOCX}",
-        "xlsx": "Spreadsheets are not referral forms: ask for the referral form (Word or PDF).",
-        "xls": "Spreadsheets are not referral forms: ask for the referral form (Word or PDF).",
-        "csv": (
-            "A CSV file is not a referral form. If it is a report from the pupil database, "
-            "import it as a pupil database report; otherwise ask for the referral form "
-            "(Word or PDF)."
-        ),
-        "image": (
-            "A picture cannot be imported. " + _ASK_FOR_FORM + " A photo or scan of a "
-            "paper form has to be typed in by hand."
-        ),
-        "zip": (
-            "This is a zip archive. Ask the sender to attach the referral form itself "
-            "(Word .docx or PDF), password-protected, not inside a zip file."
-        ),
-        "unsupported": "This kind of file cannot be imported. " + _ASK_FOR_FORM,
-    }
-)
-
-
-def unsupported_message(kind: str) -> str:
-    """What to tell the officer about a file of ``kind`` that cannot be imported."""
-    return _UNSUPPORTED_MESSAGES.get(kind, _UNSUPPORTED_MESSAGES["unsupported"])
-
-
-# --- what a file is -----------------------------------------------------------
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-_IMAGE_MAGICS = (
-    b"\xff\xd8\xff",  # JPEG
-    b"\x89PNG\r\n\x1a\n",
-    b"GIF87a",
-    b"GIF89a",
-    b"II*\x00",  # TIFF, as scanners write it
-    b"MM\x00*",
-)
-# A zip whose central directory lists more entries than any Office document has
-# is not listed here at all: its name decides, and the parser (in the sandbox) refuses it.
-_MAX_ZIP_ENTRIES_TO_LIST = 5000
-
-_EXTENSIONS_OF_KIND: Final[Mapping[Kind, str]] = {
-    "docx": ".docx .docm .dotx",
-    "doc": ".doc .dot",
-    "pdf": ".pdf",
-    "eml": ".eml",
-    "msg": ".msg",
-    "csv": ".csv",
-    "xlsx": ".xlsx .xlsm",
-    "xls": ".xls",
-    "rtf": ".rtf",
-    "odt": ".odt",
-    "zip": ".zip",
-    "image": ".jpg .jpeg .png .gif .tif .tiff .bmp .heic",
-}
-_EXTENSION_KINDS: Final[Mapping[str, Kind]] = MappingProxyType(
-    {ext: kind for kind, exts in _EXTENSIONS_OF_KIND.items() for ext in exts.split()}
-)
-
-_HEADER_LINE = re.compile(rb"[!-9;-~]+:")
-# Names that only an email's header block has; two of them, in a block of
-# well-formed header lines at the very start, make a file an email.
-_EMAIL_HEADERS = frozenset(
-    b"from to cc subject date received return-path message-id mime-version delivered-to "
-    b"reply-to sender x-mailer thread-topic".split()
-)
-_EMAIL_SIGNATURE_HEADERS = frozenset(
-    b"from received message-id mime-version return-path delivered-to".split()
-)
-
-
-def detect_kind(data: bytes, filename: str) -> Kind:
-    """The kind of a file: by its first bytes, and by its name only where they say nothing.
-
-    ``"docx"``, ``"encrypted_office"`` (an encrypted Word or Excel file: which
-    one is known only once it is decrypted), ``"pdf"``, ``"eml"``, ``"msg"``
-    are read; ``"doc"`` (legacy Word), ``"xlsx"``, ``"xls"``, ``"csv"``,
-    ``"rtf"``, ``"odt"``, ``"image"``, ``"zip"`` and ``"unsupported"`` are not
-    (see ``unsupported_message``). Never raises: a damaged file is named by
-    its extension, and its parser says what is wrong with it.
-    """
-    head = data[:1024]
-    if head.startswith(_OLE_MAGIC):
-        return _ole_kind(data) or _by_extension(filename)
-    if head.startswith(_ZIP_MAGICS):
-        return _zip_kind(data) or _by_extension(filename)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"{\\rtf"):
-        return "rtf"
-    if _is_image(head):
-        return "image"
-    if _looks_like_email(data[:16384]):
-        return "eml"
-    if b"%PDF-" in head:
-        # Some writers put junk before the header; readers accept it within 1 KB.
-        return "pdf"
-    return _by_extension(filename)
-
-
-def _is_image(head: bytes) -> bool:
-    if head.startswith(_IMAGE_MAGICS):
-        return True
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):  # iPhone photos
-        return True
-    return head.startswith(b"BM") and head[6:10] == b"\x00\x00\x00\x00"  # BMP
-
-
-def _by_extension(filename: str) -> Kind:
-    return _EXTENSION_KINDS.get(os.path.splitext(filename)[1].lower(), "unsupported")
-
-
-def _ole_kind(data: bytes) -> Kind | None:
-    """Tell the OLE compound files apart by the streams at their root."""
-    import olefile  # only OLE files need it
-
-    try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            names = {entry[0] for entry in ole.listdir(streams=True, storages=True)}
-    except (OSError, ValueError, IndexError, KeyError, RecursionError, MemoryError):
-        # olefile reports a damaged structure in many ways; any of them means
-        # "not listable here", and the kind falls back to the file's name.
-        return None
-    if any(name.startswith("__substg1.0_") for name in names):
-        return "msg"
-    if {"EncryptionInfo", "EncryptedPackage"} <= names:
-        return "encrypted_office"
-    if "WordDocument" in names:
-        return "doc"
-    if "Workbook" in names or "Book" in names:
-        return "xls"
-    return None
-
-
-def _zip_kind(data: bytes) -> Kind | None:
-    """Tell Office Open XML, OpenDocument and plain zip archives apart by their entries."""
-    if _zip_entry_count(data) > _MAX_ZIP_ENTRIES_TO_LIST:
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = {name.lower() for name in archive.namelist()}
-            if "word/document.xml" in names:
-                return "docx"
-            if "xl/workbook.xml" in names:
-                return "xlsx"
-            if "mimetype" in names:
-                info = archive.getinfo("mimetype")
-                if info.file_size < 100 and archive.read(info).startswith(
-                    b"application/vnd.oasis.opendocument.text"
-                ):
-                    return "odt"
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, NotImplementedError):
-        return None
-    return "zip"
-
-
-def _zip_entry_count(data: bytes) -> int:
-    """The entry count of a zip's end-of-central-directory record, without listing it."""
-    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
-    if end < 0 or end + 12 > len(data):
-        return 0
-    return int.from_bytes(data[end + 10 : end + 12], "little")
-
-
-def _looks_like_email(head: bytes) -> bool:
-    lines = head.split(b"\n")
-    if lines and lines[0].startswith(b"From "):  # an mbox separator line
-        lines = lines[1:]
-    if len(lines) < 2:
-        return False
-    seen: set[bytes] = set()
-    for raw in lines[:-1]:  # the last line may be cut short by the 16 KB window
-        line = raw.rstrip(b"\r")
-        if not line:
-            break
-        if line[:1] in (b" ", b"\t"):
-            if not seen:
-                return False
-            continue
-        match = _HEADER_LINE.match(line)
-        if match is None:
-            return False
-        seen.add(match.group()[:-1].lower())
-    return len(seen & _EMAIL_HEADERS) >= 2 and bool(seen & _EMAIL_SIGNATURE_HEADERS)
-
 
 # --- the parsers ----------------------------------------------------------------
 
@@ -365,7 +149,7 @@ def read_file(
     attachment), ``UnsupportedFile`` for kinds that cannot be imported, with
     what to ask the sender for, ``CorruptFile``, ``NotAReferral`` and
     ``HostileFile``. Runs in this process: for a file from outside, use
-    ``sandbox.read_file_isolated``.
+    ``read_file_isolated``.
     """
     _check_size(data)
     kind = detect_kind(data, filename)
@@ -387,6 +171,31 @@ def read_file(
         except CmeError as error:
             raise _with_name(error, attachment.name) from None
     return referrals
+
+
+def read_file_isolated(
+    data: bytes,
+    *,
+    filename: str,
+    password: str | None,
+    parsers: Mapping[str, Parser] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> list[ParsedReferral]:
+    """``read_file`` run through ``sandbox.run_isolated``: the way to read a file from outside.
+
+    Raises what ``read_file`` raises, and ``HostileFile`` for a file that
+    takes longer than ``timeout_s`` seconds or more than ``memory_mb`` MB.
+    """
+    return run_isolated(
+        read_file,
+        data,
+        filename=filename,
+        password=password,
+        parsers=parsers,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+    )
 
 
 # --- asking for passwords -------------------------------------------------------
@@ -442,12 +251,7 @@ def read_with_passwords(
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
-    if isolated:
-        from cme_desktop.services.importing.sandbox import run_isolated
-
-        run: Callable[..., Any] = run_isolated
-    else:
-        run = _run_here
+    run: Callable[..., Any] = run_isolated if isolated else _run_here
     _check_size(data)
     kind = detect_kind(data, filename)
     email: EmailInfo | None = None

@@ -7,6 +7,8 @@ runs the parser in a child process, waits at most ``timeout_s`` seconds, and
 turns a child that runs too long, runs out of memory or dies into
 ``HostileFile``. The child's own ``CmeError`` (a wrong password, a damaged
 file) arrives in this process as the same type with the same message.
+``read.read_file_isolated`` reads a referral file this way; the window and
+``cme import`` run the email and pupil report readers through it too.
 
 Decisions written down so they can be challenged:
 
@@ -15,8 +17,8 @@ Decisions written down so they can be challenged:
   copy of this process's memory (the vault's key, open cases). The function
   and its arguments must therefore be picklable: top-level functions only.
 - Start-up is kept short by importing in the child only the function's module
-  and what the parser itself imports on use (``importing`` loads no parser at
-  import time). ``spawn`` would also run the main script again in the child
+  and what the parser itself imports on use (``importing.read`` loads no
+  parser at import time). ``spawn`` would also run the main script again in the child
   (for objects defined in ``__main__``); launched as ``cme-desktop``, that
   script imports the whole window, Qt and the database layer, seconds per
   file. The functions run here are never in ``__main__``, so the child is
@@ -44,17 +46,15 @@ import sys
 import threading
 import traceback
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Final, TypeVar, cast
 
 from cme_desktop.services.errors import CmeError, HostileFile
-from cme_desktop.services.importing.read import Parser, read_file
-from cme_desktop.services.importing.result import ParsedReferral
 
-__all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT_S", "read_file_isolated", "run_isolated"]
+__all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT_S", "run_isolated"]
 
 DEFAULT_TIMEOUT_S: Final = 20.0
 DEFAULT_MEMORY_MB: Final = 512
@@ -222,28 +222,3 @@ def _address_space_in_use() -> int:
     except (OSError, ValueError, IndexError):
         return 0
     return pages * os.sysconf("SC_PAGE_SIZE")
-
-
-def read_file_isolated(
-    data: bytes,
-    *,
-    filename: str,
-    password: str | None,
-    parsers: Mapping[str, Parser] | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-) -> list[ParsedReferral]:
-    """``importing.read_file`` run through ``run_isolated``: the way to read a file from outside.
-
-    Raises what ``read_file`` raises, and ``HostileFile`` for a file that
-    takes longer than ``timeout_s`` seconds or more than ``memory_mb`` MB.
-    """
-    return run_isolated(
-        read_file,
-        data,
-        filename=filename,
-        password=password,
-        parsers=parsers,
-        timeout_s=timeout_s,
-        memory_mb=memory_mb,
-    )

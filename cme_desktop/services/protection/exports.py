@@ -13,7 +13,8 @@ from typing import Any
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.atomic_file import write_atomically
-from cme_desktop.services.cases.service import CaseDetail, CaseService
+from cme_desktop.services.cases.detail import CaseDetail
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.documents.styles import AuthorityDetails
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.referral import record as referral_record

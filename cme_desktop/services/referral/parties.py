@@ -15,13 +15,10 @@ from typing import Any
 
 from cme_desktop.models import Case
 from cme_desktop.models.vocabularies import WHEREABOUTS_UNKNOWN
-from cme_desktop.services.cases.service import CaseDraft
-from cme_desktop.services.referral.record import (
-    Referral,
-    current_indicators,
-    normalise,
-    split_pupil_names,
-)
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.referral.record import Referral, normalise
+from cme_desktop.services.referral.typed_answers import split_pupil_names
+from cme_desktop.services.referral.validation import current_indicators
 
 __all__ = [
     "UNNAMED_CARER",

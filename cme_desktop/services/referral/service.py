@@ -8,17 +8,15 @@ nothing the officer typed is overwritten by what a form says.
 ``split_siblings`` and ``new_case_from_referral`` make several cases, their carers
 and their referrals, and link them as one family. They do it with ``CaseService``'s
 own ``create``, ``save_carer`` and ``link_family``, run inside *one* transaction
-(``_SameTransaction``), so a failure half-way leaves no half-made family behind.
+(``UnitOfWork.joined``), so a failure half-way leaves no half-made family behind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import mimetypes
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +24,8 @@ from sqlalchemy.orm import Session
 from cme_desktop.models import Address, Attachment, Carer, Case, Escalation
 from cme_desktop.models import Referral as ReferralModel
 from cme_desktop.models.vocabularies import RISK_INDICATORS, label_of
-from cme_desktop.services.cases.service import CaseService, case_reference
+from cme_desktop.services.cases.detail import case_reference
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.referral.parties import (
     child_draft,
@@ -38,15 +37,11 @@ from cme_desktop.services.referral.parties import (
     same_name,
     sibling_draft,
 )
-from cme_desktop.services.referral.record import (
-    Referral,
-    normalise,
-    serious_current_indicators,
-    split_pupil_names,
-    validate,
-)
+from cme_desktop.services.referral.record import Referral, normalise
+from cme_desktop.services.referral.typed_answers import split_pupil_names
+from cme_desktop.services.referral.validation import serious_current_indicators, validate
 from cme_desktop.services.vault import audit
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.database import UnitOfWork
 
 __all__ = ["ReferralService", "StoredReferral"]
 
@@ -71,44 +66,13 @@ class StoredReferral:
     updated_at: datetime
 
 
-# --- several CaseService calls in one transaction ---------------------------------
-
-
-class _SameTransaction:
-    """Stands in for the ``Database`` so every unit of work runs in one open session.
-
-    ``CaseService`` asks its database only for ``write()``/``read()`` sessions, the
-    ``actor`` and the ``audit_key``; giving it the caller's session makes its
-    calls commit or roll back together with the caller's own changes.
-    """
-
-    def __init__(self, db: Database, session: Session) -> None:
-        self._db = db
-        self._session = session
-
-    @property
-    def actor(self) -> str:
-        return self._db.actor
-
-    @property
-    def audit_key(self) -> bytes:
-        return self._db.audit_key
-
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        yield self._session
-        self._session.flush()
-
-    read = write
-
-
 # --- the service -------------------------------------------------------------------
 
 
 class ReferralService:
     """The referral forms held on cases."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: UnitOfWork) -> None:
         self.db = db
 
     # -- helpers ------------------------------------------------------------------
@@ -119,7 +83,7 @@ class ReferralService:
         )
 
     def _cases(self, session: Session) -> CaseService:
-        return CaseService(cast(Database, _SameTransaction(self.db, session)))
+        return CaseService(self.db.joined(session))
 
     @staticmethod
     def _checked(referral: Any, today: date | None = None) -> Referral:

@@ -27,7 +27,8 @@ class AuditContext(Protocol):
     actor: str
 
 
-def _digest(key: bytes, prev_hash: str, row: AuditEvent) -> str:
+def row_hash(key: bytes, row: AuditEvent) -> str:
+    """The keyed hash of ``row``: every column but ``hash`` itself, ``prev_hash`` included."""
     fields = [
         str(row.id),
         row.at.isoformat(timespec="microseconds"),
@@ -36,7 +37,7 @@ def _digest(key: bytes, prev_hash: str, row: AuditEvent) -> str:
         row.entity,
         "" if row.entity_id is None else str(row.entity_id),
         row.detail,
-        prev_hash,
+        row.prev_hash,
     ]
     message = "\x1f".join(fields).encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -66,7 +67,7 @@ def record(
         detail=detail[:500],
         prev_hash=prev_hash,
     )
-    row.hash = _digest(ctx.audit_key, prev_hash, row)
+    row.hash = row_hash(ctx.audit_key, row)
     session.add(row)
     session.flush()
 
@@ -93,7 +94,7 @@ def verify(session: Session, key: bytes) -> AuditCheck:
             return AuditCheck(count, row.id, f"row {expected_id} is missing")
         if row.prev_hash != prev_hash:
             return AuditCheck(count, row.id, f"row {row.id} does not follow row {row.id - 1}")
-        if not hmac.compare_digest(row.hash, _digest(key, prev_hash, row)):
+        if not hmac.compare_digest(row.hash, row_hash(key, row)):
             return AuditCheck(count, row.id, f"row {row.id} has been altered")
         prev_hash = row.hash
         expected_id += 1

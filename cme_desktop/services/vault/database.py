@@ -1,9 +1,15 @@
-"""An unlocked vault: the SQLCipher database behind SQLAlchemy.
+"""An unlocked vault: the SQLCipher database behind SQLAlchemy, and units of work on it.
 
 ``Database`` is what every service receives. It opens each connection with
 the raw database key, and gives units of work: ``read()`` for a query,
 ``write()`` for a change (which takes SQLite's write lock at once, so the
 audit chain is extended by one writer at a time).
+
+``UnitOfWork`` is what a service needs of it. A service that may run inside
+another's transaction takes one: given ``db.joined(session)`` (a
+``SessionUnit``) instead of the ``Database``, its units of work all run in
+that already open session, flushed but not committed, so they commit or roll
+back together with the caller's own changes.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event, text
@@ -59,6 +66,63 @@ def is_damage(exc: BaseException) -> bool:
     return any(
         word in message for word in ("not a database", "malformed", "corrupt", "hmac", "i/o error")
     )
+
+
+# --- units of work ------------------------------------------------------------
+
+
+class UnitOfWork(Protocol):
+    """What a service needs of the vault: sessions for its units of work, and who acts.
+
+    ``actor`` and ``audit_key`` sign the audit rows the work writes.
+    """
+
+    actor: str
+    audit_key: bytes
+
+    def read(self) -> AbstractContextManager[Session]:
+        """A session for reading."""
+        ...
+
+    def write(self) -> AbstractContextManager[Session]:
+        """A session for one change, committed or rolled back as one."""
+        ...
+
+    def joined(self, session: Session) -> SessionUnit:
+        """Units of work with the same actor, run inside ``session``, already open."""
+        ...
+
+
+@dataclass(eq=False)
+class SessionUnit:
+    """Units of work run inside one session that is already open: flushed, never committed.
+
+    Every ``write()`` and ``read()`` yields ``session`` itself and flushes it at
+    the end, so each call sees the changes of the calls before it. Nothing is
+    committed here: whoever opened ``session`` commits all of it or rolls all
+    of it back, so several services' calls made through one ``SessionUnit``
+    leave nothing half-made when one of them fails.
+    """
+
+    session: Session
+    actor: str
+    audit_key: bytes = field(repr=False)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """The open session; flushed at the end, committed by its owner."""
+        yield self.session
+        self.session.flush()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """The open session, so a read sees this transaction's changes; flushed like ``write``."""
+        yield self.session
+        self.session.flush()
+
+    def joined(self, session: Session) -> SessionUnit:
+        """Units of work run inside ``session``, with this unit's actor."""
+        return SessionUnit(session=session, actor=self.actor, audit_key=self.audit_key)
 
 
 @dataclass
@@ -134,6 +198,14 @@ class Database:
                         session.close()
             except (SAOperationalError, SADatabaseError) as exc:
                 raise self._translate(exc) from exc
+
+    def joined(self, session: Session) -> SessionUnit:
+        """Units of work run inside ``session``, a transaction already open (``SessionUnit``).
+
+        For services called from within ``write()``: ``CaseService(db.joined(session))``
+        makes its calls commit or roll back with the rest of that transaction.
+        """
+        return SessionUnit(session=session, actor=self.actor, audit_key=self.audit_key)
 
     def _translate(self, exc: BaseException) -> Exception:
         if is_damage(exc):

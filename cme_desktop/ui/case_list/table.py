@@ -25,7 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery, CaseRow
-from cme_desktop.services.cases.service import case_reference
+from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.rules.dates import format_date
 
 COL_NAME = 0

@@ -14,8 +14,9 @@
 3. The files that could not be read are listed with the reason and what to ask
    the sender for; then each referral is reviewed (``ImportReview``) and saved
    only when the officer presses Import. The cases open in the workspace, the
-   list refreshes (``changes``) and the escalation questions are offered when the
-   referral calls for them.
+   list refreshes (``changes``) and ``escalation_due`` is announced, so that the
+   escalation questions are offered when the referral calls for them; the next
+   review waits for them.
 4. A pupil database report is previewed (matched against the cases, nothing saved)
    and the new cases are logged only once the officer agrees.
 """
@@ -27,28 +28,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from cme_desktop.services.errors import CmeError, PasswordRequired, UnreadableFile, WrongPassword
-from cme_desktop.services.importing.pupil_csv import PupilRecord
-from cme_desktop.services.importing.read import (
+from cme_desktop.services.importing.detect import (
     EMAIL_KINDS,
     MAX_FILE_BYTES,
     detect_kind,
-    iter_folder,
     unsupported_message,
 )
+from cme_desktop.services.importing.pupil_csv import PupilRecord
+from cme_desktop.services.importing.read import iter_folder
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.ui import background, prompts
-from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
+from cme_desktop.ui.changes import EscalationDue
 from cme_desktop.ui.importing.review import ImportReview
-
-if TYPE_CHECKING:
-    from cme_desktop.ui.main_window import MainWindow
+from cme_desktop.ui.window import Window
 
 TITLE = "Import referrals"
 MAX_ATTEMPTS = 3
@@ -110,7 +109,7 @@ def open_file(path: Path) -> Opened:
 
 def read_document(document: Document) -> list[ParsedReferral]:
     """One form read in the sandbox with the password given (background work)."""
-    from cme_desktop.services.importing.sandbox import read_file_isolated
+    from cme_desktop.services.importing.read import read_file_isolated
 
     found = read_file_isolated(document.data, filename=document.name, password=document.password)
     return [replace(p, source=document.source) for p in found]
@@ -121,9 +120,10 @@ class ImportRun(QObject):
 
     finished = Signal()
 
-    def __init__(self, window: MainWindow, paths: list[Path], *, today: date | None = None) -> None:
-        super().__init__(window)
+    def __init__(self, window: Window, paths: list[Path], *, today: date | None = None) -> None:
+        super().__init__(window.widget())
         self.window = window
+        self.widget = window.widget()
         self.today = today
         self.files: deque[Path] = deque(paths)
         self.documents: deque[Document] = deque()
@@ -140,7 +140,7 @@ class ImportRun(QObject):
         self._next_file()
 
     def _status(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 5000)
+        self.window.show_status(text, 5000)
 
     def _run(
         self,
@@ -153,11 +153,11 @@ class ImportRun(QObject):
 
         def failed(error: BaseException) -> None:
             if not isinstance(error, CmeError):
-                prompts.error(self.window, TITLE, error)
+                prompts.error(self.widget, TITLE, error)
             self.skipped.append((name, getattr(error, "message", str(error))))
             after()
 
-        background.run(self.window, work, on_done=on_done, on_error=failed)
+        background.run(self.widget, work, on_done=on_done, on_error=failed)
 
     # -- 1. files ---------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ class ImportRun(QObject):
             else f"“{document.name}” is password-protected. Type the password the sender "
             "gave you (by phone or text message):"
         )
-        password = prompts.ask_password(self.window, "Password for a referral", label)
+        password = prompts.ask_password(self.widget, "Password for a referral", label)
         if not password:
             self.skipped.append((document.name, "No password was given, so it was not opened."))
             return False
@@ -228,7 +228,7 @@ class ImportRun(QObject):
                     return self._read(document)
                 return self._next_document()
             if not isinstance(error, CmeError):
-                prompts.error(self.window, TITLE, error)
+                prompts.error(self.widget, TITLE, error)
             self.skipped.append((document.name, getattr(error, "message", str(error))))
             self._next_document()
 
@@ -236,14 +236,14 @@ class ImportRun(QObject):
             self.referrals.extend(found)
             self._next_document()
 
-        background.run(self.window, lambda: read_document(document), on_done=done, on_error=failed)
+        background.run(self.widget, lambda: read_document(document), on_done=done, on_error=failed)
 
     # -- 3. what was skipped, then the reviews ----------------------------------------------------
 
     def _show_skipped(self) -> None:
         if self.skipped:
             lines = "\n".join(f"• {name}: {why}" for name, why in self.skipped)
-            prompts.warn(self.window, TITLE, f"These could not be imported:\n\n{lines}")
+            prompts.warn(self.widget, TITLE, f"These could not be imported:\n\n{lines}")
         self._next_review()
 
     def _next_review(self) -> None:
@@ -255,7 +255,7 @@ class ImportRun(QObject):
         parsed = self.referrals[self._reviewed]
         self._reviewed += 1
         review = ImportReview(
-            self.window,
+            self.widget,
             services,
             parsed,
             number=self._reviewed,
@@ -272,8 +272,7 @@ class ImportRun(QObject):
             self.review = None
         review.deleteLater()
         result = review.outcome
-        services = self.window.services
-        if result is None or services is None:
+        if result is None or self.window.services is None:
             return self._next_review()
         changes = self.window.changes
         self.imported.extend(result.case_ids)
@@ -282,11 +281,12 @@ class ImportRun(QObject):
             changes.case_changed.emit(case_id)
         for case_id in reversed(result.case_ids):  # the first child's case ends in front
             self.window.desk.open_case(case_id)
-        wizard = maybe_offer_escalation(self.window, services, result.case_ids[0])
-        if wizard is None:
+        due = EscalationDue(result.case_ids[0], "referral imported")
+        changes.escalation_due.emit(due)
+        if due.wizard is None:
             self._next_review()
         else:
-            wizard.finished.connect(lambda _code: self._next_review())
+            due.wizard.finished.connect(lambda _code: self._next_review())
 
     # -- 4. pupil database reports ----------------------------------------------------------
 
@@ -307,7 +307,7 @@ class ImportRun(QObject):
                 f"• {counts['check']} may match a case: check those by hand.\n\n"
                 f"Log the {counts['new']} new case{'s' if counts['new'] != 1 else ''} now?"
             )
-            if counts["new"] and prompts.confirm(self.window, TITLE, text, default_yes=True):
+            if counts["new"] and prompts.confirm(self.widget, TITLE, text, default_yes=True):
                 self._run(
                     lambda: importing.import_pupil_report(records), saved, name, failed_report
                 )
@@ -322,7 +322,7 @@ class ImportRun(QObject):
 
         def failed_report() -> None:
             name_, why = self.skipped.pop()
-            prompts.error(self.window, TITLE, f"{name_}: {why}")
+            prompts.error(self.widget, TITLE, f"{name_}: {why}")
             self._next_report()
 
         importing = services.importing
@@ -345,34 +345,35 @@ class ImportRun(QObject):
 class Importer(QObject):
     """The import actions of one main window, and the files dropped on it."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: Window) -> None:
+        super().__init__(window.widget())
         self.window = window
+        self.widget = window.widget()
         self.run: ImportRun | None = None
         self.today: date | None = None  # the date new cases open on; tests fix it
-        self.import_action = QAction("&Import…", window)
+        self.import_action = QAction("&Import…", self.widget)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setStatusTip(
             "Import referral forms (Word, PDF), the emails that carried them, or a pupil "
             "database report; you can also drop files on the window"
         )
         self.import_action.triggered.connect(lambda _checked=False: self.choose_files())
-        self.folder_action = QAction("Import &folder…", window)
+        self.folder_action = QAction("Import &folder…", self.widget)
         self.folder_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
         self.folder_action.setStatusTip("Import every referral form and email in a folder")
         self.folder_action.triggered.connect(lambda _checked=False: self.choose_folder())
-        window.setAcceptDrops(True)
-        window.installEventFilter(self)
+        self.widget.setAcceptDrops(True)
+        self.widget.installEventFilter(self)
 
     def choose_files(self) -> None:
         """File > Import…: the files the officer picks."""
-        paths = prompts.open_files(self.window, TITLE, FILE_FILTER)
+        paths = prompts.open_files(self.widget, TITLE, FILE_FILTER)
         if paths:
             self.import_paths(paths)
 
     def choose_folder(self) -> None:
         """File > Import folder…: every form and email in the folder picked."""
-        folder = prompts.open_folder(self.window, "Import a folder of referrals")
+        folder = prompts.open_folder(self.widget, "Import a folder of referrals")
         if folder is not None:
             self.import_paths([folder])
 
@@ -381,16 +382,16 @@ class Importer(QObject):
         if self.window.services is None:
             return None
         if self.run is not None and not self.run.done:
-            prompts.info(self.window, TITLE, "An import is under way: finish it first.")
+            prompts.info(self.widget, TITLE, "An import is under way: finish it first.")
             return None
         files: list[Path] = []
         for path in paths:
             try:
                 files += list(iter_folder(path)) if path.is_dir() else [path]
             except CmeError as error:
-                prompts.error(self.window, TITLE, error)
+                prompts.error(self.widget, TITLE, error)
         if not files:
-            prompts.info(self.window, TITLE, "There are no referral forms or emails to import.")
+            prompts.info(self.widget, TITLE, "There are no referral forms or emails to import.")
             return None
         self.run = ImportRun(self.window, files, today=self.today)
         self.run.start()
@@ -407,7 +408,7 @@ class Importer(QObject):
         return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is not self.window:
+        if watched is not self.widget:
             return False
         kind = event.type()
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
@@ -429,12 +430,12 @@ class Importer(QObject):
         return False
 
 
-def install(window: MainWindow) -> Importer:
+def install(window: Window) -> Importer:
     """Add File > Import… (Ctrl+I) and Import folder… (Ctrl+Shift+I), and take dropped files.
 
     Installing twice gives the same ``Importer``.
     """
-    existing = window.findChild(Importer)
+    existing = window.widget().findChild(Importer)
     if isinstance(existing, Importer):
         return existing
     importer = Importer(window)
@@ -442,7 +443,11 @@ def install(window: MainWindow) -> Importer:
     window.add_action("File", importer.folder_action)
     # Importing is the first thing on the File menu, as in other applications.
     menu = next(
-        (a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "File"),
+        (
+            a.menu()
+            for a in window.widget().menuBar().actions()
+            if a.text().replace("&", "") == "File"
+        ),
         None,
     )
     if isinstance(menu, QMenu) and menu.actions()[0] is not importer.import_action:

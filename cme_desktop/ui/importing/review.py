@@ -42,19 +42,18 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.errors import CmeError
+from cme_desktop.services.importing.candidates import CaseCandidate, ChildMatch
 from cme_desktop.services.importing.commit import (
-    CaseCandidate,
     ChildDecision,
-    ChildMatch,
-    FieldComparison,
     ImportResult,
     Take,
     suggested_decision,
 )
+from cme_desktop.services.importing.comparison import FieldComparison
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.referral.parties import children_named
-from cme_desktop.services.referral.record import format_uk_date
 from cme_desktop.services.registry import AppServices
+from cme_desktop.services.rules.dates import format_uk_date
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.referral.editor import ReferralEditor
 from cme_desktop.ui.referral.widgets import UNCERTAIN_STYLE

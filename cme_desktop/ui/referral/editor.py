@@ -25,17 +25,9 @@ from cme_desktop.models.vocabularies import (
     label_of,
 )
 from cme_desktop.services.referral.parties import children_named
-from cme_desktop.services.referral.record import (
-    SCHEMA,
-    Finding,
-    Referral,
-    field_label,
-    format_uk_date,
-    normalise,
-    parse_uk_date,
-    summary,
-    validate,
-)
+from cme_desktop.services.referral.record import SCHEMA, Finding, Referral, field_label, normalise
+from cme_desktop.services.referral.validation import summary, validate
+from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
 from cme_desktop.ui.referral.form import CHILD_KINDS, FAMILY_KINDS, ReferralForm
 from cme_desktop.ui.referral.widgets import (
     UNCERTAIN_STYLE,

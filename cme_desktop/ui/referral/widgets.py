@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cme_desktop.services.referral.record import format_uk_date, parse_uk_date
+from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
 
 UNCERTAIN_TIP = "Check this: the form was hard to read here"
 UNCERTAIN_STYLE = "background-color: #fff1b8; border: 1px solid #c99a00;"

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import CreatedVault, Vault
+from cme_desktop.services.vault.unlock import CreatedVault, Vault
 from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.fields import add_row, card_pages
 from cme_desktop.ui.vault.passphrase import NewPassphraseFields

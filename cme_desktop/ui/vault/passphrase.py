@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWidget
 
 from cme_desktop.services.errors import InvalidInput, WeakPassphrase
-from cme_desktop.services.vault.vault import MIN_PASSPHRASE, check_passphrase
+from cme_desktop.services.vault.unlock import MIN_PASSPHRASE, check_passphrase
 from cme_desktop.ui import look
 from cme_desktop.ui.fields import add_row
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.services.errors import CmeError, WrongPassphrase
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault, unlock_delay_seconds
+from cme_desktop.services.vault.unlock import Vault, unlock_delay_seconds
 from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.fields import add_row, card_pages
 from cme_desktop.ui.vault.passphrase import NewPassphraseFields

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtWidgets import QWidget
 
-from cme_desktop.services.cases.service import CaseDetail
+from cme_desktop.services.cases.detail import CaseDetail
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.ui import prompts

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.service import CaseDetail, CaseDraft
+from cme_desktop.services.cases.detail import CaseDetail, CaseDraft
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.services.referral.record import format_uk_date, parse_uk_date
+from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
 from cme_desktop.services.rules.school_age import (
     AgeStatus,
     age_on,

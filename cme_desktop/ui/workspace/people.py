@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cme_desktop.services.cases.service import CarerRow, CaseDetail, case_reference
+from cme_desktop.services.cases.detail import CarerRow, CaseDetail, case_reference
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import prompts
 from cme_desktop.ui.dialogs import FormDialog, text_box

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from cme_desktop.services.cases.service import CaseDetail, TaskRow
+from cme_desktop.services.cases.detail import CaseDetail, TaskRow
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui.dialogs import FormDialog

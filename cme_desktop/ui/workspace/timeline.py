@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.service import CaseDetail, TimelineRow
+from cme_desktop.services.cases.detail import CaseDetail, TimelineRow
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.ui.dialogs import FormDialog, term_combo, text_box
 from cme_desktop.ui.fields import DateField

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.service import CaseDetail
+from cme_desktop.services.cases.detail import CaseDetail
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
-from cme_desktop.ui.changes import Changes
+from cme_desktop.ui.changes import Changes, EscalationDue
 from cme_desktop.ui.dialogs import CloseCaseDialog
 from cme_desktop.ui.workspace.agencies import AgenciesSection
 from cme_desktop.ui.workspace.context import CaseContext, HasForm, SectionFactory, ShowsCase
@@ -307,15 +307,7 @@ class CaseWorkspace(QWidget):
     def _offer_escalation(self) -> None:
         if not self.isVisible():
             return  # the tab was closed or the vault locked after saving
-        from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
-
-        try:
-            wizard = maybe_offer_escalation(self, self.ctx.services, self.case_id)
-        except CmeError as exc:
-            prompts.error(self, "Escalation questions", exc)
-            return
-        if wizard is not None:
-            wizard.recorded.connect(lambda *_: self.changes.case_changed.emit(self.case_id))
+        self.changes.escalation_due.emit(EscalationDue(self.case_id, "whereabouts unknown"))
 
     def show_detail_after_save(self, detail: CaseDetail) -> None:
         self.details.clear()

@@ -11,12 +11,14 @@ from typing import Any
 from faker import Faker
 
 from cme_desktop.models import Case, Escalation, Referral
-from cme_desktop.services.cases.service import CaseDraft, CaseService, escalation_flags
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.list_columns import escalation_flags
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.referral.record import empty_referral, normalise
 from cme_desktop.services.settings import Settings, SettingsService
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
 AUTHORITY_NAME = "Exampleshire County Council"
 OFFICER = "Sam Example"

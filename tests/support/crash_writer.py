@@ -21,11 +21,12 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from cme_desktop.services.cases.service import CaseDraft, CaseService
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import WrongPassphrase
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.keyslots import ScryptParams
-from cme_desktop.services.vault.vault import Vault
+from cme_desktop.services.vault.unlock import Vault
 
 PASSPHRASES = ("correct horse battery staple", "second passphrase for rekeying")
 CHEAP_SCRYPT = ScryptParams(n=2**10)

@@ -1,22 +1,19 @@
-"""A case's referral forms: the list, the editor, Save; and a new case from a phone referral.
+"""A case's referral forms: the list, the editor, Save.
 
 ``ReferralsPage`` is a case's referrals (newest first) beside the editor. It is
 usable as a section of the case workspace (``referrals_section``) or in its own
 window (``open_referral_editor``). Saving is one service call; when it fails the
 officer's typing stays on screen. A referral that makes a serious indicator
-current offers (never forces) the escalation questions.
-
-``NewCaseFromReferralDialog`` logs a new case from a notification typed by hand (a phone
-call): one case per child named, linked as a family.
+current offers (never forces) the escalation questions: the page offers them
+itself, as it also works outside the main window.
 
 ``install(window)`` adds the "Referrals" section to every case workspace and
-File > "New case from a notification…".
+File > "New case from a notification…" (``ui/referral/new_case.py``).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -34,24 +31,21 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
-from cme_desktop.services.cases.service import CaseDetail, case_reference
+from cme_desktop.services.cases.detail import CaseDetail, case_reference
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.referral.parties import children_named
-from cme_desktop.services.referral.record import (
-    SCHEMA,
-    Referral,
-    format_uk_date,
-    normalise,
-)
+from cme_desktop.services.referral.record import SCHEMA, normalise
 from cme_desktop.services.referral.service import StoredReferral
 from cme_desktop.services.registry import AppServices
+from cme_desktop.services.rules.dates import format_uk_date
 from cme_desktop.ui import prompts
+from cme_desktop.ui.changes import EscalationDue
+from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
 from cme_desktop.ui.referral.editor import ReferralEditor
-from cme_desktop.ui.referral.widgets import UkDateEdit
+from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
+from cme_desktop.ui.referral.saving import received_date_edit, show_first_error
+from cme_desktop.ui.window import Window
 from cme_desktop.ui.workspace.context import CaseContext
-
-if TYPE_CHECKING:
-    from cme_desktop.ui.main_window import MainWindow
 
 SOURCE_LABELS = {
     "manual": "Entered by hand",
@@ -64,24 +58,6 @@ SOURCE_LABELS = {
 def _source_text(row: StoredReferral) -> str:
     label = SOURCE_LABELS.get(row.source, f"Imported ({row.source})")
     return f"{label}: {row.source_name}" if row.source_name else label
-
-
-def _received_widget(today: date | None) -> UkDateEdit:
-    edit = UkDateEdit(today=today)
-    edit.set_iso((today or date.today()).isoformat())
-    return edit
-
-
-def _first_error(editor: ReferralEditor, parent: QWidget, title: str) -> bool:
-    """Show the first error that stops a save, naming its field; True when there was one."""
-    errors = editor.errors()
-    if not errors:
-        return False
-    more = len(errors) - 1
-    extra = f"\n\n({more} more to correct, shown in red on the form.)" if more else ""
-    prompts.error(parent, title, errors[0].message + extra)
-    editor.focus_field(errors[0].field)
-    return True
 
 
 class ReferralsPage(QWidget):
@@ -118,7 +94,7 @@ class ReferralsPage(QWidget):
         left_column.addWidget(self.list, 1)
         left_column.addWidget(self.new_button)
 
-        self.received = _received_widget(today)
+        self.received = received_date_edit(today)
         self.source = QLabel()
         self.editor = ReferralEditor(today=today)
         self.editor.split_requested.connect(self.split_siblings)
@@ -256,7 +232,7 @@ class ReferralsPage(QWidget):
     def save(self) -> bool:
         """Save the referral shown (one service call); True when saved."""
         title = "The referral was not saved"
-        if _first_error(self.editor, self, title):
+        if show_first_error(self.editor, self, title):
             return False
         received = self.received.date_value()
         if received is None:
@@ -280,8 +256,6 @@ class ReferralsPage(QWidget):
         self.editor.mark_saved()
         self.reload(select=saved_id)
         self.saved.emit(saved_id)
-        from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
-
         wizard = maybe_offer_escalation(self, self.services, self.case_id, today=self._today)
         if wizard is not None:
             wizard.recorded.connect(self.escalation_recorded.emit)
@@ -370,119 +344,14 @@ def referrals_section(context: CaseContext) -> ReferralsPage:
     return page
 
 
-# --- a new case from a notification entered by hand -----------------------------------
+def install(window: Window) -> QAction:
+    """Add the "Referrals" section to every case and File > New case from a notification….
 
-
-class NewCaseFromReferralDialog(QDialog):
-    """Log a new case (one per child named) from a referral typed by hand."""
-
-    def __init__(
-        self,
-        services: AppServices,
-        parent: QWidget | None = None,
-        *,
-        referral: Referral | None = None,
-        today: date | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.services = services
-        self._today = today
-        self.case_ids: list[int] = []
-        self.setWindowTitle("New case from a notification")
-        self.received = _received_widget(today)
-        self.editor = ReferralEditor(today=today)
-        self.editor.set_split_available(False)
-        if referral is not None:
-            self.editor.set_referral(referral)
-        header = QHBoxLayout()
-        header.addWidget(QLabel("Received on"))
-        header.addWidget(self.received)
-        header.addSpacing(16)
-        header.addWidget(
-            QLabel("Several children on the form (Add child) make one case each, as one family."),
-            1,
-        )
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.log_button = buttons.addButton("Log case", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.log_case)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(header)
-        layout.addWidget(self.editor, 1)
-        layout.addWidget(buttons)
-        self.resize(1150, 820)
-
-    def _similar_cases(self, record: Referral) -> str:
-        lines = []
-        for child in children_named(record):
-            born = date.fromisoformat(child["date_of_birth"]) if child["date_of_birth"] else None
-            for row in self.services.case_list.find_similar(
-                full_name=child["full_name"],
-                date_of_birth=born,
-                upn=child["upn"] or "",
-                aka=child["aka"],
-            ):
-                lines.append(
-                    f"  • {case_reference(row.id)} {row.full_name}, born "
-                    f"{format_uk_date(row.date_of_birth) or 'not known'} ({row.status})"
-                )
-        return "\n".join(dict.fromkeys(lines))
-
-    def log_case(self) -> None:
-        """Check, look for the same child already logged, then make the case(s)."""
-        title = "The case was not logged"
-        if _first_error(self.editor, self, title):
-            return
-        received = self.received.date_value()
-        if received is None:
-            prompts.error(self, title, "Received on: write the date of the notification.")
-            return
-        record = self.editor.referral()
-        similar = self._similar_cases(record)
-        if similar and not prompts.confirm(
-            self,
-            "This child may already have a case",
-            f"These cases look like the same child:\n{similar}\n\n"
-            "Log a new case anyway? (Choose No to look at the existing case first.)",
-        ):
-            return
-        try:
-            self.case_ids = self.services.referrals.new_case_from_referral(
-                record, received_on=received, source="manual", today=self._today
-            )
-        except CmeError as exc:
-            prompts.error(self, title, exc)
-            field = getattr(exc, "field", None)
-            if field:
-                self.editor.focus_field(field)
-            return
-        self.editor.mark_saved()
-        self.accept()
-        from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
-
-        maybe_offer_escalation(self.parentWidget(), self.services, self.case_ids[0])
-
-    def reject(self) -> None:
-        if self.editor.is_modified() and not prompts.confirm(
-            self, "Discard the notification?", "What you typed will be lost. Close anyway?"
-        ):
-            return
-        super().reject()
-
-
-def open_new_case_from_referral(
-    parent: QWidget | None, services: AppServices, *, referral: Referral | None = None
-) -> NewCaseFromReferralDialog:
-    """Open the "new case from a notification" window; its ``case_ids`` are set on success."""
-    dialog = NewCaseFromReferralDialog(services, parent, referral=referral)
-    dialog.open()
-    return dialog
-
-
-def install(window: MainWindow) -> QAction:
-    """Add the "Referrals" section to every case and File > New case from a notification…."""
+    Once the new cases are open, ``escalation_due`` is announced for the first child.
+    """
     window.add_case_section("&Referrals", referrals_section)
-    action = QAction("New case from a &notification…", window)
+    widget = window.widget()
+    action = QAction("New case from a &notification…", widget)
     action.setShortcut(QKeySequence("Ctrl+Shift+N"))
     action.setToolTip("Log a case from a referral taken by phone: one case per child named")
 
@@ -490,12 +359,14 @@ def install(window: MainWindow) -> QAction:
         services = window.services
         if services is None:
             return
-        dialog = NewCaseFromReferralDialog(services, window)
+        dialog = NewCaseFromReferralDialog(services, widget)
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.case_ids:
             return
         window.changes.cases_changed.emit()
         for case_id in reversed(dialog.case_ids):
             window.desk.open_case(case_id)
+        due = EscalationDue(dialog.case_ids[0], "case logged from a notification")
+        window.changes.escalation_due.emit(due)
 
     action.triggered.connect(start)
     window.add_action("File", action)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from cme_desktop.services.vault.database import checkpoint
 from cme_desktop.services.vault.secret_store import SecretStore
-from cme_desktop.services.vault.vault import Vault
-from tests.conftest import FAST_SCRYPT, PASSPHRASE
+from cme_desktop.services.vault.unlock import Vault
+from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
 NAME = "cases.cme"
 

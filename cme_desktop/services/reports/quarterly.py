@@ -1,0 +1,421 @@
+"""The quarterly report for the Departmental Management Team (policy 9.0).
+
+How the figures are counted, so that they can be challenged (the rules for
+open cases and reopened cases are in ``counting``):
+
+- *Open at the start* of a quarter means open at the end of the day before it
+  starts, so that each quarter's start is the previous quarter's end and
+  ``open at end = open at start + opened + reopened - closures``.
+- *Escalations* count decisions recorded (Escalation rows by ``decided_at``);
+  a referral to both the police and social care counts under each.
+- *Children by age and year group* are the children notified in the quarter,
+  with their age and year group on the quarter's last day.
+- Durations' quartiles interpolate between values, as Excel's QUARTILE.INC.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Integer, and_, cast, func, outerjoin, select
+from sqlalchemy.orm import Session
+
+from cme_desktop.models import vocabularies as vocab
+from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
+from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.reports.counting import (
+    DOBS,
+    Spell,
+    all_rows,
+    dates_of_birth,
+    fill_dobs,
+    grouped_counts,
+    iso_text,
+    marginal,
+    not_reopened,
+    open_at_end_of,
+    period_bucket,
+    reopened_spells,
+    scan,
+)
+from cme_desktop.services.reports.periods import Period, Quarter
+from cme_desktop.services.reports.tables import NOT_RECORDED, Row, Table, Value, vocab_rows
+from cme_desktop.services.rules.school_age import age_on, school_year_group, year_group_label
+from cme_desktop.services.vault.database import Database
+
+TOP_SCHOOLS = 10
+
+
+@dataclass(frozen=True)
+class QuarterlyReport:
+    """Figures for a quarter, each beside the previous quarters (columns oldest first)."""
+
+    quarter: Quarter
+    quarters: tuple[Quarter, ...]
+    tables: tuple[Table, ...]
+    generated_on: date
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+    def figure(self, table: str, row: str, quarter: Quarter | None = None) -> Value:
+        """One figure: ``report.figure("closed_outcome", "on_roll")`` for the chosen quarter."""
+        index = self.quarters.index(quarter or self.quarter)
+        return self.table(table).values(row)[index]
+
+
+def _only(counts: dict[str, list[int]], terms: Iterable[vocab.Term]) -> dict[str, list[int]]:
+    keys = {t.key for t in terms}
+    return {k: v for k, v in counts.items() if k in keys}
+
+
+def quantile(sorted_values: Sequence[float], p: float) -> float:
+    """The ``p`` quantile by linear interpolation (Excel's QUARTILE.INC / PERCENTILE.INC)."""
+    if not sorted_values:
+        raise ValueError("no values")
+    position = (len(sorted_values) - 1) * p
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+SPREAD_KEYS = ("closed", "median", "lower_quartile", "upper_quartile", "shortest", "longest")
+_SPREAD_LABELS = (
+    "Cases closed",
+    "Median (days)",
+    "Lower quartile (days)",
+    "Upper quartile (days)",
+    "Shortest (days)",
+    "Longest (days)",
+)
+
+
+def duration_spread(days: list[int]) -> tuple[Value, ...]:
+    """How long the spells lasted, in the order of ``SPREAD_KEYS``."""
+    if not days:
+        return (0, None, None, None, None, None)
+    ordered = sorted(float(d) for d in days)
+    return (
+        len(days),
+        _tidy(quantile(ordered, 0.5)),
+        _tidy(quantile(ordered, 0.25)),
+        _tidy(quantile(ordered, 0.75)),
+        int(ordered[0]),
+        int(ordered[-1]),
+    )
+
+
+def _tidy(value: float) -> Value:
+    return int(value) if value == int(value) else round(value, 1)
+
+
+@functools.lru_cache(maxsize=65536)
+def _age_keys(dob: str | None, on: date) -> tuple[str, str]:
+    """The age band and year-group key of a child born on ``dob`` (ISO) on the day ``on``."""
+    if not dob or date.fromisoformat(dob) > on:
+        return "", ""
+    born = date.fromisoformat(dob)
+    age = age_on(born, on)
+    group = school_year_group(born, on)
+    age_key = "under_5" if age < 5 else "16_plus" if age >= 16 else str(age)
+    return age_key, "outside" if group is None else str(group)
+
+
+@dataclass
+class Figures:
+    """The figures of a run of consecutive periods, worked out in one session."""
+
+    session: Session
+    periods: Sequence[Period]
+    spells: dict[int, list[Spell]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.spells = reopened_spells(self.session)
+        self.width = len(self.periods)
+        self._notified: dict[str, dict[str, list[int]]] | None = None
+
+    def notified(self) -> dict[str, dict[str, list[int]]]:
+        """Notifications by route, agency, reason, age, year group and school.
+
+        Keyed ``route``, ``agency``, ``reason``, ``age``, ``year_group`` and ``school``;
+        ages and year groups are on each period's last day.
+        """
+        if self._notified is not None:
+            return self._notified
+        rows = grouped_counts(
+            self.session, self.periods, Case.notified_on, (func.trim(Case.school),)
+        )
+        found = {"school": marginal(rows, 1, self.width)}
+        ends = [p.end for p in self.periods]
+        fill_dobs(
+            self.session,
+            (
+                (dob, i, *_age_keys(dob, end), "", "")
+                for dob in dates_of_birth(self.session)
+                for i, end in enumerate(ends)
+            ),
+        )
+        # One pass for five breakdowns: the groups multiply to a few thousand at most
+        # (age and year group go together), far fewer than the cases.
+        bucket = period_bucket(Case.notified_on, self.periods)
+        joined = outerjoin(
+            Case, DOBS, and_(DOBS.c.dob == scan(iso_text(Case.date_of_birth)), DOBS.c.idx == bucket)
+        )
+        keys = (
+            DOBS.c.k1,
+            DOBS.c.k2,
+            Case.identification_route,
+            Case.referring_agency,
+            Case.reason_missing,
+        )
+        query = (
+            select(bucket, *keys, func.count())
+            .select_from(joined)
+            .where(scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end))
+            .group_by(bucket, *keys)
+        )
+        rows = [tuple(r) for r in all_rows(self.session, query)]
+        for i, name in enumerate(("age", "year_group", "route", "agency", "reason"), start=1):
+            found[name] = marginal(rows, i, self.width)
+        self._notified = found
+        return found
+
+    def groups(self) -> dict[str, list[int]]:
+        bucket = period_bucket(Case.notified_on, self.periods).label("bucket")
+        query = (
+            select(bucket, CaseGroup.group_key, func.count())
+            .join(Case, Case.id == CaseGroup.case_id)
+            .where(scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end))
+            .group_by(bucket, CaseGroup.group_key)
+        )
+        return marginal(all_rows(self.session, query), 1, self.width)
+
+    def closures(self) -> tuple[dict[str, list[int]], list[list[int]]]:
+        """Closures by outcome per period, and each closed spell's length in days."""
+        days = cast(func.julianday(Case.closed_on) - func.julianday(Case.opened_on), Integer)
+        rows = grouped_counts(
+            self.session,
+            self.periods,
+            Case.closed_on,
+            (Case.closing_outcome, days),
+            *not_reopened(self.spells),
+        )
+        by_outcome = marginal(rows, 1, self.width)
+        lengths: list[list[int]] = [[] for _ in self.periods]
+        for index, _outcome, length, n in rows:
+            lengths[index].extend([int(length)] * int(n))
+        for spell in (s for spells in self.spells.values() for s in spells):
+            index = self._index(spell.end)
+            if index is not None and spell.end is not None:
+                by_outcome.setdefault(spell.outcome, [0] * self.width)[index] += 1
+                lengths[index].append((spell.end - spell.start).days)
+        return by_outcome, lengths
+
+    def caseload(self, closed_total: Sequence[int]) -> tuple[Row, ...]:
+        days = [p.start - timedelta(days=1) for p in self.periods] + [p.end for p in self.periods]
+        counts = open_at_end_of(self.session, days, self.spells, opened_in=self.periods)
+        at_start, at_end = counts[: self.width], counts[self.width : 2 * self.width]
+        opened = counts[2 * self.width :]
+        reopened = [0] * self.width
+        for spells in self.spells.values():
+            for spell in spells[1:]:
+                index = self._index(spell.start)
+                if index is not None:
+                    reopened[index] += 1
+        return (
+            Row("open_start", "Open at the start of the quarter", tuple(at_start)),
+            Row("opened", "Cases opened", tuple(opened)),
+            Row("reopened", "Cases reopened", tuple(reopened)),
+            Row("closed", "Closures", tuple(closed_total)),
+            Row("open_end", "Open at the end of the quarter", tuple(at_end), total=True),
+        )
+
+    def escalations(self) -> tuple[Row, ...]:
+        rows = grouped_counts(
+            self.session, self.periods, Escalation.decided_at, (Escalation.decision,), timed=True
+        )
+        counts = marginal(rows, 1, self.width)
+        zero = [0] * self.width
+
+        def either(*keys: str) -> tuple[int, ...]:
+            return tuple(sum(counts.get(k, zero)[i] for k in keys) for i in range(self.width))
+
+        return (
+            Row(
+                "police",
+                "Referred to the Police (policy 5.0)",
+                either("refer_police", "refer_both"),
+            ),
+            Row(
+                "social_care",
+                "Referred to Children's Social Care (policy 6.0)",
+                either("refer_social_care", "refer_both"),
+            ),
+            *vocab_rows(vocab.ESCALATION_DECISIONS, counts, self.width, total=False),
+            Row("total", "Decisions recorded", either(*counts), total=True),
+        )
+
+    def visits(self) -> tuple[Row, ...]:
+        rows = grouped_counts(
+            self.session,
+            self.periods,
+            TimelineEntry.occurred_at,
+            (TimelineEntry.outcome,),
+            TimelineEntry.kind == "visit",
+            timed=True,
+        )
+        return vocab_rows(vocab.VISIT_OUTCOMES, marginal(rows, 1, self.width), self.width)
+
+    def children(self) -> tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]:
+        """Children notified in each period by age, year group (on its last day) and school."""
+        notified = self.notified()
+        ages, groups, schools = notified["age"], notified["year_group"], notified["school"]
+        age_terms = [vocab.Term("under_5", "Under 5")]
+        age_terms += [vocab.Term(str(a), f"{a}") for a in range(5, 16)]
+        age_terms += [vocab.Term("16_plus", "16 and over")]
+        group_terms = [vocab.Term(str(g), year_group_label(g)) for g in range(0, 14)]
+        group_terms.append(vocab.Term("outside", "Outside Reception to Year 13"))
+        no_dob = "Date of birth not recorded"
+        return (
+            vocab_rows(age_terms, ages, self.width, blank=no_dob),
+            vocab_rows(group_terms, groups, self.width, blank=no_dob),
+            self._top_schools(schools),
+        )
+
+    def _top_schools(self, schools: dict[str, list[int]]) -> tuple[Row, ...]:
+        named = [(k, v) for k, v in schools.items() if k]
+        named.sort(key=lambda kv: (-kv[1][-1], -sum(kv[1]), kv[0].casefold()))
+        rows = [Row(k, k, tuple(v)) for k, v in named[:TOP_SCHOOLS]]
+        rest = named[TOP_SCHOOLS:]
+        if rest:
+            sums = tuple(sum(v[i] for _, v in rest) for i in range(self.width))
+            rows.append(Row("other", f"Other schools ({len(rest)})", sums))
+        if "" in schools:
+            rows.append(Row("", NOT_RECORDED, tuple(schools[""])))
+        totals = tuple(sum(int(r.values[i] or 0) for r in rows) for i in range(self.width))
+        rows.append(Row("total", "Total", totals, total=True))
+        return tuple(rows)
+
+    def _index(self, day: date | None) -> int | None:
+        if day is None:
+            return None
+        for i, period in enumerate(self.periods):
+            if period.start <= day <= period.end:
+                return i
+        return None
+
+
+def quarterly(
+    db: Database, quarter: Quarter, *, previous: int = 3, today: date | None = None
+) -> QuarterlyReport:
+    """The figures for ``quarter`` beside the ``previous`` quarters before it (no names)."""
+    if not 0 <= previous <= 11:
+        raise InvalidInput("Compare with 0 to 11 previous quarters.", field="previous")
+    quarters = tuple(quarter.previous(n) for n in range(previous, -1, -1))
+    columns = tuple(q.label for q in quarters)
+    with db.read() as session:
+        fig = Figures(session, [q.period for q in quarters])
+        width = fig.width
+        by_outcome, lengths = fig.closures()
+        outcome_rows = vocab_rows(vocab.CLOSING_OUTCOMES, by_outcome, width)
+        closed_total = [int(v or 0) for v in outcome_rows[-1].values]
+        group_counts = fig.groups()
+        notified = fig.notified()
+        by_route, by_agency, by_reason = (notified[k] for k in ("route", "agency", "reason"))
+        ages, year_groups, schools = fig.children()
+        spreads = [duration_spread(days) for days in lengths]
+        tables = (
+            Table(
+                "notifications_route",
+                "Notifications received, by route (policy 8.1)",
+                columns,
+                vocab_rows(vocab.IDENTIFICATION_ROUTES, by_route, width),
+            ),
+            Table(
+                "notifications_agency",
+                "Notifications received, by referring agency",
+                columns,
+                vocab_rows(vocab.PARTNER_AGENCIES, by_agency, width),
+            ),
+            Table(
+                "caseload",
+                "Cases open and closed",
+                columns,
+                fig.caseload(closed_total),
+                "Open at the start = open at the end of the previous quarter. A reopened case "
+                "counts again when it is reopened and each closure is counted.",
+            ),
+            Table("closed_outcome", "Cases closed, by outcome", columns, outcome_rows),
+            Table(
+                "duration",
+                "How long cases stayed open (cases closed in the quarter)",
+                columns,
+                tuple(
+                    Row(key, label, tuple(s[i] for s in spreads))
+                    for i, (key, label) in enumerate(zip(SPREAD_KEYS, _SPREAD_LABELS, strict=True))
+                ),
+                "Days from opening (or reopening) to closure. Quartiles as Excel QUARTILE.INC.",
+            ),
+            Table(
+                "reasons",
+                "Why children went missing from education (policy 4.0)",
+                columns,
+                vocab_rows(vocab.REASONS_MISSING, by_reason, width),
+                "Children notified in the quarter.",
+            ),
+            Table(
+                "at_risk",
+                "Children in groups more at risk of going missing (policy 4.0)",
+                columns,
+                vocab_rows(
+                    vocab.AT_RISK_GROUPS,
+                    _only(group_counts, vocab.AT_RISK_GROUPS),
+                    width,
+                    total=False,
+                ),
+                "Children notified in the quarter; a child may be in more than one group.",
+            ),
+            Table(
+                "vulnerable",
+                "Children in vulnerable groups (policy 4.1)",
+                columns,
+                vocab_rows(
+                    vocab.VULNERABLE_GROUPS,
+                    _only(group_counts, vocab.VULNERABLE_GROUPS),
+                    width,
+                    total=False,
+                ),
+                "Children notified in the quarter; a child may be in more than one group.",
+            ),
+            Table(
+                "escalations",
+                "Escalations to the Police and Children's Social Care",
+                columns,
+                fig.escalations(),
+                "Decisions recorded in the quarter. A referral to both counts under each.",
+            ),
+            Table("visits", "Home visits made, by outcome", columns, fig.visits()),
+            Table(
+                "age",
+                "Children notified, by age on the last day of the quarter",
+                columns,
+                ages,
+            ),
+            Table(
+                "year_group",
+                "Children notified, by year group on the last day of the quarter",
+                columns,
+                year_groups,
+                "Year group for the child's age (school year from 1 September).",
+            ),
+            Table("last_school", "Children notified, by last school", columns, schools),
+        )
+    return QuarterlyReport(
+        quarter=quarter,
+        quarters=quarters,
+        tables=tables,
+        generated_on=today or date.today(),
+    )

@@ -1,0 +1,136 @@
+"""Pupils without a school place: open cases of children of compulsory school age (policy 8.3).
+
+The list names children: reading it is audited, and its documents are for the
+named officer only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from cme_desktop.models.records import Case
+from cme_desktop.services.cases.detail import case_reference
+from cme_desktop.services.reports.counting import (
+    DOBS,
+    all_rows,
+    csa_bounds,
+    dates_of_birth,
+    fill_dobs,
+    iso_text,
+    scan,
+)
+from cme_desktop.services.rules.school_age import age_on, school_year_group, year_group_label
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import Database
+
+
+@dataclass(frozen=True)
+class WithoutPlace:
+    """An open case of a child of compulsory school age with no school place (policy 8.3)."""
+
+    case_id: int
+    reference: str
+    full_name: str
+    date_of_birth: date
+    age: int
+    year_group: str
+    last_school: str
+    missing_since: date
+    days_missing: int
+    notified_on: date
+    days_since_notified: int
+    current_step: int
+    whereabouts_unknown: bool
+
+
+#: The list's columns, as the CSV and the PDF head them.
+WITHOUT_PLACE_COLUMNS = (
+    "Reference",
+    "Name",
+    "Date of birth",
+    "Age",
+    "Year group",
+    "Last school",
+    "Missing since",
+    "Days missing",
+    "Notified",
+    "Step",
+    "Whereabouts",
+)
+
+
+def without_place_query(session: Session, today: date, *columns: Any) -> Any:
+    """Open cases with no new school whose child is of compulsory school age ``today``."""
+    iso = today.isoformat()
+    fill_dobs(
+        session,
+        (
+            (dob, 0, "", "", "", "")
+            for dob in dates_of_birth(session)
+            if csa_bounds(dob)[0] <= iso <= csa_bounds(dob)[1]
+        ),
+    )
+    return (
+        select(*columns)
+        .select_from(Case)
+        .join(DOBS, and_(DOBS.c.dob == scan(iso_text(Case.date_of_birth)), DOBS.c.idx == 0))
+        .where(scan(Case.status) == "open", func.trim(Case.new_school) == "")
+    )
+
+
+def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
+    query = without_place_query(
+        session,
+        today,
+        iso_text(Case.date_of_birth),
+        Case.id,
+        Case.full_name,
+        Case.school,
+        iso_text(func.coalesce(Case.date_last_attended, Case.notified_on)),
+        iso_text(Case.notified_on),
+        Case.current_step,
+        Case.whereabouts_unknown,
+    )
+    return [tuple(row) for row in all_rows(session, query)]
+
+
+def pupils_without_place(db: Database, today: date) -> list[WithoutPlace]:
+    """Open cases of children of compulsory school age today with no school place, longest first.
+
+    The list has names: reading it is audited.
+    """
+    out = []
+    with db.read() as session:
+        rows = _without_place_rows(session, today)
+    for dob, case_id, name, school, since_iso, notified_iso, step, unknown in rows:
+        born = date.fromisoformat(dob)
+        since = min(date.fromisoformat(since_iso), today)
+        notified = date.fromisoformat(notified_iso)
+        out.append(
+            WithoutPlace(
+                case_id=case_id,
+                reference=case_reference(case_id),
+                full_name=name,
+                date_of_birth=born,
+                age=age_on(born, today),
+                year_group=year_group_label(school_year_group(born, today)),
+                last_school=school,
+                missing_since=since,
+                days_missing=(today - since).days,
+                notified_on=notified,
+                days_since_notified=max((today - notified).days, 0),
+                current_step=step,
+                whereabouts_unknown=bool(unknown),
+            )
+        )
+    out.sort(key=lambda r: (-r.days_missing, r.full_name.casefold(), r.case_id))
+    with db.write() as session:
+        audit.record(
+            session, db, action="report_read", entity="report", detail=f"without_place n={len(out)}"
+        )
+    return out

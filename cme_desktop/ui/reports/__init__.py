@@ -1,0 +1,1 @@
+"""The Reports window: the reports and the monthly saves."""

@@ -1,0 +1,194 @@
+"""Reports > Reports and monthly saves…: the Reports window, and the monthly save on unlock.
+
+Tabs: the quarterly report, the DfE termly return, pupils without a school
+place (each a ``ReportPage``) and the monthly saves (``SavesPage``).
+``install(window)`` adds the menu action and saves the central record on the
+first unlock of a month (policy 8.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cme_desktop.services.errors import CmeError
+from cme_desktop.services.registry import AppServices
+from cme_desktop.services.reports import csv as report_csv
+from cme_desktop.services.reports import pdf as report_pdf
+from cme_desktop.services.reports.periods import Quarter
+from cme_desktop.services.settings import authority_of
+from cme_desktop.ui import background, prompts
+from cme_desktop.ui.reports.monthly_saves import SavesPage
+from cme_desktop.ui.reports.report_page import Made, ReportPage, grid_of, grid_of_pupils
+from cme_desktop.ui.window import Window
+
+
+class ReportsDialog(QDialog):
+    """Quarterly report, DfE return, pupils without a place, and the monthly saves."""
+
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reports and monthly saves")
+        self.resize(1200, 780)
+        self.services = services
+        self.authority = authority_of(services.settings.load())
+        today = date.today()
+        self.quarter = QComboBox()
+        last = Quarter.containing(today).previous()
+        for n in range(-1, 8):
+            q = last.previous(n)
+            self.quarter.addItem(f"{q.label} ({q})", str(q))
+        self.quarter.setCurrentIndex(1)
+        self.census = QDateEdit(QDate(today.year, today.month, today.day))
+        self.census.setCalendarPopup(True)
+        self.census.setDisplayFormat("d MMM yyyy")
+        past = [d for d in services.settings.load().census_dates if d <= today]
+        if past:
+            day = max(past)
+            self.census.setDate(QDate(day.year, day.month, day.day))
+        self.tabs = QTabWidget()
+        self.quarterly = ReportPage(
+            services, _labelled("Quarter", self.quarter), self.make_quarterly
+        )
+        self.dfe = ReportPage(services, _labelled("Census date", self.census), self.make_dfe)
+        self.pupils = ReportPage(services, QLabel("Open cases today"), self.make_pupils)
+        self.saves = SavesPage(services)
+        self.tabs.addTab(self.quarterly, "Quarterly report")
+        self.tabs.addTab(self.dfe, "DfE termly return")
+        self.tabs.addTab(self.pupils, "Pupils without a school place")
+        self.tabs.addTab(self.saves, "Monthly saves")
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(close)
+
+    # Each maker reads its chooser on the window's thread and returns the work for a
+    # worker thread, which then touches no widget.
+
+    def done(self, result: int) -> None:
+        for page in (self.quarterly, self.dfe, self.pupils):
+            page.release_preview()
+        super().done(result)
+
+    def closeEvent(self, event: Any) -> None:
+        for page in (self.quarterly, self.dfe, self.pupils):
+            page.release_preview()
+        super().closeEvent(event)
+
+    def make_quarterly(self) -> Callable[[], Made]:
+        quarter = Quarter.parse(str(self.quarter.currentData()))
+        return lambda: self._quarterly(quarter)
+
+    def _quarterly(self, quarter: Quarter) -> Made:
+        report = self.services.statistics.quarterly(quarter)
+        return Made(
+            grids=tuple(grid_of(t) for t in report.tables),
+            pdf=report_pdf.quarterly_pdf(report, authority=self.authority),
+            csv=report_csv.quarterly_csv(report),
+            name=f"cme-quarterly-{quarter}",
+            kind="quarterly",
+            detail=f"quarter={quarter}",
+        )
+
+    def make_dfe(self) -> Callable[[], Made]:
+        census: date = self.census.date().toPython()  # type: ignore[assignment]
+        return lambda: self._dfe(census)
+
+    def _dfe(self, census: date) -> Made:
+        ret = self.services.statistics.dfe_termly(census)
+        return Made(
+            grids=tuple(grid_of(t) for t in ret.tables),
+            pdf=report_pdf.dfe_pdf(ret, authority=self.authority),
+            csv=report_csv.dfe_csv(ret),
+            name=f"cme-dfe-return-{census.isoformat()}",
+            kind="dfe_termly",
+            detail=f"census={census.isoformat()}",
+        )
+
+    def make_pupils(self) -> Callable[[], Made]:
+        return lambda: self._pupils(date.today())
+
+    def _pupils(self, today: date) -> Made:
+        rows = self.services.statistics.pupils_without_place(today)
+        return Made(
+            grids=(grid_of_pupils(rows),),
+            pdf=report_pdf.without_place_pdf(rows, today=today, authority=self.authority),
+            csv=report_csv.without_place_csv(rows),
+            name=f"cme-without-place-{today.isoformat()}",
+            kind="without_place",
+            detail=f"rows={len(rows)}",
+        )
+
+
+def _labelled(text: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(QLabel(text))
+    row.addWidget(widget)
+    return box
+
+
+def open_reports(parent: QWidget | None, services: AppServices) -> ReportsDialog:
+    """Show the Reports window (not modal); the main window's menu calls this."""
+    dialog = ReportsDialog(services, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def install(window: Window) -> QAction:
+    """Reports > Reports and monthly saves… (Ctrl+R), and the monthly save after unlocking.
+
+    On the first unlock in a new month the central record is saved (policy 8.3)
+    in the background; the status bar says so, and a failure is shown to the
+    officer without stopping their work.
+    """
+    widget = window.widget()
+    action = QAction("Reports and monthly saves…", widget)
+    action.setShortcut(QKeySequence("Ctrl+R"))
+    action.setStatusTip("The quarterly report, the DfE termly return, pupils without a place")
+    action.triggered.connect(
+        lambda: open_reports(widget, window.services) if window.services else None
+    )
+    window.add_action("Reports", action)
+    window.vault_unlocked.connect(lambda: _monthly_save(window))
+    return action
+
+
+def _monthly_save(window: Window) -> None:
+    services = window.services
+    if services is None or not services.backups.due():
+        return
+    widget = window.widget()
+
+    def done(info: Any) -> None:
+        if info is not None:
+            window.show_status(f"Monthly save of {info.month} made: {info.backup_file}", 15000)
+
+    def failed(exc: BaseException) -> None:
+        prompts.warn(
+            widget,
+            "Monthly save",
+            "The central record could not be saved for this month: "
+            f"{exc.message if isinstance(exc, CmeError) else exc}\n"
+            "Your work is not affected; the save will be tried again at the next unlock.",
+        )
+
+    background.run(widget, services.backups.save_month, on_done=done, on_error=failed, busy=False)

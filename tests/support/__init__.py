@@ -1,0 +1,1 @@
+"""Helpers the tests share: file builders, strategies, vault copies, synthetic cases."""
