@@ -8,13 +8,14 @@ ifeq ($(OS),Windows_NT)
 BIN    := $(VENV)/Scripts
 endif
 STAMP  := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: run test lint typecheck check bench screenshots clean
+.PHONY: run test lint typecheck check bench screenshots package package-test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,8 +25,8 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check cme_desktop tests benchmarks
-	$(BIN)/ruff format --check cme_desktop tests benchmarks
+	$(BIN)/ruff check cme_desktop tests benchmarks packaging
+	$(BIN)/ruff format --check cme_desktop tests benchmarks packaging
 
 typecheck: $(STAMP)
 	$(BIN)/mypy cme_desktop
@@ -38,5 +39,20 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots
 
+# The frozen one-folder build of both programs in dist/cme-desktop/ (docs/packaging.md).
+# PyInstaller is a build tool only (the `package` extra, never shipped); the build holds
+# Faker (the `demo` extra) for `cme demo`.
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,demo,package]'
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/python -m PyInstaller --noconfirm --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/cme-desktop.spec
+
+# Builds it, then runs the frozen programs as a council laptop would (tests/frozen/).
+package-test: package
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests/frozen
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

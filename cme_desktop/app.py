@@ -3,29 +3,47 @@
 Builds the Qt application, the vault (with the system credential store where
 a secure one exists) and the main window, and hands the window a factory for
 the services of an unlocked vault. Nothing else in the application makes
-these objects.
+these objects. It also starts the log (``services.diagnostics``) and the
+message shown after an unforeseen error (``ui.crash``); ``--version`` prints
+the version before any of it.
+
+The unlock screen is drawn first: this module and the window import only what
+it needs, and the desk, the features and the services behind them load once
+it is on screen (``MainWindow.later``), while the officer types the
+passphrase. Document, PDF and migration libraries load when first used.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import multiprocessing
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from cme_desktop.resource_files import resource_path
-from cme_desktop.services.registry import AppServices
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services import diagnostics
 from cme_desktop.services.vault.secret_store import system_secret_store
 from cme_desktop.services.vault.unlock import Vault, default_vault_path
-from cme_desktop.ui import export_dialog, look, visit_sheets
+from cme_desktop.ui import crash, look
 from cme_desktop.ui.main_window import MainWindow
-from cme_desktop.ui.referral import page as referrals
-from cme_desktop.ui.reports import dialog as reports
+from cme_desktop.ui.vault.first_run import FirstRunPage
+from cme_desktop.ui.vault.unlock import UnlockPage
+
+if TYPE_CHECKING:
+    from cme_desktop.services.registry import AppServices
+    from cme_desktop.services.vault.database import Database
+
+# How long ``--self-test`` lets the window run before it looks: the first paint is done.
+SELF_TEST_MS = 500
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -37,6 +55,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help=f"the vault to open (default: {default_vault_path()})",
+    )
+    parser.add_argument("--version", action="version", version=diagnostics.version_line())
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="show the first screen, print which it is and quit (checks an installed copy)",
     )
     return parser.parse_args(list(argv) if argv is not None else None)
 
@@ -56,32 +80,131 @@ def make_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def build_window(vault: Vault, *, idle_lock_ms: int | None = None) -> MainWindow:
-    """The main window on ``vault``; the services are made when it is unlocked."""
+def _install_referrals(window: MainWindow) -> None:
+    from cme_desktop.ui.referral import page as referrals
+
+    referrals.install(window)
+
+
+def _install_export(window: MainWindow) -> None:
+    from cme_desktop.ui import export_dialog
+
+    export_dialog.install(window)
+
+
+def _install_visit_sheets(window: MainWindow) -> None:
+    from cme_desktop.ui import visit_sheets
+
+    visit_sheets.install(window)
+
+
+def _install_chronology(window: MainWindow) -> None:
+    from cme_desktop.ui import chronology
+
+    chronology.install(window)
+
+
+def _install_bulk_actions(window: MainWindow) -> None:
+    from cme_desktop.ui.case_list import bulk
+
+    bulk.install(window)
+
+
+def _install_reports(window: MainWindow) -> None:
+    from cme_desktop.ui.reports import dialog as reports
+
+    reports.install(window)
+
+
+#: The features added here, in menu order. The window installs importing and the
+#: escalation questions itself (its own screens need them).
+FEATURES: tuple[Callable[[MainWindow], None], ...] = (
+    _install_referrals,
+    _install_export,
+    _install_visit_sheets,
+    _install_chronology,
+    _install_bulk_actions,
+    _install_reports,
+)
+
+
+def build_window(
+    vault: Vault, *, idle_lock_ms: int | None = None, start_later: bool = False
+) -> MainWindow:
+    """The main window on ``vault``; the services are made when it is unlocked.
+
+    ``start_later``: the unlock screen first, the rest once it is drawn (``main``).
+    """
 
     def make_services(db: Database) -> AppServices:
+        from cme_desktop.services.registry import AppServices
+
         return AppServices(vault, db)
 
-    # The window installs importing and the escalation questions itself (its own screens
-    # need them); the other features are added here.
-    window = MainWindow(vault, make_services=make_services, idle_lock_ms=idle_lock_ms)
-    referrals.install(window)
-    export_dialog.install(window)
-    visit_sheets.install(window)
-    reports.install(window)
+    window = MainWindow(
+        vault, make_services=make_services, idle_lock_ms=idle_lock_ms, start_later=start_later
+    )
+    for install in FEATURES:
+        window.later(functools.partial(install, window))
     return window
+
+
+@dataclass(frozen=True)
+class Started:
+    """The running application: its window shown, the event loop not yet entered."""
+
+    app: QApplication
+    window: MainWindow
+    args: argparse.Namespace
+
+
+@contextlib.contextmanager
+def running(argv: Sequence[str]) -> Iterator[Started]:
+    """Everything ``main`` does before the event loop, and the tidying after it.
+
+    The window is shown with the unlock screen; the desk and the features follow
+    once it is drawn. The benchmark of the officer's wait starts the program
+    through this too.
+    """
+    args = parse_args(argv)
+    with diagnostics.start_log("cme-desktop") as log:
+        app = make_application([sys.argv[0]] if sys.argv else ["cme-desktop"])
+        vault = Vault(args.db, secret_store=system_secret_store())
+        window = build_window(vault, start_later=True)
+        window.log = log
+        # An error nobody foresaw is logged and explained; the window stays open.
+        restore_hooks = crash.install(window, vault_path=vault.path, log=log)
+        try:
+            window.show()
+            yield Started(app, window, args)
+        finally:
+            restore_hooks()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the desktop application; returns the exit code."""
     # A frozen Windows build starts the import sandbox's process through this entry point.
     multiprocessing.freeze_support()
-    args = parse_args(argv if argv is not None else sys.argv[1:])
-    app = make_application([sys.argv[0]] if sys.argv else ["cme-desktop"])
-    vault = Vault(args.db, secret_store=system_secret_store())
-    window = build_window(vault)
-    window.show()
-    return int(app.exec())
+    with running(argv if argv is not None else sys.argv[1:]) as started:
+        app, window = started.app, started.window
+        if started.args.self_test:
+            # Once the event loop has shown and painted the window, as an officer sees it.
+            QTimer.singleShot(SELF_TEST_MS, lambda: app.exit(_self_test(window)))
+        return int(app.exec())
+
+
+def _self_test(window: MainWindow) -> int:
+    """Say which screen ``window`` shows (``--self-test``); 0 if it is on screen."""
+    if isinstance(window.gate, UnlockPage):
+        screen = "the unlock screen"
+    elif isinstance(window.gate, FirstRunPage):
+        screen = "the first-run screen"
+    else:
+        screen = "the desk"
+    page = window.stack.currentWidget()
+    shown = window.isVisible() and page is not None and page.isVisible()
+    print(f"{window.windowTitle()}: {screen} {'is shown' if shown else 'is NOT shown'}.")
+    return 0 if shown else 1
 
 
 if __name__ == "__main__":

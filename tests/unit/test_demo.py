@@ -7,12 +7,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from cme_desktop.models import Case, Escalation, StepProgress, Task
+from cme_desktop.models import Case, Escalation, Setting, StepProgress, Task
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases import demo
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 from tests.support.credentials import PASSPHRASE
@@ -117,3 +120,46 @@ def test_demo_cases_are_searchable(filled: tuple[Database, int]) -> None:
     for row in found.values():
         text = " ".join((row.full_name, row.aka, row.last_known_address, row.school))
         assert surname.lower() in text.lower()
+
+
+# --- never mixed with real records --------------------------------------------------------
+
+
+def _real_case(db: Database) -> int:
+    return CaseService(db).create(draft=CaseDraft(full_name="Real Child", school="Hill Top"))
+
+
+def test_a_vault_with_a_real_case_gets_no_synthetic_ones(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "template")
+    db = copy_vault(template, tmp_path / "v").unlock(PASSPHRASE)
+    try:
+        _real_case(db)
+        with pytest.raises(InvalidInput, match="holds 1 case that is not synthetic"):
+            demo.fill(db, cases=5, seed=3, today=TODAY)
+        with db.read() as session:
+            assert session.scalar(select(func.count()).select_from(Case)) == 1
+            assert demo.real_case_count(session) == 1
+    finally:
+        db.close()
+
+
+def test_synthetic_cases_are_marked_so_a_vault_of_them_can_be_filled_again(
+    tmp_path: Path,
+) -> None:
+    template = make_template(tmp_path / "template")
+    db = copy_vault(template, tmp_path / "v").unlock(PASSPHRASE)
+    try:
+        first = demo.fill(db, cases=7, seed=3, today=TODAY, batch=3)
+        second = demo.fill(db, cases=4, seed=4, today=TODAY)
+        assert (first.first_id, first.last_id, second.first_id, second.last_id) == (1, 7, 8, 11)
+        with db.read() as session:
+            assert demo.real_case_count(session) == 0
+            assert session.get(Setting, demo.DEMO_CASES_SETTING).value == [[1, 11]]
+        added = _real_case(db)  # an officer's case added to a demo vault...
+        with db.read() as session:
+            assert demo.real_case_count(session) == 1
+        with pytest.raises(InvalidInput, match="not synthetic"):  # ...stops further demo cases
+            demo.fill(db, cases=1, seed=5, today=TODAY)
+        assert added == 12
+    finally:
+        db.close()

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from faker import Faker
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from cme_desktop.models import (
     Address,
@@ -26,11 +27,13 @@ from cme_desktop.models import (
     Escalation,
     Family,
     Referral,
+    Setting,
     StepProgress,
     Task,
     TimelineEntry,
 )
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.models.records import surname_of
 from cme_desktop.services.cases.demo_people import (
     ETHNICITIES,
     NOTES,
@@ -38,6 +41,7 @@ from cme_desktop.services.cases.demo_people import (
     random_address,
     referral_form,
 )
+from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.rules.upn import make_upn
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
@@ -109,6 +113,11 @@ _OUTCOMES = [t.key for t in vocab.CLOSING_OUTCOMES]
 _OUTCOME_WEIGHTS = [_OUTCOME_SHARE.get(key, 1) for key in _OUTCOMES]
 
 
+#: The setting listing the ids of the cases ``fill`` made, as ``[first, last]`` ranges: the
+#: cases that are synthetic. ``fill`` refuses a vault with any case outside them.
+DEMO_CASES_SETTING = "demo_case_ids"
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     cases: int
@@ -118,9 +127,19 @@ class DemoSummary:
 
 
 def fill(
-    db: Database, *, cases: int, seed: int = 2026, today: date | None = None, batch: int = 2000
+    db: Database,
+    *,
+    cases: int,
+    seed: int = 2026,
+    today: date | None = None,
+    batch: int = 2000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
-    """Add ``cases`` synthetic cases to the vault."""
+    """Add ``cases`` synthetic cases to the vault, one transaction per ``batch``.
+
+    ``progress(done, total)``, when given, is called before the first batch and after
+    each one is committed.
+    """
     today = today or date.today()
     rng = random.Random(seed)
     random.seed(seed)
@@ -130,10 +149,20 @@ def fill(
     deals = _Deals.new(rng)
     families = 0
     with db.read() as session:
+        real = real_case_count(session)
         first_id = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0) + 1
         next_family = int(session.scalar(select(func.coalesce(func.max(Family.id), 0))) or 0) + 1
+    if real:
+        raise InvalidInput(
+            f"This vault holds {real} case{'s' if real != 1 else ''} that "
+            f"{'are' if real != 1 else 'is'} not synthetic, so no synthetic cases are added: "
+            "they would be mixed with real records. Fill a new vault for trying things out "
+            "instead (cme --db trial.cme init)."
+        )
     case_id = first_id
     remaining = cases
+    if progress is not None:
+        progress(0, cases)
     while remaining > 0:
         n = min(batch, remaining)
         rows: dict[type, list[dict[str, Any]]] = {
@@ -183,12 +212,45 @@ def fill(
             for model, values in rows.items():
                 if values:
                     session.execute(insert(model), values)
+            # In the same transaction as the cases: a fill cut short leaves none unmarked.
+            _mark_demo_cases(session, case_id - n, case_id - 1)
             if remaining - n <= 0:
                 audit.record(
                     session, db, action="demo_data", entity="vault", detail=f"cases={cases}"
                 )
         remaining -= n
+        if progress is not None:
+            progress(cases - remaining, cases)
     return DemoSummary(cases=cases, families=families, first_id=first_id, last_id=case_id - 1)
+
+
+def real_case_count(session: Session) -> int:
+    """How many cases of the vault ``fill`` did not make: the officer's real cases."""
+    query = select(func.count()).select_from(Case)
+    for first, last in _demo_ranges(session):
+        query = query.where(~Case.id.between(first, last))
+    return int(session.scalar(query) or 0)
+
+
+def _demo_ranges(session: Session) -> list[list[int]]:
+    setting = session.get(Setting, DEMO_CASES_SETTING)
+    value = setting.value if setting is not None else None
+    if not isinstance(value, list):
+        return []
+    return [
+        [int(r[0]), int(r[1])]
+        for r in value
+        if isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r)
+    ]
+
+
+def _mark_demo_cases(session: Session, first: int, last: int) -> None:
+    ranges = _demo_ranges(session)
+    if ranges and ranges[-1][1] == first - 1:
+        ranges[-1][1] = last
+    else:
+        ranges.append([first, last])
+    session.merge(Setting(key=DEMO_CASES_SETTING, value=ranges))
 
 
 def _one_case(
@@ -240,6 +302,8 @@ def _one_case(
         "id": case_id,
         "version": 1,
         "full_name": full_name,
+        # Written as a bulk insert, past the model that sets it with the name.
+        "surname_key": surname_of(full_name),
         "aka": f"{rng.choice(pools.first_f + pools.first_m)} {surname}"
         if rng.random() < 0.1
         else "",
