@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from cme_desktop.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    BusyWait,
     UsageError,
     open_db,
     vault_of,
@@ -19,7 +21,7 @@ from cme_desktop.cli.common import (
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``init``, ``demo``, ``list`` and ``audit`` on the ``cme`` parser."""
+    """Register ``init``, ``demo``, ``list``, ``audit`` and ``check`` on the ``cme`` parser."""
     p = sub.add_parser("init", help="create a vault; print the recovery key once")
     p.set_defaults(func=_init)
     p = sub.add_parser("demo", help="fill the vault with synthetic cases (Faker en_GB)")
@@ -34,6 +36,10 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("audit", help="the audit log")
     p.add_argument("action", choices=["verify"])
     p.set_defaults(func=_audit)
+    p = sub.add_parser(
+        "check", help="check every page, the structure, the links and the audit log of the vault"
+    )
+    p.set_defaults(func=_check)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -48,28 +54,70 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cme_desktop.services.cases import demo
-
+    try:
+        from cme_desktop.services.cases import demo
+    except ModuleNotFoundError as exc:
+        if exc.name != "faker":
+            raise
+        # Faker makes the synthetic people; a council's installation leaves it out.
+        print(
+            "cme: demo needs the synthetic-data part of CME Desktop (the demo extra, with "
+            "Faker), which is not installed here: pip install 'cme-desktop[demo]'.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     if args.cases < 1:
         raise UsageError("--cases must be at least 1")
     db = open_db(args)
     try:
-        result = demo.fill(db, cases=args.cases, seed=args.seed)
+        result = demo.fill(
+            db, cases=args.cases, seed=args.seed, progress=progress_line("Creating demo cases")
+        )
     finally:
         db.close()
     print(f"Added {result.cases} synthetic cases ({result.families} families of siblings).")
     return EXIT_OK
 
 
+def progress_line(label: str, *, stream: TextIO | None = None) -> Callable[[int, int], None]:
+    """``report(done, total)`` writing "label: done of total" to stderr.
+
+    On a terminal the line is rewritten in place; in a log or a pipe a new line is
+    written only at the start, at each further tenth of the work and at the end, so
+    that a scheduled task's log holds a few lines, not thousands.
+    """
+    out = stream if stream is not None else sys.stderr
+    in_place = out.isatty()
+    last_tenth = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal last_tenth
+        text = f"{label}: {done} of {total}"
+        if in_place:
+            out.write("\r" + text + ("\n" if done >= total else ""))
+            out.flush()
+            return
+        tenth = 10 * done // total if total else 10
+        if tenth != last_tenth or done >= total:
+            last_tenth = tenth
+            print(text, file=out, flush=True)
+
+    return report
+
+
 def _list(args: argparse.Namespace) -> int:
     from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 
-    db = open_db(args)
+    busy = BusyWait()
+    db = open_db(args, busy=busy)
     try:
         listing = CaseList(db)
         query = CaseQuery(quick=args.status, search=args.search or "", sort="id")
         ids = listing.matching_ids(query)
         rows = listing.rows(ids)
+        # The names are shown only once their reading is in the audit log.
+        output = "json" if args.json else "text"
+        busy.run(lambda: listing.record_read(query, shown=len(ids), output=output))
     finally:
         db.close()
     today = date.today()
@@ -106,16 +154,55 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from cme_desktop.services.vault import audit
+    from cme_desktop.services.vault import health
 
-    db = open_db(args)
+    db = open_db(args, busy=BusyWait())
     try:
-        with db.read() as session:
-            check = audit.verify(session, db.audit_key)
+        check = health.check_audit(db)
     finally:
         db.close()
+    for incident in check.incidents:
+        if not incident.breaks_log:
+            print(f"Noted in audit row {incident.row_id}: {incident.summary}.")
     if check.ok:
         print(f"Audit log intact: {check.rows} events, hash chain verified.")
         return EXIT_OK
-    print(f"cme: the audit log has been altered: {check.problem}.", file=sys.stderr)
+    print(f"cme: {audit_problem(check)}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def audit_problem(check: Any) -> str:
+    """One line on why the audit log is not intact (``AuditCheck`` not ``ok``)."""
+    if check.problem:
+        return f"the audit log has been altered: {check.problem}."
+    lost = next((i for i in check.incidents if i.breaks_log), None)
+    if lost is not None:
+        return f"the audit log has been cut short: {lost.summary}."
+    return f"the audit log has been cut short: {check.anchor_problems[0]}"
+
+
+def _check(args: argparse.Namespace) -> int:
+    from cme_desktop.services.errors import VaultDamaged
+    from cme_desktop.services.vault import health
+
+    db = open_db(args, busy=BusyWait(), warn=False)
+    try:
+        report = health.full_check(db)
+        found = list(db.findings)
+        damaged = report.damaged or any(f.damage for f in found)
+        advice = health.restore_advice(health.last_good_save(db)) if damaged else ""
+    finally:
+        db.close()
+    for line in health.report_lines(report, found):
+        print(line)
+    if damaged:
+        summary = report.damage_summary() or next(f.message for f in found if f.damage)
+        print("Verdict: the vault is DAMAGED.")
+        print(f"cme: the vault is damaged ({summary}). {advice}", file=sys.stderr)
+        return VaultDamaged.exit_code
+    if report.audit is not None and not report.audit.ok:
+        print("Verdict: the pages are sound, but the audit log is NOT intact.")
+        print(f"cme: {audit_problem(report.audit)}", file=sys.stderr)
+        return EXIT_ERROR
+    print("Verdict: the vault is sound.")
+    return EXIT_OK

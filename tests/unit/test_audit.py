@@ -303,3 +303,64 @@ def test_the_digest_is_the_one_stored_vaults_hold() -> None:
     assert audit.row_hash(KEY, _sample_row(entity_id=None)) == (
         "f064cf588031d03eee23ed6208c77cbbf160c499173434cb3f56f9986017736b"
     )
+
+
+# --- the rows after an anchor, and incidents on record -----------------------------------
+
+
+def test_the_rows_after_a_row_are_checked_on_their_own(filled: tuple[Vault, bytes]) -> None:
+    vault, key = filled
+    db = vault.unlock(PASSPHRASE, actor="Test Officer")
+    try:
+        with db.read() as session:
+            newest, _ = audit.newest(session)
+            row4 = session.get(AuditEvent, 4)
+            assert row4 is not None
+            assert (
+                audit.verify_after(
+                    session, db.audit_key, after_id=4, after_hash=row4.hash, limit=1000
+                )
+                is None
+            )
+            wrong = audit.verify_after(
+                session, db.audit_key, after_id=4, after_hash="f" * 64, limit=1000
+            )
+            assert wrong == "row 5 does not follow row 4"
+            # Only ``limit`` rows are read: a break past them is left to ``verify``.
+            assert (
+                audit.verify_after(
+                    session, db.audit_key, after_id=newest - 1, after_hash="f" * 64, limit=0
+                )
+                is None
+            )
+    finally:
+        db.close()
+    _tamper(vault, key, "DELETE FROM audit_log WHERE id = 6")
+    db = vault.unlock(PASSPHRASE, actor="Test Officer")
+    try:
+        with db.read() as session:
+            row4 = session.get(AuditEvent, 4)
+            assert row4 is not None
+            found = audit.verify_after(
+                session, db.audit_key, after_id=4, after_hash=row4.hash, limit=1000
+            )
+        assert found == "row 6 is missing"
+    finally:
+        db.close()
+
+
+def test_incidents_on_record_are_summed_up_without_names() -> None:
+    at = datetime(2026, 12, 5, 9, 14)
+    missing = audit.Incident(7, at, "audit_rows_missing", "missing=3 anchor=8 found=5")
+    assert missing.breaks_log
+    assert missing.summary == (
+        "3 newest audit rows were missing at the unlock of 05/12/2026 09:14: the key file "
+        "recorded row 8, the log ended at row 5"
+    )
+    one = audit.Incident(7, at, "audit_rows_missing", "missing=1 anchor=8 found=7")
+    assert one.summary.startswith("1 newest audit row was missing")
+    edited = audit.Incident(9, at, "key_file_altered", "parts=the_passphrase_slot")
+    assert not edited.breaks_log
+    assert "(the passphrase slot)" in edited.summary
+    deleted = audit.Incident(9, at, "unlock_attempts_deleted", "count=3")
+    assert deleted.summary.endswith("failed unlocks audited without their times: 3")

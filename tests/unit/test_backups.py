@@ -87,6 +87,7 @@ def test_restore_into_a_new_file_is_checked_and_leaves_the_vault_alone(
     assert db.path.stat().st_size >= live_before
     restored = Vault(check.target, scrypt=FAST_SCRYPT).unlock(PASSPHRASE)
     try:
+        assert restored.findings == [], "the restored copy's key file holds its own anchor"
         with restored.read() as session:
             actions = [r.action for r in audit.recent(session, limit=3)]
         assert "restored_from_backup" in actions
@@ -128,6 +129,9 @@ def test_replace_live_only_when_locked_and_keeps_the_old_vault(tmp_path: Path) -
     assert kept.name == "cases.cme.replaced-2026-11-03" and slots_path(kept).is_file()
     reopened = vault.unlock(PASSPHRASE)
     try:
+        # The third case and its audit rows are gone with the old file, on purpose: the
+        # restored copy's own anchor, not the old vault's, came with it.
+        assert reopened.findings == []
         with reopened.read() as session:
             from cme_desktop.models.records import Case
 

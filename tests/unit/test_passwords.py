@@ -12,8 +12,10 @@ from cme_desktop.resource_files import read_text
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.protection.passwords import (
     DEFAULT_WORDS,
+    MAX_PDF_PASSWORD,
     MIN_ENTROPY_BITS,
     SEPARATOR,
+    check_pdf_password_length,
     generate_password,
     password_entropy_bits,
 )
@@ -73,3 +75,9 @@ def test_too_few_words_are_refused() -> None:
         generate_password(6)
     with pytest.raises(InvalidInput):
         password_entropy_bits(-1)
+
+
+def test_a_typed_pdf_password_over_32_characters_is_refused_with_the_reason() -> None:
+    check_pdf_password_length("x" * MAX_PDF_PASSWORD)
+    with pytest.raises(InvalidInput, match="Some PDF readers cannot open a file whose password"):
+        check_pdf_password_length("x" * (MAX_PDF_PASSWORD + 1))

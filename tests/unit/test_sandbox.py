@@ -158,7 +158,7 @@ def test_a_function_that_cannot_be_sent_is_refused_before_anything_runs() -> Non
 def test_the_child_imports_no_parser_library_and_no_qt() -> None:
     loaded = run_isolated(loaded_modules)
     assert "cme_desktop.services.importing.read" in loaded
-    for heavy in ("PySide6", "extract_msg", "pikepdf", "pypdf", "docx", "msoffcrypto"):
+    for heavy in ("PySide6", "olefile", "pikepdf", "pypdf", "docx", "msoffcrypto"):
         assert heavy not in loaded, heavy
     assert not any(name.startswith("sqlalchemy") for name in loaded)
 

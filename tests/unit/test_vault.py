@@ -263,7 +263,11 @@ def test_a_crash_while_rewriting_the_slots_leaves_the_old_file(
     monkeypatch.undo()
     db.close()
     assert copy.slots_path.read_bytes() == before
-    assert sorted(p.name for p in copy.path.parent.iterdir()) == ["cases.cme", "cases.cme.keys"]
+    assert sorted(p.name for p in copy.path.parent.iterdir()) == [
+        "cases.cme",
+        "cases.cme.keys",
+        "cases.cme.keys.lock",
+    ]
     copy.unlock(PASSPHRASE).close()
     with pytest.raises(WrongPassphrase):
         copy.unlock(NEW_PASSPHRASE)
@@ -307,7 +311,9 @@ def test_remembered_slot(template: Template, tmp_path: Path) -> None:
         assert audit.recent(session, limit=1)[0].detail == "remembered"
     db.close()
 
-    vault.forget()
+    db = vault.unlock(PASSPHRASE)
+    vault.forget(db)
+    db.close()
     assert store.secrets == {}
     assert not vault.is_remembered()
     assert read_slots(vault.slots_path).slot("keyring") is None
@@ -501,6 +507,8 @@ def test_a_flipped_byte_in_a_page_of_case_data(copy: Vault, tmp_path: Path) -> N
 
     db = copy.unlock(PASSPHRASE, actor="Test Officer")
     try:
+        (found,) = db.findings  # noticed at unlock, not only when the case is opened
+        assert found.damage and f"page {page} " in found.message
         assert CaseService(db).get(last).full_name == "Child 059 Example"
         with pytest.raises(VaultDamaged):
             CaseService(db).get(first)
@@ -521,13 +529,17 @@ def test_a_wrong_passphrase_in_a_read_only_folder_still_says_wrong_passphrase(
     vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cme_desktop.services.errors import OutputError, WrongPassphrase
-    from cme_desktop.services.vault import unlock
+    from cme_desktop.services.vault import attempts, keyslots
 
     vault.create(PASSPHRASE).db.close()
+    before = _files(vault.path.parent)
 
     def cannot_write(path: Path, data: bytes) -> None:
         raise OutputError(f"Cannot write to {path.parent}: Read-only file system.")
 
-    monkeypatch.setattr(unlock, "write_atomically", cannot_write)
+    # Both files of the failed-attempts record are written through these.
+    monkeypatch.setattr(attempts, "write_atomically", cannot_write)
+    monkeypatch.setattr(keyslots, "write_atomically", cannot_write)
     with pytest.raises(WrongPassphrase):
         vault.unlock("not the passphrase at all")
+    assert _files(vault.path.parent) == before

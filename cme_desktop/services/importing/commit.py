@@ -7,7 +7,9 @@ each child the referral names, the cases that may be the same child
 and, after the officer's review (or, for ``cme import``, ``auto_decisions``),
 ``commit`` carries out one decision per child (a new case, the referral added
 to an existing case, or merged field by field), links the children named on
-one form as one family and keeps the file as received on each case.
+one form as one family and keeps the file as received on each case. The
+decisions and their carrying out are in ``decisions``; the file imported
+before, in ``duplicates``.
 
 Decisions written down so they can be challenged:
 
@@ -15,6 +17,15 @@ Decisions written down so they can be challenged:
   open their own unit of work, so they are run here on the caller's open
   session (``Database.joined``): a failure at any child leaves nothing of the
   import behind, not even its audit rows.
+- Two imports of one form at once must not make two cases. The write
+  transaction takes the vault's write lock at its start (BEGIN IMMEDIATE), and
+  everything that decides whether to create is done inside it: the file's
+  SHA-256 is looked up first (``duplicates``: the very same file again creates
+  nothing and raises ``AlreadyImported``), and ``commit_unattended`` matches the
+  children against the cases there too, so the second import waits for the
+  first and then finds its case. The window's review decides before the
+  transaction (the officer looks at the candidates), so only the file check
+  protects it from a concurrent import of the same file.
 - "Add" fills only the case's blank fields. "Merge" takes the referral's
   value for each field the officer ticked and, like "add", fills blank fields
   not mentioned; a field the officer chose to keep ("case") is never touched,
@@ -29,44 +40,49 @@ Decisions written down so they can be challenged:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, Literal
+from typing import Any, Protocol
 
-from cme_desktop.services.cases.detail import CaseDetail, case_reference
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.importing.candidates import (
-    AUTO_MATCH_SCORE,
     CaseCandidate,
     ChildMatch,
     child_matches,
     find_cases,
 )
 from cme_desktop.services.importing.comparison import (
-    MERGE_FIELDS,
     FieldComparison,
     compare_fields,
     referral_values,
 )
+from cme_desktop.services.importing.decisions import (
+    Action,
+    ChildDecision,
+    Committer,
+    ImportedChild,
+    ImportResult,
+    Take,
+    plan_decisions,
+    suggested_decision,
+)
 from cme_desktop.services.importing.detect import detect_kind
+from cme_desktop.services.importing.duplicates import (
+    PreviousImport,
+    content_hash,
+    previous_import,
+)
 from cme_desktop.services.importing.pupil_csv import PupilRecord
 from cme_desktop.services.importing.pupil_report import PupilReportResult, import_pupil_report
 from cme_desktop.services.importing.result import ParsedReferral
-from cme_desktop.services.referral.parties import (
-    child_draft,
-    children_named,
-    guess_agency,
-    identified_by,
-    parse_carers,
-    whereabouts_unknown,
-)
+from cme_desktop.services.referral.parties import children_named
 from cme_desktop.services.referral.record import Referral, normalise
 from cme_desktop.services.referral.service import ReferralService
 from cme_desktop.services.referral.validation import validate
 from cme_desktop.services.vault import audit
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.database import Database, SessionUnit
 
 __all__ = [
     "Action",
@@ -78,59 +94,6 @@ __all__ = [
     "source_kind",
     "suggested_decision",
 ]
-
-Action = Literal["new", "add", "merge"]
-Take = Literal["referral", "case"]
-_TAKES: Final = frozenset({"referral", "case"})
-
-
-# --- what goes in and what comes out ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildDecision:
-    """What to do with one child: ``"new"`` case, ``"add"`` to or ``"merge"`` into ``case_id``.
-
-    ``take`` (for ``"merge"``) maps a field of ``MERGE_FIELDS`` to ``"referral"``
-    (take the form's value) or ``"case"`` (keep the case's); fields left out are
-    filled only where the case is blank.
-    """
-
-    index: int
-    action: Action
-    case_id: int | None = None
-    take: Mapping[str, Take] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ImportedChild:
-    """What ``commit`` did for one child."""
-
-    index: int
-    case_id: int
-    referral_id: int
-    outcome: Literal["created", "added", "merged"]
-    changed: tuple[str, ...] = ()
-
-    @property
-    def reference(self) -> str:
-        """The case's reference, ``CME-000123``."""
-        return case_reference(self.case_id)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """The cases one referral went to, in the order of the children on the form."""
-
-    children: tuple[ImportedChild, ...]
-    family_id: int | None
-    source_kind: str
-
-    @property
-    def case_ids(self) -> tuple[int, ...]:
-        """Each case once, in the order of the children on the form."""
-        return tuple(dict.fromkeys(child.case_id for child in self.children))
-
 
 # --- small readers ------------------------------------------------------------------
 
@@ -183,8 +146,18 @@ class ImportService:
         return child_matches(self.db, parsed)
 
     def auto_decisions(self, parsed: ParsedReferral) -> list[ChildDecision]:
-        """What ``cme import`` does unattended: ``suggested_decision`` for each child."""
+        """What an unattended import decides: ``suggested_decision`` for each child.
+
+        A preview: ``commit_unattended`` decides again inside its transaction.
+        """
         return [suggested_decision(match) for match in self.candidates(parsed)]
+
+    def previous_import(self, parsed: ParsedReferral) -> PreviousImport | None:
+        """Where the very file ``parsed`` came in was imported before, if it was (by SHA-256)."""
+        if parsed.original is None:
+            return None
+        with self.db.read() as session:
+            return previous_import(session, content_hash(parsed.original))
 
     def compare(
         self, parsed: ParsedReferral, *, child_index: int, case_id: int
@@ -229,19 +202,51 @@ class ImportService:
         ``received_on`` (default today); the referral is kept on every case with
         the file as received; the cases of children named on one form are linked
         as one family. Raises ``InvalidInput`` (a malformed referral, a missing or
-        contradictory decision) and ``NotFound`` (a case gone since the review);
-        on any error nothing is saved.
+        contradictory decision), ``NotFound`` (a case gone since the review) and
+        ``AlreadyImported`` (the very same file was imported before); on any error
+        nothing is saved.
         """
+        return self._save(parsed, _Given(decisions), received_on=received_on, today=today)
+
+    def commit_unattended(
+        self,
+        parsed: ParsedReferral,
+        *,
+        received_on: date | None = None,
+        today: date | None = None,
+    ) -> ImportResult:
+        """What ``cme import`` does: ``auto_decisions`` and ``commit`` in one write transaction.
+
+        The children are matched against the cases inside the transaction that saves
+        them, with the vault's write lock held from its start, so two imports of one
+        form at once make one case, not two (see the module notes). Raises what
+        ``commit`` raises.
+        """
+        return self._save(parsed, _auto_decisions, received_on=received_on, today=today)
+
+    def _save(
+        self,
+        parsed: ParsedReferral,
+        decide: _Decide,
+        *,
+        received_on: date | None,
+        today: date | None,
+    ) -> ImportResult:
         day = today or date.today()
         received = received_on or day
         ref = _checked(parsed.referral, day)
         children = children_named(ref)
         ref["children"] = children
-        plan = _plan(decisions, len(children))
         kind = source_kind(parsed)
+        digest = content_hash(parsed.original) if parsed.original is not None else None
         with self.db.write() as session:
+            if digest is not None:
+                previous = previous_import(session, digest)
+                if previous is not None:
+                    raise previous.error()
             tx = self.db.joined(session)
-            committer = _Committer(
+            plan = plan_decisions(decide(tx, parsed), len(children))
+            committer = Committer(
                 cases=CaseService(tx),
                 referrals=ReferralService(tx),
                 parsed=parsed,
@@ -271,125 +276,22 @@ class ImportService:
         return ImportResult(children=tuple(done), family_id=family_id, source_kind=kind)
 
 
-def suggested_decision(match: ChildMatch) -> ChildDecision:
-    """A child whose UPN matches exactly one case, or who has exactly one candidate scoring
-    ``AUTO_MATCH_SCORE`` or more, goes to that case ("add"); any other child, a new case.
+class _Decide(Protocol):
+    """How ``_save`` gets the decisions, given the transaction it runs in."""
 
-    Two cases that fit equally well are never guessed between.
-    """
-    same_upn = [c for c in match.candidates if c.same_upn]
-    chosen = same_upn or [c for c in match.candidates if c.score >= AUTO_MATCH_SCORE]
-    if len(chosen) == 1:
-        return ChildDecision(match.index, "add", chosen[0].case_id)
-    return ChildDecision(match.index, "new")
+    def __call__(self, tx: SessionUnit, parsed: ParsedReferral) -> Sequence[ChildDecision]: ...
 
 
-# --- carrying out the decisions --------------------------------------------------------
+@dataclass(frozen=True)
+class _Given:
+    """The officer's decisions, made before the transaction (the window's review)."""
+
+    decisions: Sequence[ChildDecision]
+
+    def __call__(self, tx: SessionUnit, parsed: ParsedReferral) -> Sequence[ChildDecision]:
+        return self.decisions
 
 
-def _plan(decisions: Sequence[ChildDecision], count: int) -> list[ChildDecision]:
-    """The decisions in the children's order, checked: one per child, each complete."""
-    by_index: dict[int, ChildDecision] = {}
-    for decision in decisions:
-        if not 0 <= decision.index < count:
-            raise InvalidInput(f"The referral names no child {decision.index + 1}.")
-        if decision.index in by_index:
-            raise InvalidInput(f"Child {decision.index + 1} has two decisions.")
-        if decision.action not in ("new", "add", "merge"):
-            raise InvalidInput(f"Unknown choice for child {decision.index + 1}.")
-        if decision.action != "new" and decision.case_id is None:
-            raise InvalidInput(f"Choose the existing case for child {decision.index + 1}.")
-        unknown = [k for k, v in decision.take.items() if k not in MERGE_FIELDS or v not in _TAKES]
-        if unknown:
-            raise InvalidInput(f"Unknown field to merge: {unknown[0]}.")
-        by_index[decision.index] = decision
-    missing = [i + 1 for i in range(count) if i not in by_index]
-    if missing:
-        raise InvalidInput(f"Decide what to do with child {missing[0]} before importing.")
-    targets = [d.case_id for d in by_index.values() if d.case_id is not None]
-    if len(targets) != len(set(targets)):
-        raise InvalidInput("Two children on the form cannot go to the same case.")
-    return [by_index[i] for i in range(count)]
-
-
-@dataclass
-class _Committer:
-    """One commit's shared state: the services on its session and the referral."""
-
-    cases: CaseService
-    referrals: ReferralService
-    parsed: ParsedReferral
-    ref: Referral
-    kind: str
-    received: date
-    today: date
-
-    def child(self, decision: ChildDecision, child: dict[str, Any]) -> ImportedChild:
-        if decision.action == "new":
-            return self._new(decision.index, child)
-        assert decision.case_id is not None  # checked by _plan
-        take = decision.take if decision.action == "merge" else {}
-        changed = self._fill(decision.case_id, child, take)
-        referral_id = self._store(decision.case_id)
-        outcome: Literal["added", "merged"] = "merged" if decision.action == "merge" else "added"
-        return ImportedChild(decision.index, decision.case_id, referral_id, outcome, changed)
-
-    def _store(self, case_id: int) -> int:
-        return self.referrals.add(
-            case_id,
-            referral=self.ref,
-            received_on=self.received,
-            # The referrals page names "docx", "pdf" and "email"; the audit has the whole kind.
-            source="email" if "/" in self.kind else self.kind,
-            source_name=self.parsed.original_name or self.parsed.source.rsplit("›", 1)[-1],
-            original=self.parsed.original,
-            original_name=self.parsed.original_name,
-        )
-
-    def _carers(self, case_id: int) -> None:
-        for carer in parse_carers(
-            self.ref["parents_carers"], self.ref["telephone"], self.ref["email"]
-        ):
-            self.cases.save_carer(
-                case_id,
-                name=carer.name,
-                relationship=carer.relationship,
-                telephone=carer.telephone,
-                email=carer.email,
-            )
-
-    def _new(self, index: int, child: dict[str, Any]) -> ImportedChild:
-        if not child["full_name"]:
-            raise InvalidInput(
-                "Name of Pupil(s) is needed to log a case.", field=f"children.{index}.full_name"
-            )
-        agency = guess_agency(self.ref["referrer"]["organisation"])
-        draft = child_draft(self.ref, child, received_on=self.received, agency=agency)
-        case_id = self.cases.create(draft=draft, today=self.today)
-        self._carers(case_id)
-        return ImportedChild(index, case_id, self._store(case_id), "created")
-
-    def _fill(
-        self, case_id: int, child: dict[str, Any], take: Mapping[str, Take]
-    ) -> tuple[str, ...]:
-        detail: CaseDetail = self.cases.get(case_id)
-        draft = detail.draft
-        theirs = referral_values(self.ref, child)
-        changes: dict[str, Any] = {}
-        for name in MERGE_FIELDS:
-            value, choice = theirs[name], take.get(name)
-            if value in (None, "") or choice == "case" or value == getattr(draft, name):
-                continue
-            if name == "date_of_birth" and value > self.today:
-                continue  # the form's slip stays on the referral, flagged there
-            if choice == "referral" or getattr(draft, name) in (None, ""):
-                changes[name] = value
-        if not draft.identified_by and identified_by(self.ref):
-            changes["identified_by"] = identified_by(self.ref)
-        if whereabouts_unknown(self.ref) and not draft.whereabouts_unknown:
-            changes["whereabouts_unknown"] = True
-        if changes:
-            self.cases.update(case_id, draft=replace(draft, **changes), version=detail.version)
-        if not detail.carers:
-            self._carers(case_id)
-        return tuple(changes)
+def _auto_decisions(tx: SessionUnit, parsed: ParsedReferral) -> list[ChildDecision]:
+    """``suggested_decision`` for each child, matched inside the transaction ``tx``."""
+    return [suggested_decision(match) for match in child_matches(tx, parsed)]

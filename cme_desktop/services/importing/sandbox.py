@@ -25,12 +25,14 @@ Decisions written down so they can be challenged:
   started while a bare ``__main__`` stands in for the real one (a moment,
   under a lock). A frozen Windows build must still call
   ``multiprocessing.freeze_support()`` first thing.
-- Memory: on POSIX the child's address space is limited (``RLIMIT_AS``) to what
-  it uses after start-up plus ``memory_mb``, so the limit does not depend on
-  how large an interpreter is. Allocations past it fail with ``MemoryError``.
-  Windows has no such limit for a single process without a job object; there
-  the child is bounded by the timeout only. macOS accepts the limit but does
-  not enforce it, so the same holds there.
+- The child holds no secret and can do little: it starts with a clean
+  environment (no ``CME_PASSPHRASE``), inherits no descriptor but its pipes and,
+  on Linux, runs without new privileges, in its own user and network namespace
+  where the system permits one (no network). Its memory is limited: on POSIX its
+  address space (``RLIMIT_AS``) to what it uses after start-up plus
+  ``memory_mb`` (macOS accepts the limit but does not enforce it), on Windows by
+  a Job Object. Allocations past it fail with ``MemoryError``. How, and why so,
+  is in ``isolation``.
 - An exception in the child that is not a ``CmeError`` is a parser's own bug,
   not the file's fault: it is raised again here as it was (when it can be
   pickled; else as ``RuntimeError``), with the child's traceback as a note,
@@ -40,7 +42,6 @@ Decisions written down so they can be challenged:
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import sys
 import threading
@@ -53,6 +54,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Final, TypeVar, cast
 
 from cme_desktop.services.errors import CmeError, HostileFile
+from cme_desktop.services.importing.isolation import SandboxProcess, confine
 
 __all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT_S", "run_isolated"]
 
@@ -75,7 +77,6 @@ CRASHED: Final = (
 )
 
 _R = TypeVar("_R")
-_MB: Final = 1024 * 1024
 
 
 def run_isolated(
@@ -94,14 +95,14 @@ def run_isolated(
     than ``memory_mb`` MB (POSIX only, see the module notes), recurses too
     deeply, or the child process dies.
     """
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
+    receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    child = SandboxProcess(
         target=_child_main,
         args=(sender, memory_mb, func, args, kwargs),
         name="cme-import-sandbox",
         daemon=True,
     )
+    child.memory_mb = memory_mb
     try:
         with _bare_main_module():
             child.start()
@@ -169,9 +170,9 @@ def _child_main(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> None:
-    """The child's side: limit its memory, run ``func``, send back what came of it."""
+    """The child's side: confine itself, run ``func``, send back what came of it."""
     try:
-        _limit_memory(memory_mb)
+        confine(memory_mb)
         try:
             message: tuple[str, Any] = ("ok", func(*args, **kwargs))
         except CmeError as error:
@@ -197,28 +198,3 @@ def _send(sender: Connection, message: tuple[str, Any]) -> None:
         # The result or the error will not cross: send what it was, as text.
         detail = "".join(traceback.format_exception(error))
         sender.send(("bug", f"{message[0]}: {message[1]!r}\n{detail}"))
-
-
-def _limit_memory(memory_mb: int) -> None:
-    try:
-        import resource
-    except ImportError:  # Windows: the timeout is the only limit (see the module notes)
-        return
-    limit = _address_space_in_use() + memory_mb * _MB
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ValueError, OSError):
-        return  # a system that refuses the limit keeps the timeout
-
-
-def _address_space_in_use() -> int:
-    """The child's virtual memory size now, in bytes (0 where the system does not say)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            pages = int(statm.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE")

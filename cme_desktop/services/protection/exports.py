@@ -13,10 +13,12 @@ from typing import Any
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.atomic_file import write_atomically
+from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import CaseDetail
 from cme_desktop.services.cases.service import CaseService
-from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.documents.authority import AuthorityDetails
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.protection.passwords import check_pdf_password_length
 from cme_desktop.services.referral import record as referral_record
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
@@ -115,6 +117,8 @@ class ExportService:
                 f"Use a password of at least {MIN_PASSWORD} characters (or the generated one).",
                 field="password",
             )
+        if fmt == "pdf":
+            check_pdf_password_length(password)
         if not target.parent.is_dir():
             raise InvalidInput(f"The folder {target.parent} does not exist.", field="target")
         detail = CaseService(self.db).get(case_id)
@@ -124,6 +128,12 @@ class ExportService:
         )
         write_atomically(target, data)
         with self.db.write() as session:
+            history.record(
+                session,
+                case_id=case_id,
+                summary=_exported_summary(fmt, recipient, target.name),
+                author=self.db.actor,
+            )
             audit.record(
                 session,
                 self.db,
@@ -133,3 +143,12 @@ class ExportService:
                 detail=f"format={fmt};recipient={recipient or 'unspecified'}",
             )
         return ExportResult(path=target, format=fmt, size=len(data))
+
+
+def _exported_summary(fmt: str, recipient: str, file_name: str) -> str:
+    """The timeline's words for an export: which format, for whom, which file."""
+    what = "a password-protected PDF" if fmt == "pdf" else "a password-protected Word file"
+    text = f"Referral exported as {what}"
+    if recipient:
+        text += f" for {vocab.label_of(vocab.PARTNER_AGENCIES, recipient)}"
+    return f"{text} ({file_name})."

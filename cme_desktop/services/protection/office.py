@@ -137,7 +137,33 @@ def encrypt_office(data: bytes, password: str) -> bytes:
         office.encrypt(password, out)
     except mso_errors.EncryptionError as exc:
         raise OutputError("The file could not be protected with a password.") from exc
-    return out.getvalue()
+    protected = out.getvalue()
+    _check_container(protected, len(data))
+    return protected
+
+
+def _check_container(protected: bytes, plain_size: int) -> None:
+    """Refuse a container whose ``EncryptedPackage`` does not hold the encrypted package.
+
+    msoffcrypto-tool 6 writes a package under 4 KiB into the OLE mini stream at the
+    sector of ``EncryptionInfo`` (nolze/msoffcrypto-tool#105): the file would then open
+    nowhere. The stream starts with the package's plain size and is that size rounded up
+    to the AES block, so a few bytes read back tell a sound container from a broken one.
+    """
+    try:
+        with olefile.OleFileIO(io.BytesIO(protected)) as ole:
+            size = ole.get_size("EncryptedPackage")
+            with ole.openstream("EncryptedPackage") as stream:
+                head = stream.read(8)
+    # olefile raises many kinds of error on a container it cannot read.
+    except Exception as exc:
+        raise OutputError("The file could not be protected with a password.") from exc
+    padded = -(-plain_size // 16) * 16
+    if len(head) != 8 or struct.unpack("<Q", head)[0] != plain_size or size != 8 + padded:
+        raise OutputError(
+            "The file could not be protected with a password: the protected copy came out "
+            "damaged, so nothing was saved."
+        )
 
 
 def _check_encryption_info(data: bytes) -> None:

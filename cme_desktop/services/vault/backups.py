@@ -7,7 +7,8 @@ The first unlock in a new month (``due_monthly_save`` says when) and the
   (never a copy of the live file, which may be mid-transaction), named
   ``<vault>-YYYY-MM.cme`` in the backup folder (the setting, or ``backups/``
   beside the vault);
-- beside it a copy of the vault's key slots file, ``<backup>.keys``. The
+- beside it a copy of the vault's key slots file, ``<backup>.keys``, holding
+  the backup's own audit anchor (its newest audit row, sealed). The
   backup is encrypted with the vault's own database key, so the same
   passphrase, recovery key or remembered secret that opened the vault at the
   time of the save opens the backup with ``Vault(backup).unlock(...)`` (a
@@ -16,6 +17,11 @@ The first unlock in a new month (``due_monthly_save`` says when) and the
 - a statistics snapshot of the month in the ``snapshots`` table, so the
   figures stay available after old backups are pruned.
 
+Before anything is written the vault gets its full check
+(``health.refuse_if_damaged``): a damaged vault is not copied, so a good
+earlier save is never followed, or pruned, by a damaged one. The copy's pages
+are checked again once written.
+
 Restoring is in ``restore``, the pruning rule in ``pruning``, and where the
 files go in ``backup_files``; ``Backups`` is the service the window uses for
 all of them.
@@ -23,17 +29,15 @@ all of them.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from cme_desktop.models.settings import Snapshot
-from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import InvalidInput, OutputError
 from cme_desktop.services.reports.snapshot import snapshot_figures
-from cme_desktop.services.vault import audit
+from cme_desktop.services.vault import anchor, audit, health
 from cme_desktop.services.vault.backup_files import (
     SUFFIX,
     SnapshotInfo,
@@ -43,6 +47,8 @@ from cme_desktop.services.vault.backup_files import (
     snapshot_info,
 )
 from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.keyslots import seal_key_of
+from cme_desktop.services.vault.private_files import make_private_folder, owner_only
 from cme_desktop.services.vault.pruning import prune
 from cme_desktop.services.vault.restore import RestoreCheck, restore
 
@@ -68,25 +74,35 @@ def due_monthly_save(db: Database, today: date) -> bool:
 
 
 def monthly_save(db: Database, *, today: date, folder: Path | None = None) -> SnapshotInfo | None:
-    """Save this month (backup, key slots, statistics), then prune; ``None`` if already saved."""
+    """Save this month (backup, key slots, statistics), then prune; ``None`` if already saved.
+
+    Raises ``VaultDamaged`` (naming the last good save and how to restore it)
+    without writing anything when the vault fails its full check.
+    """
     if not due_monthly_save(db, today):
         return None
     month = _month(today)
     folder = (Path(folder) if folder is not None else backup_folder(db)).expanduser().resolve()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"The backup folder {folder} cannot be created: {exc.strerror or exc}."
-        ) from exc
+    health.refuse_if_damaged(db)
+    make_private_folder(folder)  # a folder made here is 0700; one the officer chose is theirs
     stats = snapshot_figures(db, today=today)
     target = _free_name(folder, db.path.stem, month)
     db.export_copy(target)
     try:
-        write_atomically(slots_path(target), slots_path(db.path).read_bytes())
-        if os.name == "posix":
-            for path in (target, slots_path(target)):
-                path.chmod(0o600)
+        copy_problems = health.backup_problems(db, target)
+        if copy_problems:
+            raise OutputError(
+                f"The copy written to {folder} did not read back intact "
+                f"({health.describe_damage(copy_problems)}): it has been removed and the "
+                "earlier saves are kept. Check the disk, then save again."
+            )
+        anchor.write_copy_slots(
+            slots_path(db.path),
+            slots_path(target),
+            anchor.newest_in(target, db.key),
+            seal_key_of(db.key),
+        )
+        owner_only(target, slots_path(target))
         with db.write() as session:
             if session.scalar(select(Snapshot.id).where(Snapshot.month == month)) is not None:
                 raise InvalidInput(f"{month} was saved in the meantime.")

@@ -30,19 +30,27 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from cme_desktop.services.errors import OutputError, VaultBusy, VaultDamaged, VaultLocked
+from cme_desktop.services.vault.audit import HEAD_KEY
+from cme_desktop.services.vault.findings import Finding
+from cme_desktop.services.vault.private_files import create_private_file
 
 #: Page cache per connection, in KiB (negative = KiB for SQLite). Without a large
 #: cache SQLCipher decrypts the same pages again and again: LIKE scans run 7x slower.
 CACHE_KIB = 131072
+#: How long a connection waits, in seconds, for another connection's write lock before the
+#: vault is reported busy. The ``cme`` command's read-only commands wait in shorter steps.
+BUSY_TIMEOUT = 15.0
 
 
 def _key_pragma(key: bytes | bytearray) -> str:
     return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
 
 
-def open_connection(path: Path, key: bytes | bytearray) -> sqlcipher.Connection:
+def open_connection(
+    path: Path, key: bytes | bytearray, *, busy_timeout: float = BUSY_TIMEOUT
+) -> sqlcipher.Connection:
     """A keyed SQLCipher connection with the vault's settings, checked readable."""
-    conn = sqlcipher.connect(str(path), check_same_thread=False, timeout=15)
+    conn = sqlcipher.connect(str(path), check_same_thread=False, timeout=busy_timeout)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(_key_pragma(key))
@@ -125,6 +133,14 @@ class SessionUnit:
         return SessionUnit(session=session, actor=self.actor, audit_key=self.audit_key)
 
 
+class AuditAnchor(Protocol):
+    """Told of each committed write's newest audit row (``anchor.AnchorKeeper``)."""
+
+    def audit_committed(self, row_id: int, row_hash: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Database:
     """The unlocked vault: engine, sessions, and the keys derived for this session."""
@@ -135,19 +151,28 @@ class Database:
     audit_key: bytes
     _key: bytearray
     actor: str = ""
+    #: Keeps the audit log's anchor outside the database current; set by the vault.
+    anchor: AuditAnchor | None = field(default=None, repr=False)
+    #: What the unlock found wrong (damage, a log cut short, a key file edited).
+    findings: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._write_lock = threading.RLock()
         self._closed = False
 
     @classmethod
-    def open(cls, path: Path, key: bytearray, *, audit_key: bytes) -> Database:
-        """Open the vault's database with its raw key (no KDF at each open)."""
-        open_connection(path, key).close()  # fail early and clearly on a wrong key
+    def open(
+        cls, path: Path, key: bytearray, *, audit_key: bytes, busy_timeout: float = BUSY_TIMEOUT
+    ) -> Database:
+        """Open the vault's database with its raw key (no KDF at each open).
+
+        ``busy_timeout``: how long each connection waits for another's write lock.
+        """
+        open_connection(path, key, busy_timeout=busy_timeout).close()  # fail early on a wrong key
         engine = create_engine(
             "sqlite://",
             module=sqlcipher,
-            creator=lambda: open_connection(path, key),
+            creator=lambda: open_connection(path, key, busy_timeout=busy_timeout),
             poolclass=QueuePool,
             pool_size=4,
             max_overflow=4,
@@ -185,6 +210,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A session for one change: committed at the end, rolled back on any error."""
         self._check_open()
+        head: tuple[int, str] | None = None
         with self._write_lock, self.engine.connect() as conn:
             # BEGIN IMMEDIATE: the write lock is taken before anything is read.
             conn.info["begin_mode"] = "IMMEDIATE"
@@ -194,10 +220,14 @@ class Database:
                     try:
                         yield session
                         session.flush()
+                        head = session.info.get(HEAD_KEY)
                     finally:
                         session.close()
             except (SAOperationalError, SADatabaseError) as exc:
                 raise self._translate(exc) from exc
+        # Only once committed: an anchor ahead of the log would read as rows deleted.
+        if head is not None and self.anchor is not None:
+            self.anchor.audit_committed(*head)
 
     def joined(self, session: Session) -> SessionUnit:
         """Units of work run inside ``session``, a transaction already open (``SessionUnit``).
@@ -248,7 +278,7 @@ class Database:
         self._check_open()
         target = Path(target)
         tmp = target.with_name(f".{target.name}.partial")
-        tmp.unlink(missing_ok=True)
+        create_private_file(tmp)  # 0600 before the first page is written, whatever the umask
         conn = open_connection(self.path, self._key)
         try:
             conn.execute(
@@ -258,6 +288,12 @@ class Database:
             conn.execute("DETACH DATABASE backup")
         except sqlcipher.DatabaseError as exc:
             tmp.unlink(missing_ok=True)
+            if is_damage(exc):
+                # The vault's own pages failed to read: say so, not that the copy failed.
+                raise VaultDamaged(
+                    f"The vault is damaged ({exc}): no copy was made. Run cme check, and "
+                    "restore the last good monthly save."
+                ) from exc
             raise OutputError(f"The backup could not be written: {exc}.") from exc
         finally:
             conn.close()
@@ -282,6 +318,8 @@ class Database:
         """Lock: close every connection and forget the key."""
         if self._closed:
             return
+        if self.anchor is not None:
+            self.anchor.close()  # the anchor catches up with the last change before the key goes
         self._closed = True
         self.engine.dispose()
         for i in range(len(self._key)):

@@ -1,38 +1,82 @@
-"""Schema migrations (Alembic), run on unlock after an encrypted backup."""
+"""Schema migrations (Alembic), run on unlock after an encrypted backup.
+
+Every unlock asks whether the schema is current; that question is answered
+without Alembic (the revision the vault records, and the newest revision of
+the scripts, read from their text), so Alembic is loaded only when there is
+something to migrate.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
 
 from cme_desktop.services.errors import CmeError
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Connection
+
     from cme_desktop.services.vault.database import Database
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "migrations"
+_REVISION = re.compile(r"""^revision\s*=\s*["']([^"']+)["']\s*$""", re.MULTILINE)
+_DOWN_REVISION = re.compile(
+    r"""^down_revision\s*=\s*(?:["']([^"']+)["']|(None))\s*$""", re.MULTILINE
+)
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPTS))
     return cfg
 
 
 def head_revision() -> str:
+    """The newest revision of the scripts.
+
+    Read from the scripts' ``revision`` and ``down_revision`` lines when they form
+    one chain; anything else (a merge, a branch, a line written another way) is
+    left to Alembic itself.
+    """
+    parents: dict[str, str | None] = {}
+    for path in sorted((SCRIPTS / "versions").glob("*.py")):
+        source = path.read_text("utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return _alembic_head()
+        parents[revision.group(1)] = down.group(1)
+    heads = set(parents) - set(parents.values())
+    if len(heads) != 1:
+        return _alembic_head()
+    return heads.pop()
+
+
+def _alembic_head() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(db: Database) -> str | None:
+    """The revision the vault's schema is at (``None`` for a file with no schema yet)."""
     with db.engine.connect() as conn:
+        table = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
+        if table is None:
+            return None
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+        if len(rows) <= 1:
+            return str(rows[0][0]) if rows else None
+        # Several heads recorded: Alembic says what that means.
+        from alembic.runtime.migration import MigrationContext
+
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -51,6 +95,8 @@ def upgrade(db: Database, *, target: str = "head") -> Path | None:
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return None
+    from alembic import command
+
     backup = None
     if current is not None:
         backup = backup_path(db, current)

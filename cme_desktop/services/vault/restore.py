@@ -19,9 +19,9 @@ from pathlib import Path
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import text
 
-from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import (
     AuditTampered,
+    CmeError,
     CorruptFile,
     InvalidInput,
     OutputError,
@@ -30,10 +30,16 @@ from cme_desktop.services.errors import (
     VaultDamaged,
     WrongPassphrase,
 )
-from cme_desktop.services.vault import audit
+from cme_desktop.services.vault import anchor, audit
 from cme_desktop.services.vault.backup_files import slots_path
 from cme_desktop.services.vault.database import Database, open_connection
-from cme_desktop.services.vault.keyslots import canonical_recovery_key, derive_subkey, read_slots
+from cme_desktop.services.vault.keyslots import (
+    canonical_recovery_key,
+    derive_subkey,
+    read_slots,
+    seal_key_of,
+)
+from cme_desktop.services.vault.private_files import create_private_file
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,8 @@ def restore_with_key(
     """``restore`` with the database key itself (e.g. unwrapped from the backup's own slots).
 
     ``slots_from`` is the slots file copied beside the target (default: the backup's),
-    so that the restored vault opens as that file's passphrase and recovery key do.
+    so that the restored vault opens as that file's passphrase and recovery key do;
+    the copy holds the restored log's own anchor.
     """
     backup, target = Path(backup).resolve(), Path(target).resolve()
     if live is not None and target == Path(live).resolve():
@@ -132,7 +139,7 @@ def restore_with_key(
         raise InvalidInput(f"{target.name} already exists: choose a new file name.")
     _check_backup(backup, key)
     partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
+    create_private_file(partial)  # 0600 before the first page is written
     conn = open_connection(backup, key)
     try:
         conn.execute(
@@ -147,7 +154,12 @@ def restore_with_key(
         conn.close()
     try:
         check = _verify(partial, key, backup=backup, target=target, actor=actor)
-        write_atomically(slots_path(target), (slots_from or slots_path(backup)).read_bytes())
+        anchor.write_copy_slots(
+            slots_from or slots_path(backup),
+            slots_path(target),
+            anchor.newest_in(partial, key),
+            seal_key_of(key),
+        )
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -190,10 +202,17 @@ def restore_unlocked(
 def _verify(
     path: Path, key: bytes | bytearray, *, backup: Path, target: Path, actor: str
 ) -> RestoreCheck:
-    """Record the restore in the copy's own audit log, then check everything in it."""
+    """Record the restore in the copy's own audit log, then check everything in it.
+
+    The backup's own anchor (in its key file) is compared first: a save whose
+    newest audit rows were deleted is not restored.
+    """
     copy = Database.open(path, bytearray(key), audit_key=derive_subkey(key, "audit-chain"))
     copy.actor = actor
     try:
+        cut = _cut_short(copy, backup, key)
+        if cut:
+            raise AuditTampered(f"The audit log in {backup.name} is incomplete: {cut}")
         with copy.write() as session:
             audit.record(
                 session,
@@ -229,6 +248,20 @@ def _verify(
         snapshots=snaps,
         schema=schema,
     )
+
+
+def _cut_short(copy: Database, backup: Path, key: bytes | bytearray) -> str:
+    """What the backup's own anchor says is missing from its log; ``""`` if nothing."""
+    try:
+        saved = read_slots(slots_path(backup))
+    except CmeError:
+        return ""  # no key file beside the backup (restored with the vault's): nothing to compare
+    seal = seal_key_of(key)
+    if saved.anchor is None or not saved.anchor_is_sealed(seal):
+        return ""
+    with copy.read() as session:
+        found = anchor.compare(session, copy.audit_key, saved.anchor, where="its key file")
+    return found.message if found is not None else ""
 
 
 def replace_live(
@@ -277,6 +310,7 @@ def _move(source: Path, target: Path) -> None:
         os.replace(source, target)
     except OSError:
         tmp = target.with_name(f".{target.name}.incoming")
+        create_private_file(tmp)
         shutil.copyfile(source, tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())

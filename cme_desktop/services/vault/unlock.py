@@ -3,9 +3,12 @@
 Files of a vault at ``cases.cme``:
 
 - ``cases.cme``        the SQLCipher 4 database (and its ``-wal``/``-shm``)
-- ``cases.cme.keys``   the key slots (see ``keyslots``)
+- ``cases.cme.keys``   the key slots, the audit anchor and the failed-unlock count
+  (see ``keyslots``, ``anchor``, ``attempts``); ``cases.cme.keys.lock`` its lock
 - ``cases.cme.attempts`` failed unlocks since the last success (times only),
   so that each is audited at the next unlock and the delay grows across restarts
+
+What every unlock checks and records is in ``opening``.
 
 A wrong passphrase raises ``WrongPassphrase``; a damaged or foreign file its
 own error. Nothing here ever deletes or recreates a vault that exists.
@@ -14,40 +17,48 @@ own error. Nothing here ever deletes or recreates a vault that exists.
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from cme_desktop.models.base import utcnow
-from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import (
     KeyringUnavailable,
-    OutputError,
     PassphraseRequired,
     VaultExists,
     VaultNotFound,
     WeakPassphrase,
     WrongPassphrase,
 )
-from cme_desktop.services.vault import audit, migrations
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault import attempts
 from cme_desktop.services.vault.keyslots import (
     KEY_BYTES,
     KeySlots,
+    OpenedSlot,
     ScryptParams,
     canonical_recovery_key,
-    derive_subkey,
     new_recovery_key,
     read_slots,
+    seal_key_of,
     tuned_scrypt,
+    update_slots,
     write_slots,
 )
+from cme_desktop.services.vault.private_files import (
+    create_private_file,
+    make_private_folder,
+    owner_only,
+)
 from cme_desktop.services.vault.secret_store import SecretStore
+
+if TYPE_CHECKING:
+    from cme_desktop.services.vault.database import Database
+
+# The unlock screen is drawn from this module before SQLAlchemy and the database
+# modules load (they take longer than drawing it): they are imported where a vault is
+# opened or written (``audit``, ``database``, ``opening``).
 
 MIN_PASSPHRASE = 10
 APP_NAME = "CME Desktop"
@@ -79,12 +90,15 @@ class Vault:
         *,
         secret_store: SecretStore | None = None,
         scrypt: ScryptParams | None = None,
+        busy_timeout: float | None = None,
     ) -> None:
         self.path = Path(path) if path else default_vault_path()
         self.slots_path = self.path.with_name(self.path.name + ".keys")
         self.attempts_path = self.path.with_name(self.path.name + ".attempts")
         self.secret_store = secret_store
         self._scrypt = scrypt  # tests pass cheap parameters; None = tuned to ~0.5 s
+        # Seconds a connection waits for the write lock (None: ``database.BUSY_TIMEOUT``).
+        self.busy_timeout = busy_timeout
 
     # -- state -----------------------------------------------------------------
 
@@ -113,16 +127,19 @@ class Vault:
         check_passphrase(passphrase)
         if self.exists:
             raise VaultExists(f"A vault already exists at {self.path}; it has not been touched.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self.path.parent)  # 0700 whatever the umask
         key = bytearray(secrets.token_bytes(KEY_BYTES))
         recovery = new_recovery_key()
         scrypt = self._scrypt or tuned_scrypt()
         slots = KeySlots.new()
         slots = slots.wrap("passphrase", passphrase.encode("utf-8"), key, scrypt=scrypt)
         slots = slots.wrap("recovery", canonical_recovery_key(recovery), key, scrypt=None)
-        write_slots(self.slots_path, slots)
+        write_slots(self.slots_path, slots.sealed(seal_key_of(key)))
+        create_private_file(self.path)  # 0600 from the start; SQLite's WAL takes its mode
         db = self._open(key, actor=actor)
-        _owner_only(self.path, self.slots_path)
+        owner_only(self.path, self.slots_path)
+        from cme_desktop.services.vault import audit
+
         with db.write() as session:
             audit.record(session, db, action="vault_created", entity="vault")
         return CreatedVault(db=db, recovery_key=recovery)
@@ -158,79 +175,71 @@ class Vault:
         if not self.path.exists():
             raise VaultNotFound(f"There is no vault at {self.path}.")
         slots = read_slots(self.slots_path)
-        key = slots.unwrap(kind, secret)
-        if key is None:
+        opened = slots.open_slot(kind, secret)
+        if opened is None:
             self._note_failure()
             if kind == "recovery":
                 raise WrongPassphrase("That recovery key does not open this vault.")
             raise WrongPassphrase()
-        return self._open(key, actor=actor, method=method)
+        return self._open(opened.key, actor=actor, method=method, opened=(kind, opened))
 
-    def _open(self, key: bytearray, *, actor: str, method: str = "passphrase") -> Database:
-        db = Database.open(self.path, key, audit_key=derive_subkey(key, "audit-chain"))
-        db.actor = actor
-        try:
-            migrations.upgrade(db)
-            failures = self._take_failures()
-            with db.write() as session:
-                for when in failures:
-                    audit.record(
-                        session, db, action="unlock_failed", entity="vault", detail=f"at={when}"
-                    )
-                audit.record(session, db, action="unlock", entity="vault", detail=method)
-        except BaseException:
-            db.close()
-            raise
-        return db
+    def _open(
+        self,
+        key: bytearray,
+        *,
+        actor: str,
+        method: str = "passphrase",
+        opened: tuple[str, OpenedSlot] | None = None,
+    ) -> Database:
+        # Failed attempts are forgotten only once audited (in ``opening``): an unlock that
+        # finds the vault busy keeps them.
+        from cme_desktop.services.vault.database import BUSY_TIMEOUT
+        from cme_desktop.services.vault.opening import VaultFiles, open_vault
+
+        files = VaultFiles(self.path, self.slots_path, self.attempts_path)
+        timeout = BUSY_TIMEOUT if self.busy_timeout is None else self.busy_timeout
+        return open_vault(
+            files, key, actor=actor, method=method, opened=opened, busy_timeout=timeout
+        )
 
     # -- failed attempts ---------------------------------------------------------
 
     def failed_attempts(self) -> int:
-        """Failed unlocks since the last success."""
-        return len(self._read_failures())
-
-    def _read_failures(self) -> list[str]:
-        try:
-            data = json.loads(self.attempts_path.read_text("utf-8"))
-            return [str(x) for x in data.get("failed", [])]
-        except (OSError, ValueError, AttributeError):
-            return []
+        """Failed unlocks since the last success (kept when ``.attempts`` is deleted)."""
+        return attempts.count(self.attempts_path, self.slots_path)
 
     def _note_failure(self) -> None:
-        failures = self._read_failures()
-        failures.append(utcnow().isoformat(timespec="seconds"))
         # A vault in a read-only folder still says "wrong passphrase", not "cannot write".
-        with contextlib.suppress(OutputError):
-            write_atomically(self.attempts_path, json.dumps({"failed": failures[-1000:]}).encode())
-
-    def _take_failures(self) -> list[str]:
-        failures = self._read_failures()
-        if failures:
-            self.attempts_path.unlink(missing_ok=True)
-        return failures
+        attempts.note_failure(self.attempts_path, self.slots_path)
 
     # -- slots ---------------------------------------------------------------------
 
     def change_passphrase(self, db: Database, new_passphrase: str) -> None:
         """Rewrite the passphrase slot (the database itself is untouched)."""
         check_passphrase(new_passphrase)
-        slots = read_slots(self.slots_path)
         scrypt = self._scrypt or tuned_scrypt()
-        write_slots(
+        secret = new_passphrase.encode("utf-8")
+        update_slots(
             self.slots_path,
-            slots.wrap("passphrase", new_passphrase.encode("utf-8"), db.key, scrypt=scrypt),
+            lambda slots: slots.wrap("passphrase", secret, db.key, scrypt=scrypt),
+            seal_key=seal_key_of(db.key),
         )
+        from cme_desktop.services.vault import audit
+
         with db.write() as session:
             audit.record(session, db, action="passphrase_changed", entity="vault")
 
     def new_recovery_key(self, db: Database) -> str:
         """Replace the recovery key; the old one stops working."""
         recovery = new_recovery_key()
-        slots = read_slots(self.slots_path)
-        write_slots(
+        secret = canonical_recovery_key(recovery)
+        update_slots(
             self.slots_path,
-            slots.wrap("recovery", canonical_recovery_key(recovery), db.key, scrypt=None),
+            lambda slots: slots.wrap("recovery", secret, db.key, scrypt=None),
+            seal_key=seal_key_of(db.key),
         )
+        from cme_desktop.services.vault import audit
+
         with db.write() as session:
             audit.record(session, db, action="recovery_key_replaced", entity="vault")
         return recovery
@@ -242,24 +251,25 @@ class Vault:
         secret = secrets.token_bytes(KEY_BYTES)
         slots = read_slots(self.slots_path)
         self.secret_store.set(slots.vault_id, base64.b64encode(secret).decode("ascii"))
-        write_slots(self.slots_path, slots.wrap("keyring", secret, db.key, scrypt=None))
+        update_slots(
+            self.slots_path,
+            lambda current: current.wrap("keyring", secret, db.key, scrypt=None),
+            seal_key=seal_key_of(db.key),
+        )
+        from cme_desktop.services.vault import audit
+
         with db.write() as session:
             audit.record(session, db, action="remembered_on_computer", entity="vault")
 
-    def forget(self) -> None:
-        """Stop remembering the vault on this computer."""
-        slots = read_slots(self.slots_path)
-        write_slots(self.slots_path, slots.without("keyring"))
+    def forget(self, db: Database) -> None:
+        """Stop remembering the vault on this computer (``db``: the unlocked vault, to reseal)."""
+        slots = update_slots(
+            self.slots_path,
+            lambda current: current.without("keyring"),
+            seal_key=seal_key_of(db.key),
+        )
         if self.secret_store is not None:
             self.secret_store.delete(slots.vault_id)
-
-
-def _owner_only(*paths: Path) -> None:
-    # On POSIX, other accounts cannot even read the ciphertext. (On Windows the
-    # user's data folder is already private to the account.)
-    if os.name == "posix":
-        for path in paths:
-            path.chmod(0o600)
 
 
 def unlock_delay_seconds(failures: int) -> float:

@@ -1,0 +1,101 @@
+"""The window tells the officer when the vault is damaged or was changed outside the program:
+what it means, and which monthly save to restore, and how."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cme_desktop.services.vault import health
+from cme_desktop.services.vault.backups import monthly_save
+from cme_desktop.services.vault.database import checkpoint
+from cme_desktop.services.vault.unlock import Vault
+from cme_desktop.ui import background
+from cme_desktop.ui.vault.damage import DAMAGE_TITLE, TAMPER_TITLE
+from tests.support.credentials import PASSPHRASE
+from tests.support.main_window import Prompts, make_window, unlock
+from tests.support.tampering import execute, flip_byte, table_data_page
+
+
+def _saved_then_damaged(vault: Vault, tmp_path: Path) -> tuple[Path, int]:
+    """A monthly save, then one page of the referrals damaged (the desk opens without them)."""
+    db = vault.unlock(PASSPHRASE)
+    save = monthly_save(db, today=date(2026, 10, 5))
+    key = bytes(db.key)
+    checkpoint(db)
+    db.close()
+    assert save is not None and save.backup_file is not None
+    page = table_data_page(vault.path, key, table="referrals", scratch=tmp_path / "scratch.cme")
+    flip_byte(vault.path, page)
+    return save.backup_file, page
+
+
+def _open(qtbot: Any, vault: Vault) -> Any:
+    window = make_window(vault)
+    qtbot.addWidget(window)
+    window.show()
+    unlock(qtbot, window)
+    return window
+
+
+def test_damage_found_at_unlock_says_what_it_means_and_what_to_do(
+    qtbot: Any, demo_vault: Vault, asked: Prompts, tmp_path: Path
+) -> None:
+    backup, page = _saved_then_damaged(demo_vault, tmp_path)
+    window = _open(qtbot, demo_vault)
+    qtbot.waitUntil(lambda: DAMAGE_TITLE in asked.titles("warn"), timeout=10_000)
+    (text,) = [t for k, title, t in asked.shown if title == DAMAGE_TITLE]
+    assert f"page {page} of the vault file cannot be read" in text
+    assert "What it means:" in text and "the good saves you have are kept" in text
+    assert "What to do: Restore the last good monthly save, 2026-10" in text
+    assert str(backup) in text and "Restore into a new file" in text
+    assert TAMPER_TITLE not in asked.titles("warn")
+    background.wait_for_all()
+    window.close()
+
+
+def test_damage_the_unlock_did_not_reach_is_found_by_the_background_check(
+    qtbot: Any,
+    demo_vault: Vault,
+    asked: Prompts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _saved_then_damaged(demo_vault, tmp_path)
+    # As on a vault too large for the unlock's time budget: the quick check saw nothing.
+    monkeypatch.setattr(health, "quick_check", lambda db: health.QuickCheck((), 0, 22, 0.25))
+    window = _open(qtbot, demo_vault)
+    assert window.services is not None and window.services.db.findings == []
+    qtbot.waitUntil(lambda: DAMAGE_TITLE in asked.titles("warn"), timeout=10_000)
+    assert "Restore the last good monthly save, 2026-10" in asked.texts("warn")[-1]
+    background.wait_for_all()
+    window.close()
+
+
+def test_audit_rows_missing_are_shown_after_unlock(
+    qtbot: Any, demo_vault: Vault, asked: Prompts
+) -> None:
+    db = demo_vault.unlock(PASSPHRASE)
+    key = bytes(db.key)
+    db.close()
+    execute(
+        demo_vault.path, key, "DELETE FROM audit_log WHERE id > (SELECT max(id) - 2 FROM audit_log)"
+    )
+    window = _open(qtbot, demo_vault)
+    qtbot.waitUntil(lambda: TAMPER_TITLE in asked.titles("warn"), timeout=10_000)
+    (text,) = [t for k, title, t in asked.shown if title == TAMPER_TITLE]
+    assert text.startswith("2 newest audit rows are missing")
+    background.wait_for_all()
+    assert DAMAGE_TITLE not in asked.titles("warn")
+    window.close()
+
+
+def test_a_sound_vault_shows_no_notice(qtbot: Any, demo_vault: Vault, asked: Prompts) -> None:
+    window = _open(qtbot, demo_vault)
+    background.wait_for_all()
+    qtbot.wait(50)
+    assert asked.titles("warn") == []
+    window.close()
