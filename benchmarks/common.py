@@ -27,8 +27,11 @@ class Result:
     label: str
     samples: tuple[float, ...]
     unit: str = "ms"
-    target: float | None = None  # the figure must stay below this, in ``unit``
+    target: float | None = None  # the median must not exceed this, in ``unit``
     note: str = ""
+    #: The median at the largest size over the median at the smallest must not exceed this.
+    ratio_target: float | None = None
+    show_worst: bool = False  # the table shows the worst sample beside the median
 
     @property
     def median(self) -> float:
@@ -44,10 +47,10 @@ class Result:
             "label": self.label,
             "unit": self.unit,
             "target": self.target,
-            "median": self.median,
-            "worst": self.worst,
-            "n": len(self.samples),
+            "samples": list(self.samples),
             "note": self.note,
+            "ratio_target": self.ratio_target,
+            "show_worst": self.show_worst,
         }
 
 
@@ -56,7 +59,7 @@ class Bench:
     """One vault size: the vault file, its passphrase, and shared objects for measuring."""
 
     cases: int
-    vault_path: Path
+    vault_path: Path | None  # None for a module that needs no vault
     passphrase: str
     repeat: int = 5
     shared: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +69,39 @@ class Bench:
         started = time.perf_counter()
         work()
         return (time.perf_counter() - started) * 1000
+
+    def path(self) -> Path:
+        """The vault's path (for a module that needs one)."""
+        assert self.vault_path is not None, "this module needs a vault"
+        return self.vault_path
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    Linux's ``VmHWM`` first: ``ru_maxrss`` of a child started by fork and exec still
+    counts the memory of the parent it was forked from.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
+
+
+def samples_text(counts: list[int]) -> str:
+    """How many samples a row's figures are medians of: ``5``, or ``5 / 5 / 25`` if they differ."""
+    shown = [c for c in counts if c]
+    if shown and all(c == shown[0] for c in shown):
+        return str(shown[0])
+    return " / ".join(str(c) if c else "—" for c in counts)
 
 
 @contextmanager

@@ -1,8 +1,16 @@
-"""The desktop's speed (issue 3): unlock to list, search keystrokes, filters, scrolling,
-opening a case — measured through the real window, offscreen, on a real vault."""
+"""The desktop's speed through the real window, offscreen, on a real vault: unlock to the
+list, search keystrokes, every quick filter, every header sort, scrolling, opening a case,
+the dashboard.
+
+Each figure is from the action to the window painted again (the model asks the vault for
+what it shows when it is painted). The cost must not grow with the vault: the 100,000 ÷
+1,000 ratio of each row has a target of 1.5. The whole process, from launch, is measured
+in ``officer.py``.
+"""
 
 from __future__ import annotations
 
+import random
 import time
 from typing import Any
 
@@ -10,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from benchmarks.common import Bench, Result
 from cme_desktop.app import build_window, make_application
-from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.services.cases.case_list import QUICK_FILTERS
 from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui.case_list import table as case_table
 from cme_desktop.ui.main_window import MainWindow
@@ -18,12 +26,10 @@ from cme_desktop.ui.vault.unlock import UnlockPage
 
 #: The issue's target for the desktop's whole process (list, search, scroll, open).
 MEMORY_TARGET_MB = 300
+#: How much dearer an action may be at the largest vault than at the smallest.
+FLAT = 1.5
 #: Surnames and places an officer might type, one keystroke at a time.
 TYPED = ("Taylor", "Hughes", "Walters", "Academy", "Primary")
-
-
-def _app() -> QApplication:
-    return make_application(["benchmark"])
 
 
 def _settle(app: QApplication) -> None:
@@ -32,19 +38,21 @@ def _settle(app: QApplication) -> None:
         app.processEvents()
 
 
+def _new_window(bench: Bench) -> MainWindow:
+    """The window of this vault size, built and shown, still locked."""
+    app = make_application(["benchmark"])
+    vault = Vault(bench.path())
+    window = build_window(vault, idle_lock_ms=24 * 3600 * 1000)
+    window.resize(1280, 800)
+    window.show()
+    _settle(app)
+    bench.shared.update(vault=vault, window=window, app=app)
+    return window
+
+
 def _window(bench: Bench) -> MainWindow:
-    """One unlocked window per vault size, shared by the measurements after the first."""
-    if "window" not in bench.shared:
-        app = _app()
-        vault = Vault(bench.vault_path)
-        window = build_window(vault, idle_lock_ms=24 * 3600 * 1000)
-        window.resize(1280, 800)
-        window.show()
-        _settle(app)
-        bench.shared["vault"] = vault
-        bench.shared["window"] = window
-        bench.shared["app"] = app
-    window = bench.shared["window"]
+    """The window shared by the measurements, unlocked."""
+    window: MainWindow = bench.shared.get("window") or _new_window(bench)
     if window.is_locked():
         _unlock(bench, window)
     return window
@@ -59,17 +67,25 @@ def _unlock(bench: Bench, window: MainWindow) -> tuple[float, float]:
     started = time.perf_counter()
     db = vault.unlock(bench.passphrase, actor="benchmark")
     opened = time.perf_counter()
-    before = window.desk.case_list.model.pages_fetched
     page.unlocked.emit(db)
     _settle(app)
     shown = time.perf_counter()
-    assert window.desk.case_list.model.pages_fetched > before, "no rows were fetched"
+    model = window.desk.case_list.model
+    assert model.rowCount() == 0 or model.pages_fetched > 0, "no rows were fetched"
     return (opened - started) * 1000, (shown - opened) * 1000
 
 
+def _time(app: QApplication, action: Any) -> float:
+    started = time.perf_counter()
+    action()
+    _settle(app)
+    return (time.perf_counter() - started) * 1000
+
+
 def measure_unlock(bench: Bench) -> list[Result]:
-    """Unlock to the case list shown (model populated, first page fetched and painted)."""
-    window = _window(bench)
+    """Unlock to the case list shown: the first in the process, then again after a lock."""
+    window = _new_window(bench)
+    first_key, first_list = _unlock(bench, window)
     keys, lists = [], []
     for _ in range(bench.repeat):
         window.lock()
@@ -78,77 +94,108 @@ def measure_unlock(bench: Bench) -> list[Result]:
         lists.append(list_ms)
     return [
         Result(
+            "unlock_first",
+            "First unlock in the process → case list shown, less key derivation",
+            (first_list,),
+            ratio_target=FLAT,
+            note=f"one per process; key {first_key:.0f} ms",
+        ),
+        Result(
             "unlock_key",
             "Unlock: key derivation and checks",
             tuple(keys),
-            note="deliberately slow (scrypt ~0.5 s)",
+            note="deliberately slow; the same scrypt at every size",
         ),
-        Result("unlock_list", "Unlock → case list shown", tuple(lists), target=1000),
+        Result("unlock_list", "Unlock again → case list shown", tuple(lists), ratio_target=FLAT),
     ]
 
 
 def measure_search(bench: Bench) -> list[Result]:
-    """One keystroke in the search box → results painted (the debounce wait not counted)."""
+    """One keystroke in the search box → results painted (the typing pause not counted)."""
     window = _window(bench)
     app = bench.shared["app"]
     panel = window.desk.case_list
     samples: list[float] = []
     for word in TYPED:
         for i in range(2, len(word) + 1):
-            started = time.perf_counter()
-            panel.search.setText(word[:i])
-            panel.apply_filters()
-            _settle(app)
-            samples.append((time.perf_counter() - started) * 1000)
+
+            def keystroke(text: str = word[:i]) -> None:
+                panel.search.setText(text)
+                panel.apply_filters()
+
+            samples.append(_time(app, keystroke))
         panel.search.clear()
         panel.apply_filters()
+        _settle(app)
     return [
         Result(
             "keystroke",
             "Search keystroke → results",
             tuple(samples),
             target=50,
-            note="from the 2nd letter; worst shown beside",
+            ratio_target=FLAT,
+            note="from the 2nd letter",
+            show_worst=True,
         )
     ]
 
 
 def measure_filters(bench: Bench) -> list[Result]:
-    """A quick-filter button clicked → the list repainted."""
+    """Each quick-filter button clicked → the list repainted (from "Open", each time)."""
     window = _window(bench)
     app = bench.shared["app"]
     panel = window.desk.case_list
-    samples: list[float] = []
-    for _ in range(max(1, bench.repeat // 2)):
-        for key in (
-            "closed",
-            "overdue",
-            "escalated",
-            "not_visited",
-            "whereabouts_unknown",
-            "all",
-            "open",
-        ):
-            button = panel.quick_buttons[key]
-            started = time.perf_counter()
-            button.click()
+    results = []
+    for key, label in QUICK_FILTERS.items():
+        samples = []
+        for _ in range(bench.repeat):
+            start = "all" if key == "open" else "open"
+            panel.quick_buttons[start].click()
             _settle(app)
-            samples.append((time.perf_counter() - started) * 1000)
-    sort: list[float] = []
+            samples.append(_time(app, panel.quick_buttons[key].click))
+        results.append(
+            Result(
+                f"filter_{key}",
+                f"Quick filter “{label}” → list",
+                tuple(samples),
+                ratio_target=FLAT,
+            )
+        )
+    panel.quick_buttons["open"].click()
+    _settle(app)
+    return results
+
+
+def measure_sorts(bench: Bench) -> list[Result]:
+    """Each header clicked (sorting in SQL) → the list repainted; from the name order."""
+    window = _window(bench)
+    app = bench.shared["app"]
+    panel = window.desk.case_list
     header = panel.table.horizontalHeader()
-    for column in (case_table.COL_SCHOOL, case_table.COL_NEXT_TASK, case_table.COL_NAME):
-        started = time.perf_counter()
-        header.setSortIndicator(column, header.sortIndicatorOrder())
-        _settle(app)
-        sort.append((time.perf_counter() - started) * 1000)
-    return [
-        Result("filter", "Quick filter change → list", tuple(samples)),
-        Result("sort", "Header click (sort in SQL) → list", tuple(sort)),
-    ]
+    order = header.sortIndicatorOrder()
+    results = []
+    for column, label in enumerate(case_table.HEADERS):
+        samples = []
+        for _ in range(bench.repeat):
+            start = case_table.COL_DOB if column == case_table.COL_NAME else case_table.COL_NAME
+            header.setSortIndicator(start, order)
+            _settle(app)
+            samples.append(_time(app, lambda c=column: header.setSortIndicator(c, order)))
+        results.append(
+            Result(
+                f"sort_{case_table.SORT_KEYS[column]}",
+                f"Sort by “{label}” → list",
+                tuple(samples),
+                ratio_target=FLAT,
+            )
+        )
+    header.setSortIndicator(case_table.COL_NAME, order)
+    _settle(app)
+    return results
 
 
 def measure_scroll(bench: Bench) -> list[Result]:
-    """Scroll through every case (all of them): every page fetched and painted once."""
+    """A page down at places spread through all cases, and a jump to the end: each painted."""
     window = _window(bench)
     app = bench.shared["app"]
     panel = window.desk.case_list
@@ -156,26 +203,25 @@ def measure_scroll(bench: Bench) -> list[Result]:
     _settle(app)
     model, table = panel.model, panel.table
     rows = model.rowCount()
-    model.forget_rows()
-    before = model.pages_fetched
-    started = time.perf_counter()
-    for row in range(0, rows, case_table.PAGE_SIZE // 2):
-        table.scrollTo(model.index(row, 0))
+    rng = random.Random(58)
+    bar = table.verticalScrollBar()
+    pages: list[float] = []
+    for _ in range(bench.repeat * 2):
+        model.forget_rows()
+        table.scrollTo(model.index(rng.randrange(rows), 0))
         _settle(app)
-    table.scrollToBottom()
-    _settle(app)
-    total = (time.perf_counter() - started) * 1000
-    pages = model.pages_fetched - before
+        pages.append(_time(app, lambda: bar.setValue(bar.value() + bar.pageStep())))
+    ends: list[float] = []
+    for _ in range(bench.repeat):
+        table.scrollToTop()
+        _settle(app)
+        model.forget_rows()
+        ends.append(_time(app, table.scrollToBottom))
     panel.quick_buttons["open"].click()
+    _settle(app)
     return [
-        Result(
-            "scroll",
-            "Scroll the whole list (all cases)",
-            (total / 1000,),
-            unit="s",
-            note=f"{pages:,} pages of {case_table.PAGE_SIZE}",
-        ),
-        Result("page", "… per page fetched and painted", (total / max(1, pages),)),
+        Result("page", "Page down in all cases → painted", tuple(pages), ratio_target=FLAT),
+        Result("scroll_end", "Jump to the last case → painted", tuple(ends), ratio_target=FLAT),
     ]
 
 
@@ -183,12 +229,11 @@ def measure_open_case(bench: Bench) -> list[Result]:
     """Open a case (one read, the workspace filled and painted), then close its tab."""
     window = _window(bench)
     app = bench.shared["app"]
-    services = window.services
-    assert services is not None
-    ids = services.case_list.matching_ids(CaseQuery(quick="all"))
-    step = max(1, len(ids) // (bench.repeat * 2 + 1))
+    model = window.desk.case_list.model
+    rows = model.rowCount()
+    picks = [model.case_id(row) for row in range(0, rows, max(1, rows // (bench.repeat * 2)))]
     samples: list[float] = []
-    for case_id in ids[step::step][: bench.repeat * 2]:
+    for case_id in [c for c in picks if c is not None][: bench.repeat * 2]:
         started = time.perf_counter()
         workspace = window.desk.open_case(case_id)
         _settle(app)
@@ -196,7 +241,15 @@ def measure_open_case(bench: Bench) -> list[Result]:
         assert workspace is not None
         window.desk.close_tab(window.desk.indexOf(workspace))
         _settle(app)
-    return [Result("open_case", "Open a case (read + workspace shown)", tuple(samples), target=150)]
+    return [
+        Result(
+            "open_case",
+            "Open a case (read + workspace shown)",
+            tuple(samples),
+            target=150,
+            ratio_target=FLAT,
+        )
+    ]
 
 
 def measure_dashboard(bench: Bench) -> list[Result]:
@@ -205,13 +258,10 @@ def measure_dashboard(bench: Bench) -> list[Result]:
     samples: list[float] = []
     for _ in range(bench.repeat):
         window.desk.dashboard.mark_stale()
-        started = time.perf_counter()
-        window.desk.show_dashboard()
-        _settle(app)
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.append(_time(app, window.desk.show_dashboard))
         window.desk.show_cases()
         _settle(app)
-    return [Result("dashboard", "Dashboard shown", tuple(samples))]
+    return [Result("dashboard", "Dashboard shown", tuple(samples), ratio_target=FLAT)]
 
 
 def close(bench: Bench) -> None:

@@ -23,7 +23,7 @@ from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.documents.styles import AuthorityDetails
 from cme_desktop.services.documents.visit_sheet import VisitSheetService
 from cme_desktop.services.protection.exports import ExportService
-from cme_desktop.services.protection.passwords import generate_password
+from cme_desktop.services.protection.passwords import generate_short_password
 from cme_desktop.services.settings import SettingsService, authority_of
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
@@ -36,9 +36,7 @@ EXPORT_TARGET_MS = 300
 
 def _db(bench: Bench) -> Database:
     if "exports_db" not in bench.shared:
-        bench.shared["exports_db"] = Vault(bench.vault_path).unlock(
-            bench.passphrase, actor="benchmark"
-        )
+        bench.shared["exports_db"] = Vault(bench.path()).unlock(bench.passphrase, actor="benchmark")
     db: Database = bench.shared["exports_db"]
     return db
 
@@ -78,7 +76,7 @@ def measure_visit_sheet_batch(bench: Bench) -> list[Result]:
     db = _db(bench)
     sheets, authority = VisitSheetService(db), _authority(db)
     ids = _case_ids(db, BATCH)
-    runs = max(2, bench.repeat // 2)
+    runs = bench.repeat
     samples = [
         bench.timed(lambda: sheets.render_for(ids, authority=authority)) / 1000 for _ in range(runs)
     ]
@@ -102,7 +100,7 @@ def measure_export(bench: Bench) -> list[Result]:
     results = []
     try:
         for fmt, label in (("pdf", "PDF, AES-256"), ("docx", "Word, agile AES-256")):
-            password = generate_password()
+            password = generate_short_password()
 
             def export(case_id: int, fmt: str = fmt, password: str = password) -> None:
                 exports.export_referral(

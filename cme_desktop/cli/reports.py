@@ -1,4 +1,10 @@
-"""``cme`` commands for the statistics: snapshot (the monthly save) and report."""
+"""``cme`` commands for the statistics: snapshot (the monthly save) and report.
+
+The reports read the vault without changing the record, so they wait a little for a
+vault another program is writing to (``BusyWait``). The list of pupils without a school
+place names children: it is written protected with a password (an Excel workbook or a
+PDF) unless ``--plain`` says otherwise, which the audit log records.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cme_desktop.cli.common import EXIT_OK, open_db, vault_authority
+from cme_desktop.cli.common import (
+    EXIT_OK,
+    BusyWait,
+    UsageError,
+    new_file_password,
+    open_db,
+    vault_authority,
+)
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import InvalidInput
 
@@ -29,7 +42,21 @@ def add_commands(sub: Any) -> None:
     d.add_argument("--pdf", type=Path, default=None, help="a printable summary")
     d.set_defaults(func=_dfe_termly)
     w = kinds.add_parser("without-place", help="pupils of school age without a school place")
-    w.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.pdf (names!)")
+    w.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="FILE.xlsx or FILE.pdf, protected with a password (it names children); "
+        "FILE.csv only with --plain",
+    )
+    w.add_argument(
+        "--password-file", type=Path, default=None, help="the password, on its first line"
+    )
+    w.add_argument(
+        "--plain",
+        action="store_true",
+        help="write the names unprotected (CSV, PDF or XLSX); the audit log records it",
+    )
     w.set_defaults(func=_without_place)
 
 
@@ -80,7 +107,8 @@ def _quarterly(args: argparse.Namespace) -> int:
     _suffix(args.out, ".pdf")
     if args.csv is not None:
         _suffix(args.csv, ".csv")
-    db = open_db(args)
+    busy = BusyWait()
+    db = open_db(args, busy=busy)
     try:
         report = quarterly(db, quarter)
         pdf = report_pdf.quarterly_pdf(report, authority=vault_authority(db))
@@ -89,7 +117,7 @@ def _quarterly(args: argparse.Namespace) -> int:
         if args.csv is not None:
             write_atomically(args.csv, report_csv.quarterly_csv(report).encode("utf-8-sig"))
             written.append(args.csv)
-        record_export(db, report="quarterly", detail=f"quarter={quarter}")
+        busy.run(lambda: record_export(db, report="quarterly", detail=f"quarter={quarter}"))
     finally:
         db.close()
     print(f"Quarterly report {quarter} ({quarter.label}): " + ", ".join(map(str, written)))
@@ -106,13 +134,14 @@ def _dfe_termly(args: argparse.Namespace) -> int:
     _suffix(args.out, ".csv")
     if args.pdf is not None:
         _suffix(args.pdf, ".pdf")
-    db = open_db(args)
+    busy = BusyWait()
+    db = open_db(args, busy=busy)
     try:
         ret = dfe_termly(db, day)
         write_atomically(args.out, report_csv.dfe_csv(ret).encode("utf-8-sig"))
         if args.pdf is not None:
             write_atomically(args.pdf, report_pdf.dfe_pdf(ret, authority=vault_authority(db)))
-        record_export(db, report="dfe_termly", detail=f"census={day.isoformat()}")
+        busy.run(lambda: record_export(db, report="dfe_termly", detail=f"census={day.isoformat()}"))
     finally:
         db.close()
     print(
@@ -124,23 +153,59 @@ def _dfe_termly(args: argparse.Namespace) -> int:
 
 
 def _without_place(args: argparse.Namespace) -> int:
+    from cme_desktop.services.protection.outputs import ProtectedFiles, check_password, format_of
     from cme_desktop.services.reports import csv as report_csv
     from cme_desktop.services.reports import pdf as report_pdf
+    from cme_desktop.services.reports import workbook
     from cme_desktop.services.reports.service import record_export
     from cme_desktop.services.reports.without_place import pupils_without_place
 
-    suffix = _suffix(args.out, ".csv", ".pdf")
+    fmt = format_of(args.out, allowed=("xlsx", "pdf", "csv"))
+    password: str | None = None
+    if args.plain:
+        if args.password_file is not None:
+            raise UsageError("--plain writes the file unprotected: leave out --password-file.")
+    elif fmt == "csv":
+        raise InvalidInput(
+            f"{args.out.name}: a CSV file cannot be protected and this list names children. "
+            "Write FILE.xlsx or FILE.pdf (protected with a password), or add --plain to "
+            "write the CSV unprotected.",
+            field="out",
+        )
+    else:
+        password = new_file_password(args.password_file, args.out.name)
+        check_password(password, fmt=fmt)
     today = date.today()
-    db = open_db(args)
+    busy = BusyWait()
+    db = open_db(args, busy=busy)
     try:
-        rows = pupils_without_place(db, today)
-        if suffix == ".pdf":
+        rows = busy.run(lambda: pupils_without_place(db, today))
+        if fmt == "pdf":
             data = report_pdf.without_place_pdf(rows, today=today, authority=vault_authority(db))
+        elif fmt == "xlsx":
+            data = workbook.without_place_workbook(rows)
         else:
             data = report_csv.without_place_csv(rows).encode("utf-8-sig")
-        write_atomically(args.out, data)
-        record_export(db, report="without_place", detail=f"rows={len(rows)}")
+        detail = f"rows={len(rows)}"
+        saved = busy.run(
+            lambda: ProtectedFiles(db).save(
+                args.out, data, fmt=fmt, password=password, what="report", detail=detail
+            )
+        )
+        protection = "protected" if saved.protected else "unprotected"
+        busy.run(
+            lambda: record_export(db, report="without_place", detail=f"{detail} {fmt} {protection}")
+        )
     finally:
         db.close()
-    print(f"{len(rows)} children without a school place: {args.out} (names: keep it safe)")
+    if saved.protected:
+        print(
+            f"{len(rows)} children without a school place: {args.out} "
+            "(protected with your password)"
+        )
+    else:
+        print(
+            f"{len(rows)} children without a school place: {args.out} "
+            "(unprotected, it names children: keep it safe)"
+        )
     return EXIT_OK

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QShowEvent
+from PySide6.QtGui import QFont, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -31,7 +30,6 @@ from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look
 from cme_desktop.ui.fields import plain
 
-_OVERDUE = QColor("#b00020")
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -47,8 +45,11 @@ class _TaskTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setTabKeyNavigation(False)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the font, not measured row by row: the table fills in the same time
+        # however many tasks it shows.
+        char = self.fontMetrics().averageCharWidth()
+        self.setColumnWidth(0, 24 * char)
+        self.setColumnWidth(1, 24 * char)
         self.horizontalHeader().setStretchLastSection(True)
         self.setAlternatingRowColors(True)
         self.doubleClicked.connect(lambda index: self._open(index.row()))
@@ -122,7 +123,7 @@ class DashboardView(QWidget):
         self.due_next_week = QLabel("0")
         figures = (
             ("New notifications this month", self.new_this_month),
-            ("Overdue tasks", self.overdue_count),
+            ("Cases with overdue tasks", self.overdue_count),
             ("Tasks due today", self.due_today_count),
             ("Tasks due in the next 7 days", self.due_next_week),
         )
@@ -163,10 +164,10 @@ class DashboardView(QWidget):
         self.data = data
         bold = QFont()
         bold.setBold(True)
+        shown = data.overdue + data.due_today
         self.tasks.setRowCount(0)
-        for task in data.overdue + data.due_today:
-            row = self.tasks.rowCount()
-            self.tasks.insertRow(row)
+        self.tasks.setRowCount(len(shown))
+        for row, task in enumerate(shown):
             overdue = task.due_on < data.today
             when = f"{format_date(task.due_on)} – {'overdue' if overdue else 'today'}"
             cells = (when, task.full_name, task.title)
@@ -174,7 +175,7 @@ class DashboardView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(CASE_ID_ROLE, task.case_id)
                 if overdue and col == 0:
-                    item.setForeground(QBrush(_OVERDUE))
+                    item.setForeground(look.tone_brush("problem"))
                     item.setFont(bold)
                 self.tasks.setItem(row, col, item)
         total = sum(data.open_by_step.values()) or 1
@@ -184,8 +185,8 @@ class DashboardView(QWidget):
             bar.setRange(0, total)
             bar.setValue(n)
         self.new_this_month.setText(f"{data.new_this_month:,}")
-        self.overdue_count.setText(f"{len(data.overdue):,}")
-        self.due_today_count.setText(f"{len(data.due_today):,}")
+        self.overdue_count.setText(f"{data.overdue_cases:,}")
+        self.due_today_count.setText(f"{data.due_today_total:,}")
         self.due_next_week.setText(f"{data.due_next_7_days:,}")
 
     def clear(self) -> None:

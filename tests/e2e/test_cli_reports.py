@@ -68,7 +68,7 @@ def test_report_commands_write_their_files(
     assert "Census date,2026-10-01" in (out / "d.csv").read_text("utf-8-sig")
     assert (out / "d.pdf").read_bytes().startswith(b"%PDF")
     for name in ("w.csv", "w.pdf"):
-        assert _cme(vault_file, "report", "without-place", "--out", str(out / name)) == 0
+        assert _cme(vault_file, "report", "without-place", "--out", str(out / name), "--plain") == 0
     assert (out / "w.csv").read_text("utf-8-sig").startswith("Reference,Name,")
     assert sorted(p.name for p in out.iterdir()) == [
         "d.csv",
@@ -88,7 +88,7 @@ def test_report_commands_write_their_files(
         (("report", "quarterly", "--quarter", "Q3 2026", "--out", "x.pdf"), "YYYY-Qn"),
         (("report", "quarterly", "--quarter", "2026-Q3", "--out", "x.docx"), "must end in .pdf"),
         (("report", "dfe-termly", "--census-date", "1/10/2026", "--out", "x.csv"), "YYYY-MM-DD"),
-        (("report", "without-place", "--out", "x.txt"), "must end in .csv or .pdf"),
+        (("report", "without-place", "--out", "x.txt"), "must end in .xlsx, .pdf or .csv"),
         (("report", "nonsense"), "invalid choice"),
     ],
 )

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.models.records import surname_of
+from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.ui.case_list import table as case_table
 from cme_desktop.ui.case_list.table import COL_DOB, COL_NAME, COL_NEXT_TASK, OVERDUE_ROLE
 from cme_desktop.ui.main_window import MainWindow
@@ -77,8 +78,9 @@ def test_header_click_sorts_in_sql(qtbot: Any, window: MainWindow) -> None:
     born = [rows[i].date_of_birth for i in panel.model.ids() if rows[i].date_of_birth]
     assert born == sorted(born, reverse=True)
     header.setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
+    # By surname, then the whole name (migration 0006).
     names = [n.lower() for n in _names(window)]
-    assert names == sorted(names)
+    assert names == sorted(names, key=lambda n: (surname_of(n), n))
 
 
 def test_rows_arrive_in_bounded_pages(
@@ -94,6 +96,64 @@ def test_rows_arrive_in_bounded_pages(
         assert model.index(row, COL_NAME).data()
     assert model.pages_fetched - before >= model.rowCount() // 5
     assert model.cached_pages() <= 3
+
+
+class _Spy:
+    """The vault's case list, noting what the table asks of it."""
+
+    def __init__(self, source: CaseList) -> None:
+        self.source = source
+        self.calls: list[tuple[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.source, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, kwargs.get("offset")))
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_the_table_asks_for_a_count_and_pages_never_every_id(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_table, "PAGE_SIZE", 7)
+    panel = window.desk.case_list
+    services = window.services
+    assert services is not None
+    spy = _Spy(services.case_list)
+    panel.model.attach(spy)  # type: ignore[arg-type]
+    qtbot.mouseClick(panel.quick_buttons["all"], Qt.MouseButton.LeftButton)
+    names = _names(window)
+    expected = services.case_list.matching_ids(CaseQuery(quick="all"))
+    assert [panel.model.case_id(r) for r in range(panel.model.rowCount())] == expected
+    asked = [name for name, _ in spy.calls]
+    assert "matching_ids" not in asked and "rows" not in asked
+    assert asked.count("first_page") == 1, "the count and the first page, together"
+    offsets = [offset for name, offset in spy.calls if name == "page"]
+    assert set(offsets) == set(range(7, len(expected), 7)), "whole pages, each of them once"
+    assert len(names) == len(expected) == services.case_list.count(CaseQuery(quick="all"))
+
+
+def test_the_selected_case_stays_selected_after_a_refresh(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_table, "PAGE_SIZE", 4)
+    panel = window.desk.case_list
+    qtbot.mouseClick(panel.quick_buttons["all"], Qt.MouseButton.LeftButton)
+    deep = panel.model.rowCount() - 2  # beyond the first pages
+    case_id = panel.model.case_id(deep)
+    panel.table.select_case(case_id)
+    panel.refresh()  # the pages are read again
+    assert panel.table.current_case_id() == case_id
+    assert panel.table.current_row() == deep
+    qtbot.mouseClick(panel.quick_buttons["open"], Qt.MouseButton.LeftButton)
+    position = panel.model.row_of(case_id) if case_id is not None else None
+    if position is None:
+        assert panel.table.current_row() == 0, "a case the filter leaves out: the first row"
+    else:
+        assert panel.table.current_case_id() == case_id
 
 
 def test_enter_opens_the_selected_case(qtbot: Any, window: MainWindow) -> None:
@@ -120,6 +180,12 @@ def test_dashboard_opens_tasks_and_filters_by_step(qtbot: Any, window: MainWindo
     assert dashboard.data is not None
     assert dashboard.tasks.rowCount() == len(dashboard.data.due_tasks)
     assert dashboard.tasks.rowCount() > 0  # the demo data always has overdue tasks
+    # The figure counts as the list's "Overdue tasks" filter does, not the tasks listed.
+    services = window.services
+    assert services is not None
+    overdue = services.case_list.count(CaseQuery(quick="overdue"))
+    assert dashboard.overdue_count.text() == f"{overdue:,}"
+    assert dashboard.due_today_count.text() == f"{dashboard.data.due_today_total:,}"
     dashboard.tasks.setCurrentCell(0, 0)
     qtbot.keyClick(dashboard.tasks, Qt.Key.Key_Return)
     workspace = window.desk.current_workspace()

@@ -13,6 +13,10 @@ from sqlalchemy import select
 
 from cme_desktop.models.audit import AuditEvent
 from cme_desktop.services.cases import demo
+from cme_desktop.services.errors import WrongPassword
+from cme_desktop.services.protection.office import decrypt_office
+from cme_desktop.services.protection.outputs import UNPROTECTED_ACTION, UNPROTECTED_WARNING
+from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import Settings, SettingsService
 from cme_desktop.services.vault import backups
@@ -21,6 +25,7 @@ from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.reports import dialog as reports
 from tests.support.main_window import Prompts
+from tests.support.workbooks import cells, decrypt
 
 
 @pytest.fixture
@@ -119,3 +124,146 @@ def test_restore_a_monthly_save_into_a_new_file(
     background.wait_for_all()
     assert "Restored into restored.cme: 40 cases" in asked.texts("info")[1]
     assert (tmp_path / "restored.cme").is_file()
+
+
+# --- the list that names children leaves protected -------------------------------------------
+
+
+def _made_pupils(qtbot: Any, dialog: reports.ReportsDialog) -> reports.ReportPage:
+    page = dialog.pupils
+    assert page.save_csv_button.text() == "Save spreadsheet…"
+    _make(qtbot, page)
+    assert page.made is not None and page.made.detail.startswith("rows=")
+    return page
+
+
+def _confirmed(db: Database) -> list[str]:
+    with db.read() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == UNPROTECTED_ACTION)
+            )
+        )
+
+
+def test_pupils_spreadsheet_is_an_encrypted_workbook_whose_password_is_shown_once(
+    qtbot: Any,
+    dialog: reports.ReportsDialog,
+    services: AppServices,
+    asked: Prompts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = _made_pupils(qtbot, dialog)
+    suggested: list[str] = []
+
+    def save_file(_parent: Any, _caption: str, name: str, _filters: str) -> Path:
+        suggested.append(name)
+        return tmp_path / "pupils"
+
+    monkeypatch.setattr(prompts, "save_file", save_file)
+    page.save_csv_button.click()
+    assert asked.titles("protection") == ["Save the table"]
+    assert "Excel workbook" in asked.texts("protection")[0]
+    assert asked.titles("confirm") == []
+    assert suggested == [f"cme-without-place-{date.today().isoformat()}.xlsx"]
+    target = tmp_path / "pupils.xlsx"
+    shown = page.password_dialog
+    assert shown is not None and shown.isVisible()
+    password = shown.password_label.text()
+    assert str(target) in page.status.text()
+    rows = services.statistics.pupils_without_place(date.today())
+    assert rows, "the demo vault has children without a place"
+    data = target.read_bytes()
+    assert [r[1] for r in cells(decrypt(data, password))[1:]] == [r.full_name for r in rows]
+    with pytest.raises(WrongPassword):
+        decrypt_office(data, "not the password")
+    assert all(r.full_name.encode() not in data for r in rows)
+    assert _exports(services.db)[-1] == f"without_place rows={len(rows)} xlsx protected"
+    assert _confirmed(services.db) == []
+
+
+def test_pupils_pdf_is_encrypted_with_a_password_every_reader_takes(
+    qtbot: Any,
+    dialog: reports.ReportsDialog,
+    services: AppServices,
+    asked: Prompts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = _made_pupils(qtbot, dialog)
+    monkeypatch.setattr(prompts, "save_file", lambda *_a: tmp_path / "pupils.pdf")
+    page.save_pdf_button.click()
+    assert page.password_dialog is not None
+    password = page.password_dialog.password_label.text()
+    assert len(password) <= 32
+    data = (tmp_path / "pupils.pdf").read_bytes()
+    with open_pdf(data, password) as pdf:
+        assert pdf.encryption.R == 6
+    with pytest.raises(WrongPassword):
+        open_pdf(data, "not the password")
+
+
+def test_pupils_as_plain_csv_only_once_confirmed_and_the_confirmation_audited(
+    qtbot: Any,
+    dialog: reports.ReportsDialog,
+    services: AppServices,
+    asked: Prompts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = _made_pupils(qtbot, dialog)
+    chosen: list[str] = []
+
+    def save_file(_parent: Any, _caption: str, name: str, _filters: str) -> Path:
+        chosen.append(name)
+        return tmp_path / "pupils.csv"
+
+    monkeypatch.setattr(prompts, "save_file", save_file)
+    asked.protect_answer = False
+    asked.confirm_answer = False
+    page.save_csv_button.click()
+    assert asked.texts("confirm") == [UNPROTECTED_WARNING]
+    assert chosen == [] and not (tmp_path / "pupils.csv").exists()
+    assert _confirmed(services.db) == []
+
+    asked.confirm_answer = True
+    page.save_csv_button.click()
+    assert chosen == [f"cme-without-place-{date.today().isoformat()}.csv"]
+    rows = services.statistics.pupils_without_place(date.today())
+    text = (tmp_path / "pupils.csv").read_text("utf-8-sig")
+    assert text.startswith("Reference,Name,") and all(r.full_name in text for r in rows)
+    assert _confirmed(services.db) == [f"format=csv;report=without_place;rows={len(rows)}"]
+    assert _exports(services.db)[-1] == f"without_place rows={len(rows)} csv unprotected"
+    assert page.password_dialog is None
+    assert page.status.text() == f"Saved to {tmp_path / 'pupils.csv'}."
+
+
+def test_figures_without_names_save_as_before_without_asking(
+    qtbot: Any,
+    dialog: reports.ReportsDialog,
+    asked: Prompts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dialog.census.setDate(QDate(2026, 10, 1))
+    _make(qtbot, dialog.dfe)
+    monkeypatch.setattr(prompts, "save_file", lambda *_a, **_k: tmp_path / "dfe.csv")
+    dialog.dfe.save_csv_button.click()
+    assert asked.titles("protection") == []
+    assert (tmp_path / "dfe.csv").read_text("utf-8-sig").startswith("Children missing")
+
+
+def test_locking_closes_the_reports_and_a_password_on_screen(
+    qtbot: Any, window: Any, asked: Prompts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports.install(window)
+    dialog = reports.open_reports(window, window.services)
+    page = _made_pupils(qtbot, dialog)
+    monkeypatch.setattr(prompts, "save_file", lambda *_a: tmp_path / "pupils.xlsx")
+    page.save_csv_button.click()
+    shown = page.password_dialog
+    assert shown is not None and shown.isVisible()
+    assert window.lock()
+    assert not shown.isVisible() and shown.password_label.text() == ""
+    assert not dialog.isVisible()

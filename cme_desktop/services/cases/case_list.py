@@ -1,9 +1,10 @@
-"""The case list: filtering, sorting and search in SQL, rows fetched by id.
+"""The case list: filtering, sorting and search in SQL, rows read a page at a time.
 
-The list window holds only the ordered ids of the cases that match
-(``matching_ids``) and asks for the rows it is about to show
-(``rows``), a page at a time — the way the list stays instant at 100,000
-cases. Search uses the FTS5 index over name, AKA, address, school and UPN.
+The list window asks how many cases match (``count``) and reads the page it is
+about to paint (``page``): one query each, answered from the indexes of
+migration 0003 in time that does not grow with the vault, so the list is as
+quick at 100,000 cases as at 1,000. Search starts from the FTS5 index over
+name, AKA, address, school and UPN.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, text
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from cme_desktop.models import Case, Task
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services.rules.dates import parse_uk_date
+from cme_desktop.services.rules.names import strip_format
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import UnitOfWork
 
 QUICK_FILTERS: dict[str, str] = {
     "all": "All cases",
@@ -29,6 +35,9 @@ QUICK_FILTERS: dict[str, str] = {
     "not_visited": "Not yet visited",
     "whereabouts_unknown": "Whereabouts unknown",
 }
+
+#: Tasks of each kind (overdue, due today) the dashboard lists; its figures count them all.
+DASHBOARD_TASKS = 200
 
 SORT_KEYS = (
     "name",
@@ -110,79 +119,210 @@ _ROW_COLUMNS = (
 
 
 def fts_query(search: str) -> str | None:
-    """An FTS5 MATCH expression: every word typed, as a prefix; ``None`` when empty."""
-    words = re.findall(r"\w+", search, flags=re.UNICODE)
+    """An FTS5 MATCH expression: every word typed, as a prefix; ``None`` when empty.
+
+    Invisible format characters (a zero-width space pasted with a name) are
+    ignored, as they are taken out of names on input (``rules.names``).
+    """
+    words = re.findall(r"\w+", strip_format(search), flags=re.UNICODE)
     if not words:
         return None
     return " ".join(f'"{w}"*' for w in words)
 
 
-def _filtered(query: CaseQuery, today: date) -> Select[Any]:
-    stmt = select(Case.id)
-    q = query.quick
-    if q in {"open", "overdue", "escalated", "not_visited", "whereabouts_unknown"}:
-        stmt = stmt.where(Case.status == "open")
-    elif q == "closed":
-        stmt = stmt.where(Case.status == "closed")
-    if q == "overdue":
-        stmt = stmt.where(Case.next_task_due < today)
-    elif q == "escalated":
-        stmt = stmt.where(or_(Case.escalated_police, Case.escalated_social_care))
-    elif q == "not_visited":
-        stmt = stmt.where(Case.last_visit_on.is_(None))
-    elif q == "whereabouts_unknown":
-        stmt = stmt.where(Case.whereabouts_unknown)
-    if query.step is not None:
-        stmt = stmt.where(Case.current_step == query.step)
-    match = fts_query(query.search)
+# A UK postcode typed in any case and spacing: the outward code (``LE1``, ``SW1A``), then
+# the inward code (``2AB``) if given.
+_POSTCODE = re.compile(r"(?P<outward>[A-Z]{1,2}[0-9][A-Z0-9]?)(?P<inward>[0-9][A-Z]{2})?")
+
+
+def postcode_query(search: str) -> str | None:
+    """An FTS5 MATCH expression for a postcode typed as the search, else ``None``.
+
+    A full postcode (``le12ab``, ``LE1 2AB``) matches the address written with or
+    without its space; an outward code alone (``LE1``) matches that district
+    exactly, not ``LE11`` or ``LE12``. Only the last known address is searched:
+    the list's full-text index holds it (migration 0001), so no row is scanned.
+    """
+    compact = "".join(strip_format(search).split()).upper()
+    found = _POSTCODE.fullmatch(compact)
+    if found is None:
+        return None
+    outward, inward = found["outward"].lower(), (found["inward"] or "").lower()
+    if not inward:
+        return f'last_known_address : "{outward}"'
+    return f'last_known_address : ("{outward} {inward}" OR "{outward}{inward}")'
+
+
+def date_of_birth_searched(search: str, *, today: date) -> date | None:
+    """The date of birth a search is, if the whole text is a date (``05/01/2012``,
+    ``5/1/12``, ``2012-01-05``, read as ``rules.dates.parse_uk_date`` reads them)."""
+    text = strip_format(search).strip()
+    if not any(c.isdigit() for c in text):
+        return None
+    return parse_uk_date(text, today=today)
+
+
+def _search_term(query: CaseQuery, today: date) -> Any | None:
+    """The WHERE term of the search box: a date of birth, a postcode, or words; ``None``
+    when nothing is searched. Each is answered from an index: the date of birth's
+    (``ix_cases_date_of_birth``) or the full-text index."""
+    if not query.search.strip():
+        return None
+    born = date_of_birth_searched(query.search, today=today)
+    if born is not None:
+        return Case.date_of_birth == born
+    match = postcode_query(query.search) or fts_query(query.search)
+    if match is None:
+        return None
+    return Case.id.in_(
+        text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
+    )
+
+
+def is_searching(query: CaseQuery, *, today: date | None = None) -> bool:
+    """Whether the query searches (a date of birth, a postcode or words)."""
+    return _search_term(query, _day(today)) is not None
+
+
+#: Quick filters that show open cases only.
+_OPEN_ONLY = frozenset({"open", "overdue", "escalated", "not_visited", "whereabouts_unknown"})
+
+
+def _plain(column: Any) -> Any:
+    """``+column``: the same value and collation, but SQLite uses no index through it.
+
+    Choosing an index for a page of the list, SQLite may prefer one that narrows the
+    rows (then sorts them all) to one that gives their order (and stops after a
+    page); a search may walk every open case in name order instead of starting from
+    its matches. With ``+`` on the other terms, the one index left usable is the one
+    meant (see ``_conditions``).
+    """
+    return UnaryExpression(column.expression, operator=custom_op("+"), type_=column.type)
+
+
+def _as_is(column: Any) -> Any:
+    return column
+
+
+def _conditions(query: CaseQuery, today: date, *, ordered: bool = False) -> list[Any]:
+    """The WHERE terms of ``query``, written for the indexes of migration 0003.
+
+    - A search starts from its full-text matches, each looked up in the narrow
+      index led by the id (``ix_cases_by_id``); the other terms are only checked.
+    - ``ordered`` (a page, in the list's order): the status picks the index of the
+      column sorted on, which gives the order; the quick filters are checked on the
+      way (the name index holds their columns).
+    - A count uses whichever index narrows the rows most.
+    """
+    match = _search_term(query, today)
+    checked = _plain if match is not None or ordered else _as_is
+    terms: list[Any] = []
     if match is not None:
-        stmt = stmt.where(
-            Case.id.in_(
-                text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
-            )
-        )
-    return stmt
+        terms.append(match)
+    q = query.quick
+    if q in _OPEN_ONLY:
+        terms.append(Case.status == "open")
+    elif q == "closed":
+        terms.append(Case.status == "closed")
+    if q == "overdue":
+        terms.append(checked(Case.next_task_due) < today)
+    elif q == "escalated":
+        terms.append(or_(checked(Case.escalated_police), checked(Case.escalated_social_care)))
+    elif q == "not_visited":
+        terms.append(checked(Case.last_visit_on).is_(None))
+    elif q == "whereabouts_unknown":
+        terms.append(checked(Case.whereabouts_unknown))
+    if query.step is not None:
+        # At one step, by name: ``ix_cases_status_step_name`` gives that order.
+        by_name = query.sort == "name" and match is None
+        step = Case.current_step if by_name else checked(Case.current_step)
+        terms.append(step == query.step)
+    return terms
+
+
+def _matching(query: CaseQuery, today: date, *columns: Any, ordered: bool = False) -> Select[Any]:
+    """``SELECT columns FROM cases WHERE ...`` for ``query``."""
+    return select(*columns).select_from(Case).where(*_conditions(query, today, ordered=ordered))
+
+
+def _filtered(query: CaseQuery, today: date) -> Select[Any]:
+    return _matching(query, today, Case.id, ordered=True)
+
+
+def _surname_of_name() -> Any:
+    """``cases.surname_key`` worked out from ``full_name`` in SQL, as migration 0006 and
+    ``models.records.surname_of`` do: the text after the last space of the trimmed name."""
+    name = func.trim(Case.full_name)
+    before_surname = func.rtrim(name, func.replace(name, " ", ""))
+    return func.substr(name, func.length(before_surname) + 1).collate("NOCASE")
 
 
 def _order(query: CaseQuery, today: date) -> list[Any]:
+    """ORDER BY terms: the column's, then the case id, as the list shows them.
+
+    Each is written so that an index of migration 0003 gives the order without a
+    sort: the escalation flags in place of their 0-3 rank (the same order), and
+    for open cases only, the opening date in place of the days open (the
+    closing date of an open case is always empty).
+    """
+    open_only = query.quick in _OPEN_ONLY
+    # A search sorts its matches: no index may offer the order instead.
+    searching = _search_term(query, today) is not None
+    col = _plain if searching else _as_is
     columns: dict[str, list[Any]] = {
-        "name": [Case.full_name],
-        "date_of_birth": [Case.date_of_birth],
-        "address": [Case.last_known_address],
-        "school": [Case.school],
-        "step": [Case.current_step],
+        # People are looked up by surname: the surname, then the whole name. A search sorts
+        # its matches, reading the surname from the name held in ``ix_cases_by_id``.
+        "name": [
+            _surname_of_name() if searching else Case.surname_key,
+            col(Case.full_name),
+        ],
+        "date_of_birth": [col(Case.date_of_birth)],
+        "address": [col(Case.last_known_address)],
+        "school": [col(Case.school)],
+        "step": [col(Case.current_step)],
         # As the list shows it: to the closing date, or to today while open.
         "days_open": [
             func.julianday(func.coalesce(Case.closed_on, today.isoformat()))
             - func.julianday(Case.opened_on)
         ],
-        "next_task": [Case.next_task_due.is_(None), Case.next_task_due],
-        "escalation": [
-            case(
-                (and_(Case.escalated_police, Case.escalated_social_care), 3),
-                (Case.escalated_police, 2),
-                (Case.escalated_social_care, 1),
-                else_=0,
-            )
-        ],
+        "next_task": [col(Case.next_task_due)],
+        "escalation": [col(Case.escalated_police), col(Case.escalated_social_care)],
         "id": [Case.id],
     }
     chosen = columns.get(query.sort, columns["name"])
     descending = query.descending
-    ordered = [c.desc() if descending and i == len(chosen) - 1 else c for i, c in enumerate(chosen)]
+    if query.sort == "days_open" and open_only:
+        # Today minus the opening date: the later opened, the fewer days.
+        chosen, descending = [col(Case.opened_on)], not descending
+    if query.sort == "escalation":
+        # Both flags turn together: (0,0) < (0,1) < (1,0) < (1,1) is the rank's order.
+        ordered = [c.desc() if descending else c for c in chosen]
+    elif query.sort == "next_task":
+        # Cases with no task last, either way (an index gives NULLS LAST in SQLite).
+        due = chosen[0]
+        ordered = [due.desc().nulls_last() if descending else due.asc().nulls_last()]
+    else:
+        ordered = [c.desc() if descending else c for c in chosen]
     return [*ordered, Case.id]
+
+
+def _day(today: date | None) -> date:
+    return today or date.today()
 
 
 class CaseList:
     """Queries behind the case list and the dashboard."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: UnitOfWork) -> None:
         self.db = db
 
     def matching_ids(self, query: CaseQuery, *, today: date | None = None) -> list[int]:
-        """Ids of every case the query matches, in display order."""
-        today = today or date.today()
-        stmt = _filtered(query, today).order_by(*_order(query, today))
+        """Ids of every case the query matches, in display order (``cme list``, imports).
+
+        The window's list never asks for these: it counts, then reads pages (``page``).
+        """
+        day = _day(today)
+        stmt = _filtered(query, day).order_by(*_order(query, day))
         with self.db.read() as session:
             # Core execution and one fetchall: at 100,000 ids the ORM's (and row by row
             # fetching's) per-row work costs more than the query itself (benchmarks/run.py).
@@ -190,9 +330,84 @@ class CaseList:
             return [row[0] for row in result.cursor.fetchall()]
 
     def count(self, query: CaseQuery, *, today: date | None = None) -> int:
-        stmt = select(func.count()).select_from(_filtered(query, today or date.today()).subquery())
+        """How many cases the query matches (counted in SQL, no id leaves the vault)."""
+        stmt = _matching(query, _day(today), func.count())
         with self.db.read() as session:
             return int(session.scalar(stmt) or 0)
+
+    def page(
+        self, query: CaseQuery, *, offset: int, limit: int, today: date | None = None
+    ) -> list[CaseRow]:
+        """The rows from ``offset`` (0-based, in display order), at most ``limit`` of them.
+
+        One query that reads only the rows of the page: what the list asks as it is
+        painted, at any size of vault.
+        """
+        day = _day(today)
+        order = _order(query, day)
+        # The page's ids first, from an index alone (a deep page skips index entries, not
+        # rows); then only those rows are read.
+        ids = (
+            _matching(query, day, Case.id, ordered=True)
+            .order_by(*order)
+            .limit(max(0, limit))
+            .offset(max(0, offset))
+            .subquery()
+        )
+        stmt = select(*_ROW_COLUMNS).join(ids, ids.c.id == Case.id).order_by(*order)
+        with self.db.read() as session:
+            return [CaseRow(**r._asdict()) for r in session.execute(stmt)]
+
+    def first_page(
+        self, query: CaseQuery, *, limit: int, today: date | None = None
+    ) -> tuple[int, list[CaseRow]]:
+        """How many cases match, and the first ``limit`` of them: what a list shows first.
+
+        A search is answered in one pass over its matches (counted as they are sorted);
+        otherwise the count and the page are two index reads, the page stopping early.
+        """
+        if not is_searching(query, today=today):
+            return self.count(query, today=today), self.page(
+                query, offset=0, limit=limit, today=today
+            )
+        day = _day(today)
+        order = _order(query, day)
+        ids = (
+            _matching(query, day, Case.id, func.count().over().label("total"), ordered=True)
+            .order_by(*order)
+            .limit(max(0, limit))
+            .subquery()
+        )
+        stmt = select(*_ROW_COLUMNS, ids.c.total).join(ids, ids.c.id == Case.id).order_by(*order)
+        with self.db.read() as session:
+            found = session.execute(stmt).all()
+        if not found:
+            return (0 if limit > 0 else self.count(query, today=today)), []
+        rows = [CaseRow(**{k: v for k, v in r._asdict().items() if k != "total"}) for r in found]
+        return int(found[0].total), rows
+
+    def position(self, query: CaseQuery, case_id: int, *, today: date | None = None) -> int | None:
+        """Where the case stands in the list (0-based), or ``None`` if the query leaves it out.
+
+        Membership is one look-up by id; only a member's place is counted, in the
+        list's own order.
+        """
+        day = _day(today)
+        with self.db.read() as session:
+            member = session.scalar(
+                select(Case.id).where(Case.id == case_id, *_conditions(query, day))
+            )
+            if member is None:
+                return None
+            place = _matching(
+                query,
+                day,
+                Case.id.label("id"),
+                func.row_number().over(order_by=_order(query, day)).label("place"),
+                ordered=True,
+            ).subquery()
+            found = session.scalar(select(place.c.place).where(place.c.id == case_id))
+        return None if found is None else int(found) - 1
 
     def rows(self, ids: Sequence[int]) -> dict[int, CaseRow]:
         """The list rows for ``ids`` (a page), by id."""
@@ -203,6 +418,33 @@ class CaseList:
                 for r in session.execute(select(*_ROW_COLUMNS).where(Case.id.in_(chunk))):
                     out[r.id] = CaseRow(**r._asdict())
         return out
+
+    def record_read(self, query: CaseQuery, *, shown: int, output: str) -> None:
+        """Audit that the list, with names, left the application (``cme list``, ``--json``).
+
+        ``output`` is ``"text"`` (action ``list_read``) or ``"json"`` (``list_exported``).
+        The row says which filter and how many cases, and whether a search was used: never
+        the search text, which is often a child's name.
+        """
+        if output not in ("text", "json"):
+            raise ValueError(f"unknown list output: {output}")
+        detail = ";".join(
+            (
+                f"output={output}",
+                f"filter={query.quick if query.quick in QUICK_FILTERS else 'other'}",
+                f"step={query.step if query.step is not None else 'any'}",
+                f"search={'yes' if query.search.strip() else 'no'}",
+                f"shown={shown}",
+            )
+        )
+        with self.db.write() as session:
+            audit.record(
+                session,
+                self.db,
+                action="list_read" if output == "text" else "list_exported",
+                entity="case_list",
+                detail=detail,
+            )
 
     def find_similar(
         self,
@@ -217,6 +459,8 @@ class CaseList:
         date of birth (spelling and AKA tolerated)."""
         from cme_desktop.services.cases.matching import rank_candidates
 
+        # Invisible format characters are no part of a name (rules.names).
+        full_name, aka = strip_format(full_name), strip_format(aka)
         conditions = []
         if upn.strip():
             conditions.append(Case.upn == upn.strip().upper())
@@ -246,20 +490,34 @@ class CaseList:
     # -- the dashboard --------------------------------------------------------------------
 
     def dashboard(self, *, today: date | None = None) -> Dashboard:
-        """Tasks due today and overdue, open cases by tracking step, notifications this month."""
+        """Tasks due today and overdue, open cases by tracking step, notifications this month.
+
+        The lists hold at most ``DASHBOARD_TASKS`` tasks of each kind (the most overdue
+        first); the figures count from indexes, so the dashboard costs the same at any
+        size of vault.
+        """
         today = today or date.today()
         month_start = today.replace(day=1)
-        with self.db.read() as session:
-            tasks = [
+        open_tasks = (Task.done_on.is_(None), Task.deleted_at.is_(None), Case.status == "open")
+
+        def tasks(*when: Any) -> list[DueTask]:
+            return [
                 DueTask(r.id, r.case_id, r.full_name, r.title, r.due_on)
                 for r in session.execute(
                     select(Task.id, Task.case_id, Case.full_name, Task.title, Task.due_on)
                     .join(Case, Case.id == Task.case_id)
-                    .where(Task.done_on.is_(None), Task.due_on <= today, Case.status == "open")
+                    .where(*open_tasks, *when)
                     .order_by(Task.due_on, Task.id)
-                    .limit(500)
+                    .limit(DASHBOARD_TASKS)
                 )
             ]
+
+        def counted(stmt: Any) -> int:
+            return int(session.scalar(stmt) or 0)
+
+        with self.db.read() as session:
+            overdue = tasks(Task.due_on < today)
+            due_today = tasks(Task.due_on == today)
             by_step = dict.fromkeys(range(1, len(vocab.TRACKING_STEPS) + 1), 0)
             for step, n in session.execute(
                 select(Case.current_step, func.count())
@@ -267,34 +525,42 @@ class CaseList:
                 .group_by(Case.current_step)
             ):
                 by_step[int(step)] = int(n)
-            new_this_month = int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(Case)
-                    .where(Case.notified_on >= month_start, Case.notified_on <= today)
-                )
-                or 0
+            new_this_month = counted(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.notified_on >= month_start, Case.notified_on <= today)
             )
-            upcoming = int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(Task)
-                    .join(Case, Case.id == Task.case_id)
-                    .where(
-                        Case.status == "open",
-                        Task.done_on.is_(None),
-                        Task.due_on > today,
-                        Task.due_on <= today + timedelta(days=7),
-                    )
+            # As the list's "Overdue tasks" filter counts them: open cases whose earliest
+            # task not done is overdue (one index range, not every overdue task).
+            overdue_cases = counted(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.status == "open", Case.next_task_due < today)
+            )
+            today_total = counted(
+                select(func.count())
+                .select_from(Task)
+                .join(Case, Case.id == Task.case_id)
+                .where(*open_tasks, Task.due_on == today)
+            )
+            upcoming = counted(
+                select(func.count())
+                .select_from(Task)
+                .join(Case, Case.id == Task.case_id)
+                .where(
+                    *open_tasks,
+                    Task.due_on > today,
+                    Task.due_on <= today + timedelta(days=7),
                 )
-                or 0
             )
         return Dashboard(
             today=today,
-            due_tasks=tuple(tasks),
+            due_tasks=(*overdue, *due_today),
             open_by_step=by_step,
             new_this_month=new_this_month,
             due_next_7_days=upcoming,
+            overdue_cases=overdue_cases,
+            due_today_total=today_total,
         )
 
 
@@ -310,10 +576,15 @@ class DueTask:
 @dataclass(frozen=True)
 class Dashboard:
     today: date
+    #: The most overdue tasks, then those due today (at most ``DASHBOARD_TASKS`` of each).
     due_tasks: tuple[DueTask, ...]
     open_by_step: dict[int, int]
     new_this_month: int
     due_next_7_days: int
+    #: Open cases whose next task is overdue (the list's "Overdue tasks" filter).
+    overdue_cases: int = 0
+    #: Tasks due today on open cases, all of them.
+    due_today_total: int = 0
 
     @property
     def overdue(self) -> tuple[DueTask, ...]:

@@ -34,7 +34,9 @@ def refresh_current_step(session: Session, case: Case) -> None:
 def refresh_next_task_due(session: Session, case: Case) -> None:
     """Recompute the due date of the case's earliest task not yet done."""
     case.next_task_due = session.scalar(
-        select(func.min(Task.due_on)).where(Task.case_id == case.id, Task.done_on.is_(None))
+        select(func.min(Task.due_on)).where(
+            Task.case_id == case.id, Task.done_on.is_(None), Task.deleted_at.is_(None)
+        )
     )
 
 

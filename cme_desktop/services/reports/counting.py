@@ -79,7 +79,11 @@ def reopened_spells(session: Session) -> dict[int, list[Spell]]:
         session.connection()
         .execute(
             select(TimelineEntry.case_id, TimelineEntry.occurred_at, TimelineEntry.summary)
-            .where(TimelineEntry.kind == "note", TimelineEntry.summary.startswith(_REOPEN_PREFIX))
+            # Recorded automatically ("system"); vaults from before 0005 hold them as notes.
+            .where(
+                TimelineEntry.kind.in_(("note", "system")),
+                TimelineEntry.summary.startswith(_REOPEN_PREFIX),
+            )
             .order_by(TimelineEntry.case_id, TimelineEntry.occurred_at, TimelineEntry.id)
         )
         .all()

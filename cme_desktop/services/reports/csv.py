@@ -1,7 +1,9 @@
 """The reports as CSV, for spreadsheets and for copying into the DfE return.
 
 Cells that a spreadsheet would run as a formula are neutralised. The
-pupils-without-a-place file names children: it is for the named officer only.
+pupils-without-a-place file names children: it is for the named officer only, and
+leaves the application as CSV only when the officer has chosen an unprotected file
+(``reports.workbook`` makes the protected copy).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from cme_desktop.services.reports.dfe_return import DfeReturn
@@ -58,25 +61,43 @@ def dfe_csv(ret: DfeReturn) -> str:
     return out.getvalue()
 
 
+def without_place_table(rows: Sequence[WithoutPlace]) -> list[list[str | int | date]]:
+    """The rows of the pupils-without-a-place list, one value per ``WITHOUT_PLACE_COLUMNS``.
+
+    Shared by the CSV and the workbook, so that both have the same columns.
+    """
+    return [
+        [
+            r.reference,
+            r.full_name,
+            r.date_of_birth,
+            r.age,
+            r.year_group,
+            r.last_school,
+            r.missing_since,
+            r.days_missing,
+            r.notified_on,
+            r.current_step,
+            "unknown" if r.whereabouts_unknown else "",
+        ]
+        for r in rows
+    ]
+
+
 def without_place_csv(rows: Sequence[WithoutPlace]) -> str:
-    """Pupils without a school place as CSV (names: for the named officer only)."""
+    """Pupils without a school place as CSV (names: for the named officer only).
+
+    CSV cannot be encrypted: the window and the ``cme`` command write it only when
+    the officer has chosen an unprotected file; the protected copy is a workbook.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(WITHOUT_PLACE_COLUMNS)
-    for r in rows:
+    for values in without_place_table(rows):
         writer.writerow(
             [
-                r.reference,
-                _cell(r.full_name),
-                r.date_of_birth.isoformat(),
-                r.age,
-                r.year_group,
-                _cell(r.last_school),
-                r.missing_since.isoformat(),
-                r.days_missing,
-                r.notified_on.isoformat(),
-                r.current_step,
-                "unknown" if r.whereabouts_unknown else "",
+                v.isoformat() if isinstance(v, date) else _cell(v) if isinstance(v, str) else v
+                for v in values
             ]
         )
     return out.getvalue()

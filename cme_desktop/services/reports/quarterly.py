@@ -19,19 +19,17 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, outerjoin, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.reports.counting import (
-    DOBS,
     Spell,
     all_rows,
-    dates_of_birth,
-    fill_dobs,
     grouped_counts,
     iso_text,
     marginal,
@@ -145,41 +143,27 @@ class Figures:
         """
         if self._notified is not None:
             return self._notified
-        rows = grouped_counts(
-            self.session, self.periods, Case.notified_on, (func.trim(Case.school),)
-        )
-        found = {"school": marginal(rows, 1, self.width)}
-        ends = [p.end for p in self.periods]
-        fill_dobs(
-            self.session,
-            (
-                (dob, i, *_age_keys(dob, end), "", "")
-                for dob in dates_of_birth(self.session)
-                for i, end in enumerate(ends)
-            ),
-        )
-        # One pass for five breakdowns: the groups multiply to a few thousand at most
-        # (age and year group go together), far fewer than the cases.
-        bucket = period_bucket(Case.notified_on, self.periods)
-        joined = outerjoin(
-            Case, DOBS, and_(DOBS.c.dob == scan(iso_text(Case.date_of_birth)), DOBS.c.idx == bucket)
-        )
-        keys = (
-            DOBS.c.k1,
-            DOBS.c.k2,
-            Case.identification_route,
-            Case.referring_agency,
-            Case.reason_missing,
-        )
-        query = (
-            select(bucket, *keys, func.count())
-            .select_from(joined)
-            .where(scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end))
-            .group_by(bucket, *keys)
-        )
-        rows = [tuple(r) for r in all_rows(self.session, query)]
-        for i, name in enumerate(("age", "year_group", "route", "agency", "reason"), start=1):
+
+        # One grouped pass per breakdown: each table needs its own marginal only, and a
+        # pass grouping by all of them at once yields a row per combination (tens of
+        # thousands at 100,000 cases) for Python to add up again.
+        def by(*keys: Any) -> list[tuple[Any, ...]]:
+            return grouped_counts(self.session, self.periods, Case.notified_on, keys)
+
+        found = {"school": marginal(by(func.trim(Case.school)), 1, self.width)}
+        rows = by(Case.identification_route, Case.referring_agency, Case.reason_missing)
+        for i, name in enumerate(("route", "agency", "reason"), start=1):
             found[name] = marginal(rows, i, self.width)
+        # Ages and year groups on each period's last day, from the date of birth: the
+        # rules of ``school_age`` once per date of birth and period, not per child.
+        ends = [p.end for p in self.periods]
+        ages: dict[str, list[int]] = {}
+        groups: dict[str, list[int]] = {}
+        for index, dob, n in by(iso_text(Case.date_of_birth)):
+            age_key, group_key = _age_keys(dob, ends[index])
+            ages.setdefault(age_key, [0] * self.width)[index] += int(n)
+            groups.setdefault(group_key, [0] * self.width)[index] += int(n)
+        found["age"], found["year_group"] = ages, groups
         self._notified = found
         return found
 
@@ -265,6 +249,8 @@ class Figures:
             TimelineEntry.occurred_at,
             (TimelineEntry.outcome,),
             TimelineEntry.kind == "visit",
+            # A visit struck through as recorded in error is not counted.
+            TimelineEntry.deleted_at.is_(None),
             timed=True,
         )
         return vocab_rows(vocab.VISIT_OUTCOMES, marginal(rows, 1, self.width), self.width)

@@ -8,7 +8,7 @@ the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -52,7 +52,9 @@ class CaseListPanel(QWidget):
         top = QHBoxLayout()
         search_label = QLabel("&Search:")
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Name, also known as, address, school or UPN  (Ctrl+F)")
+        self.search.setPlaceholderText(
+            "Name, date of birth, postcode, address, school or UPN  (Ctrl+F)"
+        )
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search cases")
         search_label.setBuddy(self.search)
@@ -75,8 +77,9 @@ class CaseListPanel(QWidget):
 
         filters = QHBoxLayout()
         filters.setSpacing(4)
-        shown = QLabel("Show:")
-        filters.addWidget(shown)
+        self.show_label = QLabel("Sho&w:")
+        self.show_label.setToolTip("Alt+W, then the arrow keys: show another group of cases")
+        filters.addWidget(self.show_label)
         self.quick = QButtonGroup(self)
         self.quick.setExclusive(True)
         self.quick_buttons: dict[str, QPushButton] = {}
@@ -90,12 +93,22 @@ class CaseListPanel(QWidget):
             self.quick_buttons[key] = button
             filters.addWidget(button)
         self.quick_buttons["open"].setChecked(True)
+        self.quick.buttonToggled.connect(lambda _b, _on: self._quick_tab_stop())
+        self._quick_tab_stop()
         filters.addStretch(1)
         self.count = QLabel("Showing 0 cases")
         look.role(self.count, "count")
         self.count.setAccessibleName("Number of cases shown")
         filters.addWidget(self.count)
+        # Shown when a search finds cases that the quick filter in use hides: one key press
+        # shows them, so a match is never hidden without a word.
+        self.show_hidden = QPushButton("Show all cases")
+        self.show_hidden.setAccessibleName("Turn the quick filter off and show every match")
+        self.show_hidden.setVisible(False)
+        self.show_hidden.clicked.connect(self.show_all_matches)
+        filters.addWidget(self.show_hidden)
         layout.addLayout(filters)
+        self._source: CaseList | None = None
 
         self.table = CaseTableView(self.model)
         layout.addWidget(self.table, 1)
@@ -112,18 +125,21 @@ class CaseListPanel(QWidget):
         self.quick.buttonClicked.connect(lambda _b: self.apply_filters())
         self.setTabOrder(self.search, self.step)
         self.setTabOrder(self.step, self.quick_buttons["all"])
-        self.setTabOrder(self.quick_buttons["whereabouts_unknown"], self.table)
+        self.setTabOrder(self.quick_buttons["whereabouts_unknown"], self.show_hidden)
+        self.setTabOrder(self.show_hidden, self.table)
 
     # -- the vault ------------------------------------------------------------------------
 
     def attach(self, case_list: CaseList, state: ListState | None = None) -> None:
         """Show this vault's cases, the way ``state`` says (or open cases by name)."""
+        self._source = case_list
         self.model.attach(case_list)
         self.restore(state or ListState())
 
     def clear(self) -> None:
         """Drop every case id, row and search text (the vault is being locked)."""
         self._debounce.stop()
+        self._source = None
         self.model.clear()
         self._set_quietly(ListState())
         self._update_count()
@@ -147,16 +163,37 @@ class CaseListPanel(QWidget):
     def apply_filters(self) -> None:
         """Run the search and filters now (the debounce timer calls this)."""
         self._debounce.stop()
-        selected = self.table.current_case_id()
+        selected, near = self.table.current_case_id(), self.table.current_row()
         query = self.current_query()
         if query != self.model.query or not self.model.rowCount():
             self.model.set_query(query)
-        self.table.select_case(selected)
+        self.table.select_case(selected, near=near)
         self._update_count()
 
     def _search_now(self) -> None:
+        """Enter in the search box: open the case if only one matches, else go to the list."""
         self.apply_filters()
+        if not self.show_hidden.isHidden():
+            # Nothing shown, but the quick filter hides matches: the way to them is next.
+            self.show_hidden.setFocus()
+            return
+        if self.model.rowCount() == 1 and self.current_query().search:
+            case_id = self.model.case_id(0)
+            if case_id is not None:
+                self.table.select_case(case_id)
+                self.open_requested.emit(case_id)
+                return
         self.table.setFocus()
+
+    def _quick_tab_stop(self) -> None:
+        """Tab stops at the quick filter in use; the arrow keys choose another, as in a
+        radio group (a button group lets Tab reach only one of its buttons)."""
+        checked = self.quick.checkedButton()
+        if checked is not None:
+            self.show_label.setBuddy(checked)
+        for button in self.quick_buttons.values():
+            on = button is checked
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if on else Qt.FocusPolicy.ClickFocus)
 
     def set_step_filter(self, step: int | None) -> None:
         """Show open cases at one tracking step (from the dashboard)."""
@@ -193,17 +230,42 @@ class CaseListPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the list again after a change, keeping the selected case."""
-        selected = self.table.current_case_id()
+        selected, near = self.table.current_case_id(), self.table.current_row()
         self.model.refresh()
-        self.table.select_case(selected)
+        self.table.select_case(selected, near=near)
 
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
+    def show_all_matches(self) -> None:
+        """Turn the quick filter off ("All cases"), keeping the search and the step."""
+        self.quick_buttons["all"].setChecked(True)
+        self.apply_filters()
+        self.table.setFocus()
+
+    def _hidden_matches(self) -> int:
+        """How many cases the search finds that the quick filter in use hides, when it
+        hides every one of them (one count, in SQL); else 0."""
+        query = self.model.query
+        if (
+            self._source is None
+            or self.model.rowCount()
+            or query.quick == "all"
+            or not query.search
+        ):
+            return 0
+        return self._source.count(replace(query, quick="all"), today=self.model.today)
+
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        text = f"Showing {n:,} case{'' if n == 1 else 's'}"
+        hidden = self._hidden_matches()
+        if hidden:
+            label = QUICK_FILTERS.get(self.model.query.quick, "A quick filter")
+            text = f"0 of {hidden:,} shown — {label} is on"
+        else:
+            text = f"Showing {n:,} case{'' if n == 1 else 's'}"
         if 0 < len(self.search.text().strip()) < MIN_SEARCH:
             text += " (type a second letter to search)"
         self.count.setText(text)
+        self.show_hidden.setVisible(bool(hidden))

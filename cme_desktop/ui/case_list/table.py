@@ -1,10 +1,11 @@
-"""The case list as an id-only lazy table model, and the view that shows it.
+"""The case list as a lazy table model, and the view that shows it.
 
-The model holds only the ordered ids of the matching cases
-(``CaseList.matching_ids``: filtering, sorting and search all run in SQL) and
-fetches the rows it is asked to paint a page at a time (``CaseList.rows``),
-keeping a bounded number of pages. At 100,000 cases it holds 100,000 ints
-and a few hundred rows — never the whole table.
+The model knows how many cases match (``CaseList.first_page`` counts them and
+reads the first page; filtering, sorting and search all run in SQL) and reads
+the other rows it is asked to paint a page at a time (``CaseList.page``),
+keeping a bounded number of pages. It never holds
+the list's ids: at 100,000 cases, showing the list costs a count and one page,
+as at 1,000.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery, CaseRow
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.rules.dates import format_date
+from cme_desktop.ui import look
 
 COL_NAME = 0
 COL_DOB = 1
@@ -67,8 +69,6 @@ OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 PAGE_SIZE = 200
 MAX_PAGES = 40
 
-_OVERDUE = QBrush(QColor("#b00020"))
-_CLOSED = QBrush(QColor("#5f6368"))
 _Index = QModelIndex | QPersistentModelIndex
 
 # Plain ints: ``data`` runs for every painted cell and role, and enum lookups add up.
@@ -100,14 +100,14 @@ class _Line:
 
 
 class CaseTableModel(QAbstractTableModel):
-    """Ids of the matching cases; rows fetched by page as they are painted."""
+    """How many cases match; their rows read by page, in display order, as they are painted."""
 
     def __init__(self, parent: QWidget | None = None, *, today: date | None = None) -> None:
         super().__init__(parent)
         self._source: CaseList | None = None
         self._query = CaseQuery()
-        self._ids: list[int] = []
-        self._pages: OrderedDict[int, dict[int, _Line]] = OrderedDict()
+        self._count = 0
+        self._pages: OrderedDict[int, list[_Line]] = OrderedDict()
         self._today = today
         self.pages_fetched = 0  # for tests and the benchmark
         self._day = today or date.today()
@@ -133,26 +133,31 @@ class CaseTableModel(QAbstractTableModel):
         self._source = source
 
     def clear(self) -> None:
-        """Forget every id and row (the vault is being locked)."""
+        """Forget every row (the vault is being locked)."""
         self.beginResetModel()
         self._source = None
-        self._ids = []
+        self._count = 0
         self._pages.clear()
         self._last_row = -1
         self.endResetModel()
 
     def set_query(self, query: CaseQuery) -> None:
-        """Run the query in SQL and show its ids (rows come later, by page)."""
+        """Count the query's cases in SQL and show as many rows (read later, by page)."""
         self._query = query
         self.refresh()
 
     def refresh(self) -> None:
-        """Ask the vault again (after a change): membership, order and rows."""
+        """Ask the vault again (after a change): how many, and the first page."""
         self._day = self._today or date.today()
-        ids = self._source.matching_ids(self._query, today=self._day) if self._source else []
+        count, first = 0, list[CaseRow]()
+        if self._source is not None:
+            count, first = self._source.first_page(self._query, limit=PAGE_SIZE, today=self._day)
         self.beginResetModel()
-        self._ids = ids
+        self._count = count
         self._pages.clear()
+        if first:
+            self._pages[0] = [_Line(row, self._overdue(row)) for row in first]
+            self.pages_fetched += 1
         self._last_row = -1
         self.endResetModel()
 
@@ -163,24 +168,45 @@ class CaseTableModel(QAbstractTableModel):
             self._pages.clear()
         else:
             wanted = set(case_ids)
-            for page in [p for p, rows in self._pages.items() if wanted & rows.keys()]:
+            for page in [
+                p for p, lines in self._pages.items() if any(x.row.id in wanted for x in lines)
+            ]:
                 del self._pages[page]
-        if self._ids:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._ids) - 1, len(HEADERS) - 1)
-            )
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(HEADERS) - 1))
 
     def ids(self) -> list[int]:
-        return list(self._ids)
+        """Every id in the list, in order, asked of the vault (for tools and tests; the list
+        itself never needs them)."""
+        if self._source is None:
+            return []
+        return self._source.matching_ids(self._query, today=self._day)
 
     def case_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        """The id of the case at ``row`` (its page is read if it is not at hand)."""
+        line = self._line(row)
+        return line.row.id if line is not None else None
 
-    def row_of(self, case_id: int) -> int | None:
-        try:
-            return self._ids.index(case_id)
-        except ValueError:
-            return None
+    def row_of(self, case_id: int, *, near: int | None = None) -> int | None:
+        """The row of ``case_id``, or ``None`` if the list leaves it out.
+
+        The pages at hand are looked through first, then the page about row ``near``
+        (where the case was before a refresh); only then is the vault asked.
+        """
+        found = self._row_in_pages(case_id)
+        if found is None and near is not None and 0 <= near < self._count:
+            self._line(near)
+            found = self._row_in_pages(case_id)
+        if found is None and self._source is not None and self._count:
+            found = self._source.position(self._query, case_id, today=self._day)
+        return found
+
+    def _row_in_pages(self, case_id: int) -> int | None:
+        for page, lines in self._pages.items():
+            for i, line in enumerate(lines):
+                if line.row.id == case_id:
+                    return page * PAGE_SIZE + i
+        return None
 
     def row_data(self, row: int) -> CaseRow | None:
         """The list row at ``row``, fetching its page if needed."""
@@ -191,26 +217,27 @@ class CaseTableModel(QAbstractTableModel):
         # Qt asks for every role of a cell, then the next cell of the row: remember the last.
         if row == self._last_row:
             return self._last_line
-        if not 0 <= row < len(self._ids):
+        if not 0 <= row < self._count:
             return None
-        page = row // PAGE_SIZE
+        page, at = divmod(row, PAGE_SIZE)
         lines = self._pages.get(page)
         if lines is None:
             lines = self._fetch(page)
         elif page != self._last_page:
             self._pages.move_to_end(page)
         self._last_page = page
-        self._last_row, self._last_line = row, lines.get(self._ids[row])
+        # A case removed since the count leaves the page short: that row shows empty until
+        # the refresh the change announces.
+        self._last_row, self._last_line = row, lines[at] if at < len(lines) else None
         return self._last_line
 
-    def _fetch(self, page: int) -> dict[int, _Line]:
+    def _fetch(self, page: int) -> list[_Line]:
         if self._source is None:
-            return {}
-        ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        lines = {
-            case_id: _Line(row, self._overdue(row))
-            for case_id, row in self._source.rows(ids).items()
-        }
+            return []
+        rows = self._source.page(
+            self._query, offset=page * PAGE_SIZE, limit=PAGE_SIZE, today=self._day
+        )
+        lines = [_Line(row, self._overdue(row)) for row in rows]
         self._pages[page] = lines
         self.pages_fetched += 1
         while len(self._pages) > MAX_PAGES:
@@ -231,7 +258,7 @@ class CaseTableModel(QAbstractTableModel):
     # -- Qt's model interface -------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
@@ -249,7 +276,7 @@ class CaseTableModel(QAbstractTableModel):
             return
         descending = order == Qt.SortOrder.DescendingOrder
         q = self._query
-        if (q.sort, q.descending) == (SORT_KEYS[column], descending) and self._ids:
+        if (q.sort, q.descending) == (SORT_KEYS[column], descending) and self._count:
             return
         self.set_query(
             CaseQuery(
@@ -275,7 +302,9 @@ class CaseTableModel(QAbstractTableModel):
             return (line.cells or self._cells(line))[col]
         overdue = line.overdue and col == COL_NEXT_TASK
         if role == _FOREGROUND:
-            return _OVERDUE if overdue else _CLOSED if line.closed else None
+            if overdue:
+                return look.tone_brush("problem")
+            return look.tone_brush("muted") if line.closed else None
         if role == _FONT:
             return self._bold if overdue or col == COL_FLAGS else None
         if role == _DECORATION:
@@ -421,10 +450,18 @@ class CaseTableView(QTableView):
         index = self.currentIndex()
         return self.case_model().case_id(index.row()) if index.isValid() else None
 
-    def select_case(self, case_id: int | None) -> None:
-        """Select the case's row if it is in the list, else the first row."""
+    def current_row(self) -> int | None:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else None
+
+    def select_case(self, case_id: int | None, *, near: int | None = None) -> None:
+        """Select the case's row if it is in the list, else the first row.
+
+        ``near``: the row the case was at before the list was read again, where it is
+        looked for first.
+        """
         model = self.case_model()
-        row = model.row_of(case_id) if case_id is not None else None
+        row = model.row_of(case_id, near=near) if case_id is not None else None
         if row is None:
             row = 0 if model.rowCount() else None
         if row is None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,12 +30,14 @@ from PySide6.QtWidgets import (
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports import csv as report_csv
-from cme_desktop.services.reports import pdf as report_pdf
+from cme_desktop.services.reports import workbook
 from cme_desktop.services.reports.periods import Quarter
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
+from cme_desktop.ui.fields import label_for
 from cme_desktop.ui.reports.monthly_saves import SavesPage
 from cme_desktop.ui.reports.report_page import Made, ReportPage, grid_of, grid_of_pupils
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.window import Window
 
 
@@ -44,9 +47,14 @@ class ReportsDialog(QDialog):
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reports and monthly saves")
-        self.resize(1200, 780)
+        fit_window(self, QSize(1200, 780))
         self.services = services
         self.authority = authority_of(services.settings.load())
+        # The reports' PDFs need reportlab: loaded with this window, on its thread (the
+        # reports are made on a worker thread, which then imports nothing).
+        from cme_desktop.services.reports import pdf
+
+        self.pdf = pdf
         today = date.today()
         self.quarter = QComboBox()
         last = Quarter.containing(today).previous()
@@ -66,7 +74,7 @@ class ReportsDialog(QDialog):
             services, _labelled("Quarter", self.quarter), self.make_quarterly
         )
         self.dfe = ReportPage(services, _labelled("Census date", self.census), self.make_dfe)
-        self.pupils = ReportPage(services, QLabel("Open cases today"), self.make_pupils)
+        self.pupils = ReportPage(services, QLabel("Open cases today"), self.make_pupils, names=True)
         self.saves = SavesPage(services)
         self.tabs.addTab(self.quarterly, "Quarterly report")
         self.tabs.addTab(self.dfe, "DfE termly return")
@@ -99,7 +107,7 @@ class ReportsDialog(QDialog):
         report = self.services.statistics.quarterly(quarter)
         return Made(
             grids=tuple(grid_of(t) for t in report.tables),
-            pdf=report_pdf.quarterly_pdf(report, authority=self.authority),
+            pdf=self.pdf.quarterly_pdf(report, authority=self.authority),
             csv=report_csv.quarterly_csv(report),
             name=f"cme-quarterly-{quarter}",
             kind="quarterly",
@@ -114,7 +122,7 @@ class ReportsDialog(QDialog):
         ret = self.services.statistics.dfe_termly(census)
         return Made(
             grids=tuple(grid_of(t) for t in ret.tables),
-            pdf=report_pdf.dfe_pdf(ret, authority=self.authority),
+            pdf=self.pdf.dfe_pdf(ret, authority=self.authority),
             csv=report_csv.dfe_csv(ret),
             name=f"cme-dfe-return-{census.isoformat()}",
             kind="dfe_termly",
@@ -128,11 +136,12 @@ class ReportsDialog(QDialog):
         rows = self.services.statistics.pupils_without_place(today)
         return Made(
             grids=(grid_of_pupils(rows),),
-            pdf=report_pdf.without_place_pdf(rows, today=today, authority=self.authority),
+            pdf=self.pdf.without_place_pdf(rows, today=today, authority=self.authority),
             csv=report_csv.without_place_csv(rows),
             name=f"cme-without-place-{today.isoformat()}",
             kind="without_place",
             detail=f"rows={len(rows)}",
+            workbook=workbook.without_place_workbook(rows),
         )
 
 
@@ -140,7 +149,7 @@ def _labelled(text: str, widget: QWidget) -> QWidget:
     box = QWidget()
     row = QHBoxLayout(box)
     row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(QLabel(text))
+    row.addWidget(label_for(widget, text))
     row.addWidget(widget)
     return box
 
@@ -169,7 +178,18 @@ def install(window: Window) -> QAction:
     )
     window.add_action("Reports", action)
     window.vault_unlocked.connect(lambda: _monthly_save(window))
+    window.vault_locked.connect(lambda: _close_for_lock(widget))
     return action
+
+
+def _close_for_lock(widget: QWidget) -> None:
+    # The reports show children's names, and a saved file's password may be on screen:
+    # nothing of them stays once the vault is locked.
+    for dialog in widget.findChildren(ReportsDialog):
+        for page in (dialog.quarterly, dialog.dfe, dialog.pupils):
+            if page.password_dialog is not None:
+                page.password_dialog.reject()
+        dialog.close()
 
 
 def _monthly_save(window: Window) -> None:
@@ -191,4 +211,29 @@ def _monthly_save(window: Window) -> None:
             "Your work is not affected; the save will be tried again at the next unlock.",
         )
 
-    background.run(widget, services.backups.save_month, on_done=done, on_error=failed, busy=False)
+    background.run(
+        widget,
+        services.backups.save_month,
+        on_done=done,
+        on_error=failed,
+        busy=False,
+        progress=_saving_progress(widget),
+    )
+
+
+#: What the status bar says while the month is saved. The save is one encrypted copy made
+#: by SQLCipher and cannot be stopped half way without leaving a partial file, so there is
+#: no Cancel: the officer sees what is happening and goes on working.
+SAVING_TEXT = "Saving this month's copy of the central record (policy 8.3)…"
+
+
+def _saving_progress(window: QMainWindow) -> background.Progress:
+    """A busy indicator in the window's status bar for the monthly save."""
+    panel = window.findChild(background.ProgressPanel, "monthlySaveProgress")
+    if not isinstance(panel, background.ProgressPanel):
+        panel = background.ProgressPanel(compact=True)
+        panel.setObjectName("monthlySaveProgress")
+        window.statusBar().addPermanentWidget(panel)
+    progress = background.Progress(SAVING_TEXT, parent=panel)
+    panel.follow(progress)
+    return progress

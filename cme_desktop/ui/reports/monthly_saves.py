@@ -36,6 +36,7 @@ class SavesPage(QWidget):
         self.services = services
         self.saves = services.backups.saves()
         self.list = QTableWidget(0, 4)
+        self.list.setAccessibleName("Monthly saves")
         self.list.setHorizontalHeaderLabels(["Month", "Saved on", "Open cases then", "Backup file"])
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -54,8 +55,10 @@ class SavesPage(QWidget):
             "makes a new, checked file; the vault in use is never overwritten."
         )
         self.status.setWordWrap(True)
+        self.saving = background.ProgressPanel(compact=True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
+        buttons.addWidget(self.saving, 1)
         buttons.addStretch(1)
         buttons.addWidget(self.restore_button)
         layout = QVBoxLayout(self)
@@ -81,8 +84,18 @@ class SavesPage(QWidget):
 
     def save_now(self) -> None:
         self.save_button.setEnabled(False)
+        # One encrypted copy made by SQLCipher: it cannot be stopped half way, so no Cancel.
+        progress = background.Progress(
+            "Saving this month: an encrypted copy of the whole record, then its figures…",
+            parent=self,
+        )
+        self.saving.follow(progress)
         background.run(
-            self, self.services.backups.save_month, on_done=self._saved, on_error=self._failed
+            self,
+            self.services.backups.save_month,
+            on_done=self._saved,
+            on_error=self._failed,
+            progress=progress,
         )
 
     def _saved(self, info: Any) -> None:

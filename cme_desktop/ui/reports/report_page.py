@@ -4,6 +4,11 @@ The report is worked out in the background (``prepare`` reads the chooser on
 the window's thread and returns the work), shown as tables beside its PDF
 (QtPdf, from memory), and only then saved or printed; saving and printing are
 audited.
+
+A report that names children (``names=True``) is saved protected by default: the
+PDF encrypted, the table as an encrypted Excel workbook instead of CSV, with a
+generated password shown once. Unticking "Protect with a password" asks the
+officer to confirm, and the confirmation is audited.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -33,11 +38,11 @@ from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports.tables import Table
 from cme_desktop.services.reports.without_place import WithoutPlace
 from cme_desktop.services.rules.dates import format_date
-from cme_desktop.ui import background, prompts
+from cme_desktop.ui import background, look, prompts, protected_save
+from cme_desktop.ui.password_shown_once import PasswordShownOnce
 from cme_desktop.ui.pdf_pages import PdfPages
 
 TITLE = "Reports"
-SHADE = QColor("#e8eef4")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Made:
     name: str  # file name without suffix
     kind: str  # for the audit log
     detail: str
+    workbook: bytes = b""  # the table as .xlsx, for a report that names children
 
 
 @dataclass(frozen=True)
@@ -100,11 +106,15 @@ class ReportPage(QWidget):
         chooser: QWidget,
         prepare: Callable[[], Callable[[], Made]],
         parent: QWidget | None = None,
+        *,
+        names: bool = False,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.prepare = prepare
+        self.names = names
         self.made: Made | None = None
+        self.password_dialog: PasswordShownOnce | None = None
         self.make_button = QPushButton("Make report")
         self.make_button.clicked.connect(self.start)
         self.status = QLabel("Choose, then make the report.")
@@ -112,7 +122,12 @@ class ReportPage(QWidget):
         top.addWidget(chooser)
         top.addWidget(self.make_button)
         top.addWidget(self.status, 1)
+        # While the figures are worked out (seconds at 100,000 cases): a busy bar and
+        # Cancel, which drops the report when it comes.
+        self.busy = background.ProgressPanel(compact=True)
+        top.addWidget(self.busy, 1)
         self.figures = QTableWidget(0, 1)
+        self.figures.setAccessibleName("Figures of the report")
         self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.figures.verticalHeader().hide()
         self.figures.horizontalHeader().hide()
@@ -122,7 +137,11 @@ class ReportPage(QWidget):
         split.addWidget(self.preview)
         split.setSizes([520, 480])
         self.save_pdf_button = QPushButton("Save PDF…")
-        self.save_csv_button = QPushButton("Save CSV…")
+        self.save_csv_button = QPushButton("Save spreadsheet…" if names else "Save CSV…")
+        if names:
+            self.save_csv_button.setToolTip(
+                "Protected: an Excel workbook that opens with a password. Unprotected: CSV."
+            )
         self.print_button = QPushButton("Print…")
         self.save_pdf_button.clicked.connect(self.save_pdf)
         self.save_csv_button.clicked.connect(self.save_csv)
@@ -140,22 +159,38 @@ class ReportPage(QWidget):
     def start(self) -> None:
         """Make the report in the background."""
         self.make_button.setEnabled(False)
-        self.status.setText("Working out the figures…")
         try:
             work = self.prepare()  # reads the chooser here, on the window's thread
         except CmeError as exc:
             self._failed(exc)
             return
-        background.run(self, work, on_done=self.show_made, on_error=self._failed)
+        progress = background.Progress("Working out the figures…", cancellable=True, parent=self)
+        self.busy.follow(progress)
+        self.status.hide()
+        background.run(
+            self,
+            work,
+            on_done=self.show_made,
+            on_error=self._failed,
+            progress=progress,
+            on_cancelled=self._cancelled,
+        )
+
+    def _cancelled(self) -> None:
+        self.make_button.setEnabled(True)
+        self.status.show()
+        self.status.setText("Cancelled: no report was made.")
 
     def _failed(self, exc: BaseException) -> None:
         self.make_button.setEnabled(True)
+        self.status.show()
         self.status.setText("The report could not be made.")
         prompts.error(self, TITLE, exc)
 
     def show_made(self, made: Made) -> None:
         self.made = made
         self.make_button.setEnabled(True)
+        self.status.show()
         self.status.setText(f"{made.name}: ready to save or print.")
         _fill(self.figures, made.grids)
         self.release_preview()
@@ -174,12 +209,72 @@ class ReportPage(QWidget):
         self._document = None
 
     def save_pdf(self) -> None:
-        if self.made is not None:
+        if self.made is None:
+            return
+        if self.names:
+            self._save_names("pdf")
+        else:
             self._save(self.made.pdf, ".pdf", "PDF (*.pdf)")
 
     def save_csv(self) -> None:
-        if self.made is not None:
+        if self.made is None:
+            return
+        if self.names:
+            self._save_names("table")
+        else:
             self._save(self.made.csv.encode("utf-8-sig"), ".csv", "CSV (*.csv)")
+
+    def _save_names(self, kind: str) -> None:
+        """Save a report that names children: protected, or plain once confirmed."""
+        made = self.made
+        assert made is not None
+        what = "PDF" if kind == "pdf" else "table"
+        protected_as = (
+            "a PDF that opens only with a password"
+            if kind == "pdf"
+            else "an Excel workbook (.xlsx) that opens only with a password"
+        )
+        choice = protected_save.choose(
+            self,
+            f"Save the {what}",
+            f"This report names children. Protected, it is saved as {protected_as}, "
+            "shown to you once."
+            + ("" if kind == "pdf" else " Unprotected, it is saved as a CSV file."),
+        )
+        if choice is None:
+            return
+        fmt = "pdf" if kind == "pdf" else "xlsx" if choice.protected else "csv"
+        filters = {"pdf": "PDF (*.pdf)", "xlsx": "Excel workbook (*.xlsx)", "csv": "CSV (*.csv)"}
+        path = prompts.save_file(self, f"Save the {what}", f"{made.name}.{fmt}", filters[fmt])
+        if path is None:
+            return
+        if path.suffix.lower() != f".{fmt}":
+            path = path.with_name(f"{path.name}.{fmt}")
+        documents = {
+            "pdf": made.pdf,
+            "xlsx": made.workbook,
+            "csv": made.csv.encode("utf-8-sig"),
+        }
+        protection = "protected" if choice.protected else "unprotected"
+        try:
+            self.services.protected_files.save(
+                path,
+                documents[fmt],
+                fmt=fmt,
+                password=choice.password,
+                what="report",
+                detail=f"report={made.kind};{made.detail}",
+            )
+            self.services.statistics.record_export(
+                report=made.kind,
+                detail=f"{made.detail} {fmt} {protection}",
+            )
+        except CmeError as exc:
+            prompts.error(self, TITLE, exc)
+            return
+        self.status.setText(f"Saved to {path}.")
+        if choice.password is not None:
+            self.password_dialog = protected_save.show_password(choice.password, path, self)
 
     def _save(self, data: bytes, suffix: str, filters: str) -> None:
         assert self.made is not None
@@ -254,11 +349,13 @@ def _fill(widget: QTableWidget, grids: Sequence[Grid]) -> None:
     widget.setRowCount(sum(len(g.rows) + 2 for g in grids))
     bold = QFont(widget.font())
     bold.setBold(True)
+    shade, on_shade = look.fill("shade")
     row = 0
     for grid in grids:
         title = QTableWidgetItem(grid.title)
         title.setFont(bold)
-        title.setBackground(QBrush(SHADE))
+        title.setBackground(QBrush(shade))
+        title.setForeground(QBrush(on_shade))
         widget.setItem(row, 0, title)
         widget.setSpan(row, 0, 1, width)
         for col, text in enumerate(grid.headers):
