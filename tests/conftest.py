@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
+# The logs the programs write (services.diagnostics) go to a folder of this run, for the
+# programs the tests start as processes too, never to the user's own log folder.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="cme-test-state-")
 
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402

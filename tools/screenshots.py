@@ -26,9 +26,12 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from cme_desktop.app import build_window, make_application  # noqa: E402
 from cme_desktop.services.cases import demo  # noqa: E402
 from cme_desktop.services.cases.case_list import CaseQuery  # noqa: E402
+from cme_desktop.services.diagnostics import LogSession  # noqa: E402
 from cme_desktop.services.settings import Settings, SettingsService  # noqa: E402
 from cme_desktop.services.vault.keyslots import ScryptParams  # noqa: E402
 from cme_desktop.services.vault.unlock import Vault  # noqa: E402
+from cme_desktop.ui.about import AboutDialog  # noqa: E402
+from cme_desktop.ui.crash import CrashDialog  # noqa: E402
 from cme_desktop.ui.main_window import MainWindow  # noqa: E402
 from cme_desktop.ui.reports.dialog import open_reports  # noqa: E402
 from cme_desktop.ui.vault.first_run import FirstRunPage  # noqa: E402
@@ -39,6 +42,7 @@ PASSPHRASE = "mossy granite lantern orchard"
 #: Cheap key derivation: these vaults are thrown away after the pictures.
 SCRYPT = ScryptParams(n=2**12)
 SIZE = (1280, 800)
+WINDOWS_LOG = r"C:\Users\amorgan\AppData\Local\CME Desktop\Logs\cme-desktop.log"
 
 
 def settle(app: QCoreApplication, ms: int = 150) -> None:
@@ -157,7 +161,24 @@ def main_shots(app: QApplication, vault: Vault) -> None:
     settle(app)
     save(window, "case-workspace-steps.png")
     reports_shot(app, window)
+    help_shots(app, window)
     window.close()
+
+
+def help_shots(app: QApplication, window: MainWindow) -> None:
+    """Help > About with the third-party notices, and the message after an unforeseen error."""
+    # Where a council laptop keeps the log (nothing is written there by the pictures).
+    log = LogSession("cme-desktop", path=Path(WINDOWS_LOG))
+    about = AboutDialog(window, vault_path=window.vault.path, log=log)
+    about.show()
+    settle(app)
+    save(about, "about.png")
+    about.close()
+    message = CrashDialog(window, vault_path=window.vault.path, log=log)
+    message.show()
+    settle(app)
+    save(message, "something-went-wrong.png")
+    message.close()
 
 
 def reports_shot(app: QApplication, window: MainWindow) -> None:
@@ -209,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         first_run(app, folder)
         vault = demo_vault(folder / "demo")
         main_shots(app, vault)
+        # On a 1366x768 laptop: dialogs that fit, typing and the keyboard, the idle lock.
+        from tools import screenshots_small_screen
+
+        screenshots_small_screen.shots(app, vault)
         for factor in ("1.25", "1.5"):
             subprocess.run(
                 [

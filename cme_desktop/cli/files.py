@@ -8,15 +8,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cme_desktop.cli.common import EXIT_OK, file_password, open_db, vault_authority
+from cme_desktop.cli.common import (
+    EXIT_OK,
+    UsageError,
+    file_password,
+    new_file_password,
+    open_db,
+    vault_authority,
+)
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import (
+    AlreadyImported,
     CmeError,
     CorruptFile,
     HostileFile,
     NotAReferral,
     PasswordRequired,
-    UnreadableFile,
     WrongPassword,
 )
 
@@ -44,9 +51,17 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("blank-form", help="the fillable referral form for schools")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_blank_form)
-    p = sub.add_parser("visit-sheet", help="home-visit sheets as one PDF")
+    p = sub.add_parser("visit-sheet", help="home-visit sheets as one PDF, password-protected")
     p.add_argument("case_ids", type=int, nargs="+")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True, help="FILE.pdf")
+    p.add_argument(
+        "--password-file", type=Path, default=None, help="the password, on its first line"
+    )
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="write the sheets unprotected; the audit log records it",
+    )
     p.set_defaults(func=_visit_sheet)
 
 
@@ -92,14 +107,32 @@ def _blank_form(args: argparse.Namespace) -> int:
 
 def _visit_sheet(args: argparse.Namespace) -> int:
     from cme_desktop.services.documents.visit_sheet import VisitSheetService
+    from cme_desktop.services.protection.outputs import ProtectedFiles, check_password, format_of
 
+    # The sheets name children and give their addresses: protected unless --plain.
+    format_of(args.out, allowed=("pdf",))
+    password: str | None = None
+    if args.plain:
+        if args.password_file is not None:
+            raise UsageError("--plain writes the file unprotected: leave out --password-file.")
+    else:
+        password = new_file_password(args.password_file, args.out.name)
+        check_password(password, fmt="pdf")
     db = open_db(args)
     try:
         pdf = VisitSheetService(db).render_for(args.case_ids, authority=vault_authority(db))
+        saved = ProtectedFiles(db).save(
+            args.out,
+            pdf,
+            fmt="pdf",
+            password=password,
+            what="visit_sheets",
+            detail=f"sheets={len(args.case_ids)}",
+        )
     finally:
         db.close()
-    write_atomically(args.out, pdf)
-    print(f"{len(args.case_ids)} visit sheet(s) written to {args.out}.")
+    how = "protected with your password" if saved.protected else "unprotected: keep it safe"
+    print(f"{len(args.case_ids)} visit sheet(s) written to {args.out} ({how}).")
     return EXIT_OK
 
 
@@ -124,7 +157,9 @@ _HINTS: tuple[tuple[type[CmeError], str], ...] = (
 
 def _about(name: object, error: CmeError) -> CmeError:
     """``error`` on one line, naming the file and saying what to ask the sender for."""
-    message = " ".join(f"{name}: {error.message}".split())
+    said = " ".join(error.message.split())
+    # An attachment's error names its email already ("the attachment X in the email Y").
+    message = said if f"the email {Path(str(name)).name}" in said else f"{name}: {said}"
     hint = next((h for kind, h in _HINTS if isinstance(error, kind)), "")
     if hint and "sender" not in message.lower():
         message = f"{message} {hint}"
@@ -167,34 +202,36 @@ def _import_paths(arguments: list[Path]) -> list[Path]:
 
 
 def _read_input(path: Path) -> bytes:
-    from cme_desktop.services.importing.detect import MAX_FILE_BYTES
+    from cme_desktop.services.importing.read import read_input_file
 
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise HostileFile(
-                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: far larger than "
-                "any referral form, so it was not opened."
-            )
-        return path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFile(f"The file cannot be read ({exc.strerror}).") from None
+    # A pipe, /dev/zero or a device is refused before a byte is read.
+    return read_input_file(path)
 
 
-def _read_referrals(path: Path, data: bytes, passwords: _Passwords) -> list[ParsedReferral]:
-    """The referrals in one form or email, read in the sandbox; a password only when needed."""
+def _read_referrals(
+    path: Path, data: bytes, passwords: _Passwords
+) -> list[ParsedReferral | CmeError]:
+    """The referrals in one form or email, read in the sandbox; a password only when needed.
+
+    An email's attachments succeed or fail each on its own: a failed one is its error.
+    """
     from cme_desktop.services.importing.detect import detect_kind
-    from cme_desktop.services.importing.read import read_file_isolated
+    from cme_desktop.services.importing.read import read_each_isolated
 
     password = (
         passwords.get(path.name) if detect_kind(data, path.name) == "encrypted_office" else None
     )
     try:
-        return read_file_isolated(data, filename=path.name, password=password)
+        found = read_each_isolated(data, filename=path.name, password=password)
     except PasswordRequired:
         if password is not None:
             raise
-    # A protected PDF, or a protected form inside an email, says so only once opened.
-    return read_file_isolated(data, filename=path.name, password=passwords.get(path.name))
+        # A protected PDF says so only once opened.
+        return read_each_isolated(data, filename=path.name, password=passwords.get(path.name))
+    if password is None and any(isinstance(item, PasswordRequired) for item in found):
+        # A protected form inside an email: asked for once, then the email read again.
+        return read_each_isolated(data, filename=path.name, password=passwords.get(path.name))
+    return found
 
 
 def _read_report(data: bytes) -> list[PupilRecord]:
@@ -223,19 +260,32 @@ def _import(args: argparse.Namespace) -> int:
             data = _read_input(path)
             if detect_kind(data, path.name) == "csv":
                 reports.append((path, _read_report(data)))
-            else:
-                referrals += _read_referrals(path, data, passwords)
+                continue
+            for item in _read_referrals(path, data, passwords):
+                if isinstance(item, CmeError):
+                    failures.append(_about(path, item))
+                    print(f"cme: {item.message}", file=sys.stderr)
+                else:
+                    referrals.append(item)
         except CmeError as error:
             failures.append(_about(path, error))
             print(f"cme: {error.message}", file=sys.stderr)
-    if failures:
-        # All or nothing, so that running again once the file is sorted adds no duplicates.
-        if not args.dry_run and (referrals or reports):
-            print("cme: nothing was imported.", file=sys.stderr)
+    # Each bad file has had its line; the good ones are imported (running again once a bad
+    # file is sorted adds no duplicates: a file imported before is recognised by its bytes).
+    if failures and not (referrals or reports):
         return failures[0].exit_code
     if args.dry_run:
-        return _show(referrals, reports, as_json=args.json)
-    return _save(args, referrals, reports)
+        code = _show(referrals, reports, as_json=args.json)
+    else:
+        code = _save(args, referrals, reports)
+    if failures:
+        print(
+            f"cme: {len(failures)} file{'s' if len(failures) != 1 else ''} not imported "
+            "(see above).",
+            file=sys.stderr,
+        )
+        return failures[0].exit_code
+    return code
 
 
 def _show(
@@ -275,7 +325,12 @@ def _save(
         service = ImportService(db)
         for parsed in referrals:
             try:
-                result = service.commit(parsed, service.auto_decisions(parsed))
+                # Matched and saved in one transaction: imports running at once make one case.
+                result = service.commit_unattended(parsed)
+            except AlreadyImported as already:
+                # The file is in the vault already: said, and nothing to put right (exit 0).
+                done.append(_already_imported(parsed.source, already))
+                continue
             except CmeError as error:
                 _report(done, as_json=args.json)
                 raise _about(parsed.source, error) from None
@@ -309,6 +364,18 @@ def _save(
         db.close()
     _report(done, as_json=args.json)
     return EXIT_OK
+
+
+def _already_imported(source: str, error: AlreadyImported) -> dict[str, Any]:
+    from cme_desktop.services.cases.detail import case_reference
+
+    return {
+        "source": source,
+        "outcome": "already_imported",
+        "case_ids": list(error.case_ids),
+        "references": [case_reference(case_id) for case_id in error.case_ids],
+        "line": f"{source}: {error.message}",
+    }
 
 
 def _report(done: list[dict[str, Any]], *, as_json: bool) -> None:

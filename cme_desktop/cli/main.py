@@ -2,23 +2,27 @@
 
 Builds the parser from the command modules, each of which registers its subcommands
 with the function that runs them; ``cli.common.run`` turns any failure into one line
-on stderr and an exit code.
+on stderr and an exit code. ``cme --version`` prints the version; each command is
+logged (its name and exit code, nothing personal) as ``services.diagnostics`` says.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from cme_desktop.cli import files, reports, vault
 from cme_desktop.cli.common import Parser, run
+from cme_desktop.services import diagnostics
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``cme`` parser: ``--db`` and every subcommand, in the order of spec/cli.md."""
     parser = Parser(prog="cme", description="CME Desktop, headless.")
+    parser.add_argument("--version", action="version", version=diagnostics.version_line())
     parser.add_argument(
         "--db", type=Path, default=None, help="the vault (default: the one in your data folder)"
     )
@@ -39,7 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         multiprocessing.freeze_support()
     args = build_parser().parse_args(argv)
-    return run(args.func, args)
+    # The command's name only: its arguments name files, and a file's name may name a child.
+    with diagnostics.start_log("cme"):
+        code = run(args.func, args)
+        logging.getLogger(__name__).info("cme %s ended with exit code %d", args.command, code)
+    return code
 
 
 if __name__ == "__main__":

@@ -23,12 +23,40 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from cme_desktop.models.base import Base, utcnow
 
 NOCASE = "NOCASE"
+
+
+def surname_of(full_name: str) -> str:
+    """The surname the case list sorts by: the last word of the name (the whole name when
+    it is one word). Migration 0006 reads the names already kept the same way, in SQL."""
+    return full_name.strip(" ").rsplit(" ", 1)[-1]
+
+
+#: The columns of ``ix_cases_report`` (migration 0003), in its order.
+REPORT_COLUMNS = (
+    "notified_on",
+    "opened_on",
+    "closed_on",
+    "status",
+    "date_of_birth",
+    "closing_outcome",
+    "identification_route",
+    "referring_agency",
+    "reason_missing",
+    "gender",
+    "date_last_attended",
+    "school",
+    "new_school",
+    "full_name",
+    "current_step",
+    "whereabouts_unknown",
+)
 
 
 class Family(Base):
@@ -44,9 +72,50 @@ class Family(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # The list's indexes (migration 0003, named by ``cases.case_list``): each quick filter
+    # and each header's order read straight from an index, so the list's count and page
+    # cost the same at any size. The name index also holds the quick filters' columns: a
+    # filtered list walks it in name order (surname, then the whole name: migration 0006)
+    # without reading the rows it skips. Plain
+    # columns only: an expression or a descending column would not survive a later batch
+    # migration that rebuilds ``cases`` (SQLAlchemy reflects neither).
     __table_args__ = (
-        Index("ix_cases_status_name", "status", "full_name"),
+        Index(
+            "ix_cases_list_name",
+            "status",
+            "surname_key",
+            "full_name",
+            "next_task_due",
+            "last_visit_on",
+            "whereabouts_unknown",
+            "escalated_police",
+            "escalated_social_care",
+        ),
+        Index("ix_cases_name", "surname_key", "full_name"),
         Index("ix_cases_status_step", "status", "current_step"),
+        Index("ix_cases_status_step_name", "status", "current_step", "surname_key", "full_name"),
+        Index("ix_cases_status_dob", "status", "date_of_birth"),
+        Index("ix_cases_status_address", "status", "last_known_address"),
+        Index("ix_cases_status_school", "status", "school"),
+        Index("ix_cases_status_opened", "status", "opened_on"),
+        Index("ix_cases_status_next_task", "status", "next_task_due"),
+        Index("ix_cases_status_escalation", "status", "escalated_police", "escalated_social_care"),
+        # Led by the id: a search looks each full-text match up here, not in the wide row.
+        Index(
+            "ix_cases_by_id",
+            "id",
+            "status",
+            "full_name",
+            "next_task_due",
+            "last_visit_on",
+            "whereabouts_unknown",
+            "escalated_police",
+            "escalated_social_care",
+            "current_step",
+        ),
+        # Every column the reports read: their passes over all cases read this narrow
+        # copy instead of the wide rows (``services.reports``).
+        Index("ix_cases_report", *REPORT_COLUMNS),
         Index("ix_cases_next_task_due", "next_task_due"),
         Index("ix_cases_notified_on", "notified_on"),
         Index("ix_cases_closed_on", "closed_on"),
@@ -57,6 +126,15 @@ class Case(Base):
 
     # The child (Appendix A: pupil details)
     full_name: Mapped[str] = mapped_column(String(200, collation=NOCASE), nullable=False)
+    # People are looked up by surname: the list sorts by it (``surname_of``), set with the
+    # name (``_name_set``), never typed.
+    surname_key: Mapped[str] = mapped_column(
+        # No length: SQLite reckons an index's width from the declared lengths, and a wide
+        # guess would turn it from the indexes that hold this column.
+        String(collation=NOCASE),
+        server_default=text("''"),
+        nullable=False,
+    )
     aka: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
     gender: Mapped[str] = mapped_column(String(40), default="", nullable=False)
@@ -116,6 +194,11 @@ class Case(Base):
     attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("full_name")
+    def _name_set(self, _key: str, value: str) -> str:
+        self.surname_key = surname_of(value or "")
+        return value
 
 
 class CaseGroup(Base):
@@ -192,11 +275,18 @@ class TimelineEntry(Base):
     next_step: Mapped[str] = mapped_column(Text, default="", nullable=False)
     author: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Corrections (migration 0005): a deleted entry is kept, struck through, with the reason.
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_reason: Mapped[str] = mapped_column(
+        Text, default="", server_default=text("''"), nullable=False
+    )
 
 
 class Task(Base):
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_open_due", "done_on", "due_on"),)
+    # With the case id, the dashboard counts due tasks from the index alone.
+    __table_args__ = (Index("ix_tasks_open_due_case", "done_on", "due_on", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(
@@ -208,6 +298,12 @@ class Task(Base):
     done_on: Mapped[date | None] = mapped_column(Date)
     origin: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Corrections (migration 0005): a deleted task is kept, struck through, with the reason.
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_reason: Mapped[str] = mapped_column(
+        Text, default="", server_default=text("''"), nullable=False
+    )
 
 
 class AgencyReferral(Base):
@@ -291,3 +387,5 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    #: SHA-256 of ``content`` (hex), so that a file imported again is recognised.
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)

@@ -351,7 +351,12 @@ TIMELINE_KINDS: tuple[Term, ...] = (
     Term("email", "Email"),
     Term("letter", "Letter"),
     Term("visit", "Home visit"),
+    # Written by the program as things happen (a referral imported, an export sent, a case
+    # closed): the officer neither adds, edits nor deletes these.
+    Term("system", "Recorded automatically"),
 )
+#: Timeline kinds the officer writes herself.
+OFFICER_TIMELINE_KINDS = tuple(t for t in TIMELINE_KINDS if t.key != "system")
 
 VISIT_OUTCOMES: tuple[Term, ...] = (
     Term("seen", "Child seen"),

@@ -3,7 +3,7 @@
 Every error the services raise is a ``CmeError``. ``exit_code`` is what the
 ``cme`` command returns for it (spec/cli.md): 3 for a wrong or missing
 passphrase or password, 4 for an input file that cannot be read as what it
-should be, 1 for anything else.
+should be (a damaged vault or key file included), 1 for anything else.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class VaultExists(CmeError):
 
 
 class VaultDamaged(CmeError):
+    exit_code = 4
     default_message = (
         "The vault file is damaged or is not a CME vault. Nothing has been changed: "
         "restore the latest monthly backup or contact IT support."
@@ -54,6 +55,7 @@ class VaultDamaged(CmeError):
 
 
 class KeyFileDamaged(CmeError):
+    exit_code = 4
     default_message = (
         "The vault's key file is damaged. Nothing has been changed: unlock with the "
         "recovery key is not possible until the key file is restored from a backup."
@@ -128,6 +130,20 @@ class NotAReferral(UnreadableFile):
 
 class HostileFile(UnreadableFile):
     default_message = "The file is too large or too complex to open safely."
+
+
+class AlreadyImported(CmeError):
+    """The very same file (by its SHA-256) was imported before; nothing was saved again.
+
+    ``case_ids`` are the cases it went to then. ``cme import`` reports it and
+    carries on: the file is in the vault, so there is nothing to put right.
+    """
+
+    default_message = "This file was already imported, so nothing was imported again."
+
+    def __init__(self, message: str | None = None, *, case_ids: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.case_ids = case_ids
 
 
 class OutputError(CmeError):

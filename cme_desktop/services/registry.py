@@ -7,19 +7,25 @@ session or SQL. Each service is made on first use.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from cme_desktop.services.cases.case_list import CaseList
+from cme_desktop.services.cases.drafts import DraftService
 from cme_desktop.services.cases.service import CaseService
-from cme_desktop.services.documents.visit_sheet import VisitSheetService
 from cme_desktop.services.escalation.service import EscalationService
 from cme_desktop.services.importing.commit import ImportService
 from cme_desktop.services.protection.exports import ExportService
+from cme_desktop.services.protection.outputs import ProtectedFiles
 from cme_desktop.services.referral.service import ReferralService
 from cme_desktop.services.reports.service import Statistics
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault.backups import Backups
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
+
+if TYPE_CHECKING:
+    from cme_desktop.services.documents.chronology import ChronologyService
+    from cme_desktop.services.documents.visit_sheet import VisitSheetService
 
 
 class AppServices:
@@ -38,6 +44,10 @@ class AppServices:
         return CaseList(self.db)
 
     @cached_property
+    def drafts(self) -> DraftService:
+        return DraftService(self.db)
+
+    @cached_property
     def settings(self) -> SettingsService:
         return SettingsService(self.db)
 
@@ -54,12 +64,26 @@ class AppServices:
         return ExportService(self.db)
 
     @cached_property
+    def protected_files(self) -> ProtectedFiles:
+        return ProtectedFiles(self.db)
+
+    @cached_property
     def importing(self) -> ImportService:
         return ImportService(self.db)
 
     @cached_property
     def visit_sheets(self) -> VisitSheetService:
+        # Its module loads reportlab: only when the first sheet is asked for.
+        from cme_desktop.services.documents.visit_sheet import VisitSheetService
+
         return VisitSheetService(self.db)
+
+    @cached_property
+    def chronology(self) -> ChronologyService:
+        # Its module loads reportlab: only when the first chronology is asked for.
+        from cme_desktop.services.documents.chronology import ChronologyService
+
+        return ChronologyService(self.db)
 
     @cached_property
     def statistics(self) -> Statistics:

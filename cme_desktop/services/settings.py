@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from cme_desktop.models import Setting
-from cme_desktop.services.documents.styles import DEFAULT as DEFAULT_AUTHORITY
-from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.documents.authority import DEFAULT as DEFAULT_AUTHORITY
+from cme_desktop.services.documents.authority import AuthorityDetails
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
@@ -30,6 +31,8 @@ class Settings:
     officer_name: str = ""
     officer_title: str = "Children Missing Education Officer"
     authority_name: str = ""
+    #: The DfE's three-digit number for the authority (e.g. ``855``), shown on forms.
+    la_number: str = ""
     team_name: str = "Pupil Services"
     contact_phone: str = ""
     contact_email: str = ""
@@ -100,6 +103,8 @@ class SettingsService:
         for term in settings.terms:
             if term.ends < term.starts:
                 raise InvalidInput(f"Term '{term.name}' ends before it starts.", field="terms")
+        if settings.la_number:
+            check_la_number(settings.la_number)
         if settings.backup_keep_monthly < 1:
             raise InvalidInput("Keep at least one monthly backup.", field="backup_keep_monthly")
         data = asdict(settings)
@@ -109,6 +114,81 @@ class SettingsService:
             audit.record(session, self.db, action="settings_saved", entity="settings")
         if settings.officer_name:
             self.db.actor = settings.officer_name
+
+
+_LA_NUMBER = re.compile(r"[0-9]{3}")
+# Something, an @, something with a dot: enough to catch a name typed in the wrong box.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_la_number(text: str) -> str:
+    """The LA number as stored (three digits, e.g. ``855``); ``InvalidInput`` otherwise."""
+    number = text.strip()
+    if not _LA_NUMBER.fullmatch(number):
+        raise InvalidInput(
+            f"An LA number has 3 digits (for example 855); “{number}” is not one. "
+            "It is the first three digits of the authority's DfE establishment numbers.",
+            field="la_number",
+        )
+    return number
+
+
+@dataclass(frozen=True)
+class AuthorityAnswers:
+    """What the first run asks: the authority, and how to reach its named officer."""
+
+    authority_name: str
+    la_number: str
+    officer_name: str
+    officer_title: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    contact_address: str = ""
+
+
+def with_authority(settings: Settings, answers: AuthorityAnswers) -> Settings:
+    """``settings`` with the authority and officer details, checked; ``InvalidInput`` names
+    the first answer that cannot go on a form (its ``field`` is the setting's name)."""
+    name = " ".join(answers.authority_name.split())
+    if not name:
+        raise InvalidInput(
+            "Enter the authority's name: it is printed on every form and letter.",
+            field="authority_name",
+        )
+    if name.casefold() == DEFAULT_AUTHORITY.name.casefold():
+        raise InvalidInput(
+            "Enter the authority's own name (for example Leicestershire County Council), "
+            "not “Local Authority”.",
+            field="authority_name",
+        )
+    la_number = check_la_number(answers.la_number)
+    officer = " ".join(answers.officer_name.split())
+    if not officer:
+        raise InvalidInput(
+            "Enter your name: forms and letters say who to contact.", field="officer_name"
+        )
+    phone, email = answers.contact_phone.strip(), answers.contact_email.strip()
+    if not phone and not email:
+        raise InvalidInput(
+            "Enter a telephone number or an email address: letters say how to reach you.",
+            field="contact_phone",
+        )
+    if email and not _EMAIL.fullmatch(email):
+        raise InvalidInput(
+            f"“{email}” is not an email address (it needs an @ and a domain, "
+            "e.g. name@council.gov.uk).",
+            field="contact_email",
+        )
+    return replace(
+        settings,
+        authority_name=name,
+        la_number=la_number,
+        officer_name=officer,
+        officer_title=answers.officer_title.strip() or settings.officer_title,
+        contact_phone=phone,
+        contact_email=email,
+        contact_address=answers.contact_address.strip(),
+    )
 
 
 def authority_of(settings: Settings) -> AuthorityDetails:
@@ -122,4 +202,5 @@ def authority_of(settings: Settings) -> AuthorityDetails:
         phone=settings.contact_phone,
         email=settings.contact_email,
         address=settings.contact_address,
+        la_number=settings.la_number,
     )

@@ -150,6 +150,7 @@ class Desk(QTabWidget):
                 return None
             index = self.addTab(workspace, workspace.title())
             self.setTabToolTip(index, workspace.detail.reference if workspace.detail else "")
+            self._name_close_button(index, workspace.title())
             workspace.title_changed.connect(lambda title, w=workspace: self._retitle(w, title))
             workspace.open_case_requested.connect(self.open_case)
         if focus:
@@ -161,6 +162,13 @@ class Desk(QTabWidget):
         index = self.indexOf(workspace)
         if index >= 0:
             self.setTabText(index, title.replace("&", "&&"))
+            self._name_close_button(index, title)
+
+    def _name_close_button(self, index: int, title: str) -> None:
+        # Qt's close button says only "Close Tab" (as a tooltip): say which case it closes.
+        button = self.tabBar().tabButton(index, QTabBar.ButtonPosition.RightSide)
+        if button is not None:
+            button.setAccessibleName(f"Close {title}")
 
     def close_tab(self, index: int) -> bool:
         """Close a case tab, asking first about unsaved edits; False if the officer cancels."""

@@ -3,14 +3,28 @@
 ``FormDialog.accept`` runs ``submit()``; if the service refuses (a typed
 error), the message is shown and the dialog stays open with everything the
 officer typed.
+
+A form opens with the cursor in the field the officer types in first, never on
+Save: an officer who types straight after Ctrl+T must not have the first words
+land on a button (a space would press it) or a drop-down. That field is the
+first empty text field that is not a date (the kind, date and time are usually
+right already), unless the dialog names its ``typing_field``. Tab goes through
+the fields in order, then the buttons; Ctrl+Enter saves from anywhere, even a
+multi-line box.
 """
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
+from typing import Any
 
+from PySide6.QtCore import QSize, Qt, QTime
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,6 +43,7 @@ from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.fields import DateField, add_row
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.workspace.context import CaseContext
 
 
@@ -84,6 +99,11 @@ class FormDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.fields: dict[str, QWidget] = {}
+        self._rows: list[QWidget] = []
+        #: Where the cursor is when the dialog opens (default: the first row's field).
+        self.typing_field: QWidget | None = None
+        self._shown = False
+        self._opened_with: dict[str, Any] | None = None
 
     def set_intro(self, text: str) -> None:
         self.intro.setText(text)
@@ -93,7 +113,85 @@ class FormDialog(QDialog):
         add_row(self.form, label, widget)
         if field:
             self.fields[field] = widget
+        self._rows.append(widget)
         return widget
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._shown:
+            self._shown = True
+            # The buttons were made before the fields: put them after the fields in the
+            # Tab order, and the cursor in the first field (Qt would give Save the focus).
+            chain = [*self._rows, *self.buttons.buttons()]
+            for before, after in itertools.pairwise(chain):
+                QWidget.setTabOrder(before, after)
+            # Wide enough for a sentence in a line field, as small dialogs otherwise open
+            # just wide enough for their labels.
+            hint = self.sizeHint()
+            width = max(hint.width(), self.fontMetrics().averageCharWidth() * 64)
+            fit_window(self, QSize(width, hint.height()))
+            first = self.typing_field or self.first_empty_text()
+            if first is not None:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._opened_with = self.values()
+        super().showEvent(event)
+
+    # -- typing kept across an idle lock ------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """What each named field shows, as plain values (a drop-down by its position)."""
+        out: dict[str, Any] = {}
+        for name, widget in self.fields.items():
+            if isinstance(widget, QLineEdit):
+                out[name] = widget.text()
+            elif isinstance(widget, QPlainTextEdit):
+                out[name] = widget.toPlainText()
+            elif isinstance(widget, QComboBox):
+                out[name] = widget.currentIndex()
+            elif isinstance(widget, QCheckBox):
+                out[name] = widget.isChecked()
+            elif isinstance(widget, QDateTimeEdit):
+                out[name] = widget.time().toString("HH:mm")
+        return out
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show ``values`` (from ``values()``); names it does not have are left out."""
+        for name, value in values.items():
+            widget = self.fields.get(name)
+            if isinstance(widget, QLineEdit):
+                widget.setText(str(value))
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(str(value))
+            elif isinstance(widget, QComboBox) and isinstance(value, int):
+                widget.setCurrentIndex(value if 0 <= value < widget.count() else 0)
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QDateTimeEdit):
+                widget.setTime(QTime.fromString(str(value), "HH:mm"))
+
+    def unsaved_values(self) -> dict[str, Any] | None:
+        """The fields' values if anything changed since the dialog opened, else ``None``."""
+        if self._opened_with is None:
+            return None
+        now = self.values()
+        return now if now != self._opened_with else None
+
+    def first_empty_text(self) -> QWidget | None:
+        """The first empty text field that is not a date; else the first field."""
+        for widget in self._rows:
+            if isinstance(widget, DateField) or not widget.isEnabled():
+                continue
+            if isinstance(widget, QLineEdit) and not widget.text():
+                return widget
+            if isinstance(widget, QPlainTextEdit) and not widget.toPlainText():
+                return widget
+        return self._rows[0] if self._rows else None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.accept()  # Ctrl+Enter: save, even from a box where Enter starts a new line
+            return
+        super().keyPressEvent(event)
 
     def submit(self) -> None:
         """Do the dialog's one service call; raise a ``CmeError`` to stay open."""
@@ -129,11 +227,10 @@ class NewCaseDialog(FormDialog):
             "&How identified:", term_combo(vocab.IDENTIFICATION_ROUTES), "identification_route"
         )
         self.notified = self.add(
-            "&Notified on:", DateField("notified_on", "Notified on"), "notified_on"
+            "N&otified on:", DateField("notified_on", "Notified on"), "notified_on"
         )
         assert isinstance(self.notified, DateField)
         self.notified.set_value(date.today())
-        self.resize(560, self.sizeHint().height())
 
     def draft(self) -> CaseDraft:
         assert isinstance(self.full_name, QLineEdit) and isinstance(self.school, QLineEdit)
@@ -183,9 +280,9 @@ class CloseCaseDialog(FormDialog):
         self.add("&Outcome:", self.outcome, "outcome")
         self.on = DateField("closed_on", "Closed on")
         self.on.set_value(date.today())
-        self.add("Closed &on:", self.on, "closed_on")
+        self.add("&Date closed:", self.on, "closed_on")
         self.note = text_box(3)
-        self.add("N&ote:", self.note, "note")
+        self.add("&Note:", self.note, "note")
 
     def submit(self) -> None:
         outcome, on, note = str(self.outcome.currentData()), self.on.value(), self.note

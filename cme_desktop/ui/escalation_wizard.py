@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -39,22 +39,21 @@ from PySide6.QtWidgets import (
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.cases.detail import case_reference
-from cme_desktop.services.documents.escalation_summary import recipient_of
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.escalation import flow
 from cme_desktop.services.escalation.service import EscalationOutcome
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
-from cme_desktop.ui import background, prompts
+from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.changes import EscalationDue
+from cme_desktop.ui.fields import label_for, name_field
 from cme_desktop.ui.password_shown_once import CLIPBOARD_SECONDS, PasswordShownOnce
 from cme_desktop.ui.referral.widgets import (
-    ERROR_COLOUR,
-    WARNING_COLOUR,
     ChoiceButtons,
     hint_label,
 )
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.window import Window
 
 PAGE_NUMBERS: dict[str, int] = {page.id: number for number, page in enumerate(flow.PAGES)}
@@ -88,7 +87,7 @@ class QuestionPage(QWizardPage):
             label = _wrapped(question.text)
             buttons = ChoiceButtons(ANSWER_CHOICES)
             buttons.setObjectName(question.key)
-            buttons.setAccessibleName(question.text)
+            name_field(buttons, question.text)
             buttons.changed.connect(self._changed)
             grid.addWidget(label, row, 0)
             grid.addWidget(buttons, row, 1)
@@ -159,7 +158,7 @@ class DecisionPage(QWizardPage):
         self.policy_label.setTextFormat(Qt.TextFormat.PlainText)
         self.recommended_label = _wrapped("", bold=True)
         self.unknown_label = _wrapped("")
-        self.unknown_label.setStyleSheet(f"color: {WARNING_COLOUR};")
+        look.role(self.unknown_label, "caution")
         layout.addWidget(self.policy_label)
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.unknown_label)
@@ -175,15 +174,15 @@ class DecisionPage(QWizardPage):
             decisions.addWidget(button)
             button.toggled.connect(self._decision_changed)
         layout.addWidget(box)
-        layout.addWidget(QLabel("Rationale"))
-        layout.addWidget(hint_label(RATIONALE_HINT))
         self.rationale = QPlainTextEdit()
+        layout.addWidget(label_for(self.rationale, "&Rationale"))
+        layout.addWidget(hint_label(RATIONALE_HINT))
         self.rationale.setTabChangesFocus(True)
         self.rationale.setPlaceholderText("Why you decided this, in a sentence or two.")
         self.rationale.textChanged.connect(lambda: self.show_error(""))
         layout.addWidget(self.rationale, 1)
         self.error_label = _wrapped("")
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        look.role(self.error_label, "problem")
         self.error_label.setVisible(False)
         layout.addWidget(self.error_label)
 
@@ -286,7 +285,7 @@ class EscalationWizard(QWizard):
         referrals = services.referrals.for_case(case_id)
         prefilled = flow.prefill_from_referral(referrals[0].data if referrals else None, {})
         self.question_pages["safeguarding"].set_answers(prefilled)
-        self.resize(760, 640)
+        fit_window(self, QSize(760, 640))
 
     def answers(self) -> flow.Answers:
         """Every answer so far, with each question of the flow present."""
@@ -344,6 +343,9 @@ def offer_summary(
     Asks first; the file name carries the case reference, never the child's name.
     The PDF is made and written off the GUI thread; then its password is shown once.
     """
+    # The summary's module loads reportlab and pikepdf: only when a summary may be made.
+    from cme_desktop.services.documents.escalation_summary import recipient_of
+
     recipient = recipient_of(outcome.decision)
     if not recipient:
         return

@@ -1,8 +1,8 @@
 """Export referral…: a case's referral as a password-protected PDF or Word file.
 
 The officer chooses the format, the file, who the referral is for (a partner
-agency, policy 2.1) and the password: generated (words to read out over the
-phone) or typed. The export runs off the GUI thread through ``ExportService``,
+agency, policy 2.1) and the password: generated (at most 32 letters and digits,
+read out over the phone) or typed. The export runs off the GUI thread through ``ExportService``,
 which encrypts in memory and writes atomically. The password is then shown once
 (``PasswordShownOnce``), with the reminder to send it by another channel.
 """
@@ -35,7 +35,12 @@ from cme_desktop.models.vocabularies import PARTNER_AGENCIES
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.protection.exports import MIN_PASSWORD, ExportResult
-from cme_desktop.services.protection.passwords import generate_password, password_entropy_bits
+from cme_desktop.services.protection.passwords import (
+    MAX_PDF_PASSWORD,
+    TOO_LONG_FOR_PDF,
+    generate_short_password,
+    short_password_entropy_bits,
+)
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
@@ -45,6 +50,7 @@ from cme_desktop.ui.password_shown_once import (
     SEND_SEPARATELY,
     PasswordShownOnce,
 )
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.vault.passphrase import strength
 from cme_desktop.ui.window import Window
 
@@ -115,9 +121,9 @@ class ExportDialog(QDialog):
 
         secret = QGroupBox("Password")
         secret_layout = QVBoxLayout(secret)
-        bits = password_entropy_bits()
+        bits = short_password_entropy_bits()
         self.generated = QRadioButton(
-            f"&Generate one: words that are easy to read out over the phone ({bits:.0f} bits)"
+            f"&Generate one: letters and digits that are easy to read out ({bits:.0f} bits)"
         )
         self.typed = QRadioButton("T&ype one")
         self.generated.setChecked(True)
@@ -166,6 +172,7 @@ class ExportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self._update()
+        fit_window(self)
 
     # -- state ---------------------------------------------------------------------------
 
@@ -202,6 +209,8 @@ class ExportDialog(QDialog):
             first, second = self.password_edit.text(), self.again_edit.text()
             if len(first) < MIN_PASSWORD:
                 return f"Type a password of at least {MIN_PASSWORD} characters."
+            if self.fmt() == "pdf" and len(first) > MAX_PDF_PASSWORD:
+                return TOO_LONG_FOR_PDF
             if first != second:
                 return "Type the same password twice."
         return None
@@ -242,7 +251,9 @@ class ExportDialog(QDialog):
         if problem is not None or target is None:
             prompts.error(self, TITLE, problem or "Choose where to save the file.")
             return
-        password = generate_password() if self.generated.isChecked() else self.password_edit.text()
+        password = (
+            generate_short_password() if self.generated.isChecked() else self.password_edit.text()
+        )
         recipient = str(self.recipient.currentData())
         authority = authority_of(self.services.settings.load())
         exports = self.services.exports

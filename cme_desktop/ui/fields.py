@@ -1,4 +1,5 @@
-"""Small input widgets shared by forms: a date field that may be left blank, a labelled form.
+"""Small input widgets shared by forms: a date field that may be left blank, a labelled form,
+and the labels that name every field for a screen reader (``label_for``, ``add_row``).
 
 ``DateField`` reads what an officer types (``02/04/2013``, ``2 Apr 2013``,
 ``2013-04-02``) with the referral record's own date reader, tidies it to
@@ -7,17 +8,22 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
+    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -76,13 +82,65 @@ class DateField(QLineEdit):
             self.setText(format_uk_date(parsed))
 
 
-def add_row(form: QFormLayout, text: str, widget: QWidget, *, name: str = "") -> QLabel:
-    """A form row whose label is the widget's buddy (Alt+letter) and accessible name."""
+def plain_label(text: str) -> str:
+    """A label's words as a screen reader should say them: no markup, no '&' shortcut
+    marker, no closing colon."""
+    if "<" in text:
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    else:
+        text = text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+    return " ".join(text.split()).rstrip(":").strip()
+
+
+def name_field(widget: QWidget, text: str) -> None:
+    """Give ``widget`` the accessible name ``text`` (its label, see ``plain_label``).
+
+    A row of answer buttons (a ``ChoiceButtons``) is named as a group and each
+    answer is described by the question, so that a screen reader says "Yes,
+    toggle button, <the question>" rather than a bare "Yes".
+    """
+    name = plain_label(text)
+    widget.setAccessibleName(name)
+    for button in widget.findChildren(QAbstractButton):
+        if not button.accessibleDescription():
+            button.setAccessibleDescription(name)
+
+
+def label_for(widget: QWidget, text: str, *, name: str = "") -> QLabel:
+    """A label for ``widget``: its buddy (Alt+letter moves there) and its accessible name.
+
+    Every field gets its label through here (or ``add_row``), so no field is left
+    without a name a screen reader can say.
+    """
     label = QLabel(text)
     label.setBuddy(widget)
-    widget.setAccessibleName(name or text.replace("&", "").rstrip(":"))
+    name_field(widget, name or text)
+    return label
+
+
+def add_row(form: QFormLayout, text: str, widget: QWidget, *, name: str = "") -> QLabel:
+    """A form row whose label is the widget's buddy (Alt+letter) and accessible name."""
+    label = label_for(widget, text, name=name)
     form.addRow(label, widget)
     return label
+
+
+def buttons_in_order(box: QDialogButtonBox, after: QWidget | None = None) -> None:
+    """Tab through a dialog's buttons as they stand, left to right (after ``after``).
+
+    Qt's own order follows the order the buttons were added, not where the platform's
+    layout puts them, and with a default button set it can pass over the others
+    altogether; the officer tabbing from the last field must reach every button.
+    """
+    layout = box.layout()
+    chain: list[QWidget] = [after] if after is not None else []
+    for index in range(layout.count() if layout is not None else 0):
+        item = layout.itemAt(index) if layout is not None else None
+        button = item.widget() if item is not None else None
+        if isinstance(button, QAbstractButton):
+            chain.append(button)
+    for before, following in zip(chain, chain[1:], strict=False):
+        QWidget.setTabOrder(before, following)
 
 
 def plain(text: str) -> str:
@@ -122,6 +180,36 @@ class WrappingCheckBox(QWidget):
             event.accept()
             return
         super().mousePressEvent(event)
+
+
+class EnterAdvances(QObject):
+    """Enter on a page that is not a dialog presses the page's main button.
+
+    In a dialog Qt does this itself; on the unlock and first-run pages (parts of
+    the main window) Enter on a check box or a field would otherwise do nothing.
+    Enter on a focused push button presses that button, as in a dialog.
+    """
+
+    def __init__(self, page: QWidget, button: QPushButton) -> None:
+        super().__init__(page)
+        self.page = page
+        self.button = button
+        page.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.page
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            focused = self.page.focusWidget()
+            target = focused if isinstance(focused, QPushButton) else self.button
+            if target.isVisible() and target.isEnabled():
+                target.click()
+            return True
+        return super().eventFilter(watched, event)
 
 
 def card_pages(owner: QWidget, *, max_width: int) -> SwitchedPages:

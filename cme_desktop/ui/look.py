@@ -1,19 +1,27 @@
-"""How the application looks: Qt's Fusion style, a restrained palette, and a few roles.
+"""How the application looks: Qt's Fusion style, the system's colours where it has its own,
+and a few roles.
 
-Why no application style sheet: with one, Qt styles every widget through
-its style-sheet engine, and opening a case (a few hundred widgets) took two
-to three times as long (measured with ``benchmarks``). Colours therefore
-come from the palette, emphasis from fonts, and the few labels that need
-more are given a role here: ``role(label, "heading")``.
+The colours, and which scheme (light, dark, high contrast) the system is in, are in
+``scheme``; this module gives widgets their looks with them. ``apply(app)`` uses the
+application's own palette only in the system's usual light scheme: a dark or
+high-contrast system keeps its own colours. When the system changes scheme while the
+application runs, the palette follows and every widget given a look here is given it
+again.
+
+Why no application style sheet: with one, Qt styles every widget through its
+style-sheet engine, and opening a case (a few hundred widgets) took two to
+three times as long (measured with ``benchmarks``). Colours therefore come from
+the palette, emphasis from fonts, and the few labels that need more are given a
+role here: ``role(label, "heading")``.
 
 Colour carries meaning and is never the only signal: red is overdue or
 invalid (always with words or an icon beside it), amber means the CME duty
-does not apply, blue is action and focus.
+does not apply or a value to check, blue is action and focus.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -24,68 +32,73 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-NAVY = QColor("#123a63")
-BLUE = QColor("#1f5fa8")
-RED = QColor("#b00020")
-GREY = QColor("#4f5660")
-AMBER_FILL = QColor("#fff4d6")
-AMBER_TEXT = QColor("#5a3d00")
-BURGUNDY = QColor("#8a1538")
-GREEN = QColor("#2e7d32")
-
-_INVALID = "border: 2px solid #b00020; background: #fff5f6;"
-# The two looks a palette cannot give, each set on its few widgets only (a style sheet on
-# a widget costs that widget alone; on the application it costs every widget).
-_LINK = (
-    "QPushButton { border: none; background: transparent; color: #1f5fa8; text-align: left;"
-    " text-decoration: underline; padding: 3px 4px; }"
-    " QPushButton:focus { border: 1px dotted #1f5fa8; }"
-    " QPushButton:disabled { color: #8a9099; }"
-)
-_FILTER = (
-    "QPushButton { border: 1px solid #8d97a2; border-radius: 11px; padding: 3px 10px;"
-    " background: #ffffff; }"
-    " QPushButton:hover { background: #eef3f9; }"
-    " QPushButton:focus { border: 2px solid #1f5fa8; }"
-    " QPushButton:checked { background: #123a63; color: #ffffff; border-color: #123a63; }"
+from cme_desktop.ui.scheme import (
+    AMBER,
+    GREEN,
+    RED,
+    Role,
+    border,
+    boxed_style,
+    choice_style,
+    contrast,
+    fill,
+    filter_style,
+    follow_system,
+    link_style,
+    palette,
+    readable,
+    scheme,
+    tone,
+    tone_brush,
 )
 
-
-def palette() -> QPalette:
-    """The application's colours: light, high contrast, blue selection."""
-    p = QPalette()
-    window, base, text = QColor("#f4f6f8"), QColor("#ffffff"), QColor("#1b1f24")
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        p.setColor(group, QPalette.ColorRole.Window, window)
-        p.setColor(group, QPalette.ColorRole.WindowText, text)
-        p.setColor(group, QPalette.ColorRole.Base, base)
-        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#eef2f6"))
-        p.setColor(group, QPalette.ColorRole.Text, text)
-        p.setColor(group, QPalette.ColorRole.Button, QColor("#fbfcfd"))
-        p.setColor(group, QPalette.ColorRole.ButtonText, text)
-        p.setColor(group, QPalette.ColorRole.Highlight, BLUE)
-        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-        p.setColor(group, QPalette.ColorRole.Link, BLUE)
-        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor("#ffffe8"))
-        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
-        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#6b7280"))
-    for role in (
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-    ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#8a9099"))
-    return p
+__all__ = [
+    "Role",
+    "add_heading",
+    "apply",
+    "border",
+    "boxed_style",
+    "choice_style",
+    "contrast",
+    "emphasise",
+    "fill",
+    "mark_invalid",
+    "palette",
+    "readable",
+    "restyle_all",
+    "role",
+    "scheme",
+    "strength",
+    "tone",
+    "tone_brush",
+    "warning",
+]
 
 
 def apply(app: QApplication) -> None:
-    """Fusion, the palette, and a readable base font (at least 10 pt)."""
+    """Fusion, the colours of the system's scheme, and a readable base font (at least 10 pt).
+
+    The choice of colours is made again whenever the system changes scheme.
+    """
     app.setStyle("Fusion")
-    app.setPalette(palette())
+    follow_system(app)
+    hints = app.styleHints()
+    hints.colorSchemeChanged.connect(lambda _scheme: _changed(app))
+    accessibility = getattr(hints, "accessibility", None)  # Qt 6.10 and later
+    if accessibility is not None:
+        accessibility().contrastPreferenceChanged.connect(lambda _preference: _changed(app))
     font = app.font()
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
     app.setFont(font)
+
+
+def _changed(app: QApplication) -> None:
+    follow_system(app, changed=True)
+    restyle_all()
+
+
+# -- widgets given a look ---------------------------------------------------------------------
 
 
 def _font(widget: QWidget, *, scale: float = 1.0, bold: bool = False) -> None:
@@ -96,9 +109,9 @@ def _font(widget: QWidget, *, scale: float = 1.0, bold: bool = False) -> None:
     widget.setFont(font)
 
 
-def _colour(widget: QWidget, colour: QColor, role: QPalette.ColorRole) -> None:
+def _colour(widget: QWidget, colour: QColor, role_: Role) -> None:
     p = widget.palette()
-    p.setColor(role, colour)
+    p.setColor(role_, colour)
     widget.setPalette(p)
 
 
@@ -114,53 +127,74 @@ def add_heading(layout: QBoxLayout, heading: str, intro: str = "") -> None:
 
 
 def role(widget: QWidget, name: str) -> None:
-    """Give a widget one of the looks: heading, subheading, hint, problem, count, figure,
-    case_name, badge, card, link, filter, recovery_key."""
+    """Give a widget one of the looks: heading, subheading, hint, error, caution, problem,
+    count, figure, case_name, badge, card, link, filter, recovery_key."""
+    widget.setProperty("look_role", name)
     if name in ("heading", "case_name"):
-        _font(widget, scale=1.5 if name == "heading" else 1.4, bold=True)
-        _colour(widget, NAVY, QPalette.ColorRole.WindowText)
+        if widget.property("look_scaled") is None:
+            _font(widget, scale=1.5 if name == "heading" else 1.4, bold=True)
+            widget.setProperty("look_scaled", True)
+        _colour(widget, tone("heading"), Role.WindowText)
     elif name == "subheading":
         _font(widget, bold=True)
     elif name == "hint":
-        _colour(widget, GREY, QPalette.ColorRole.WindowText)
+        _colour(widget, tone("hint"), Role.WindowText)
+    elif name in ("error", "caution"):  # a field's message: red, or amber for a warning
+        _colour(widget, tone("problem" if name == "error" else "warning"), Role.WindowText)
     elif name == "problem":
         _font(widget, bold=True)
-        _colour(widget, RED, QPalette.ColorRole.WindowText)
+        _colour(widget, tone("problem"), Role.WindowText)
     elif name == "count":
         _font(widget, bold=True)
     elif name == "figure":
-        _font(widget, scale=1.35, bold=True)
-        _colour(widget, NAVY, QPalette.ColorRole.WindowText)
+        if widget.property("look_scaled") is None:
+            _font(widget, scale=1.35, bold=True)
+            widget.setProperty("look_scaled", True)
+        _colour(widget, tone("heading"), Role.WindowText)
     elif name == "badge":
         _font(widget, bold=True)
         widget.setAutoFillBackground(True)
-        _colour(widget, BURGUNDY, QPalette.ColorRole.Window)
-        _colour(widget, QColor("#ffffff"), QPalette.ColorRole.WindowText)
+        background, text = fill("badge", on=Role.Window)
+        _colour(widget, background, Role.Window)
+        _colour(widget, text, Role.WindowText)
         if isinstance(widget, QLabel):
             widget.setMargin(3)
     elif name == "card" and isinstance(widget, QFrame):
         widget.setFrameShape(QFrame.Shape.StyledPanel)
-        widget.setAutoFillBackground(True)
-        _colour(widget, QColor("#ffffff"), QPalette.ColorRole.Window)
+        _card(widget)
     elif name == "link" and isinstance(widget, QPushButton):
-        widget.setStyleSheet(_LINK)
+        widget.setStyleSheet(link_style())
     elif name == "filter" and isinstance(widget, QPushButton):
-        widget.setStyleSheet(_FILTER)
+        widget.setStyleSheet(filter_style())
     elif name == "recovery_key" and isinstance(widget, QLabel):
         widget.setFrameShape(QFrame.Shape.Box)
         widget.setMargin(14)
-        widget.setAutoFillBackground(True)
-        _colour(widget, QColor("#ffffff"), QPalette.ColorRole.Window)
+        _card(widget)
+
+
+def _card(widget: QWidget) -> None:
+    # A card stands out as the page's base colour (white in the light scheme) on the window.
+    widget.setAutoFillBackground(True)
+    p = QGuiApplication.palette()
+    _colour(widget, p.color(Role.Base), Role.Window)
+    _colour(widget, p.color(Role.Text), Role.WindowText)
 
 
 def warning(label: QLabel, on: bool) -> None:
     """An amber, framed notice (the CME duty does not apply), or a plain label."""
+    label.setProperty("look_warning", on)
     label.setAutoFillBackground(on)
     label.setFrameShape(QFrame.Shape.Box if on else QFrame.Shape.NoFrame)
     label.setMargin(6 if on else 0)
     p = label.palette()
-    p.setColor(QPalette.ColorRole.Window, AMBER_FILL if on else palette().window().color())
-    p.setColor(QPalette.ColorRole.WindowText, AMBER_TEXT if on else palette().text().color())
+    application = QGuiApplication.palette()
+    background, text = (
+        fill("notice", on=Role.Window)
+        if on
+        else (application.color(Role.Window), application.color(Role.WindowText))
+    )
+    p.setColor(Role.Window, background)
+    p.setColor(Role.WindowText, text)
     label.setPalette(p)
     _font(label, bold=on)
 
@@ -170,16 +204,39 @@ def mark_invalid(widget: QWidget, invalid: bool) -> None:
     if bool(widget.property("invalid")) == invalid:
         return
     widget.setProperty("invalid", invalid)
-    widget.setStyleSheet(_INVALID if invalid else "")
+    widget.setStyleSheet(boxed_style("invalid", width=2) if invalid else "")
 
 
 def strength(bar: QProgressBar, level: int) -> None:
-    """The passphrase meter's colour: red, amber, green."""
-    colour = RED if level <= 1 else QColor("#c98a00") if level == 2 else GREEN
-    _colour(bar, colour, QPalette.ColorRole.Highlight)
+    """The passphrase meter's colour: red, amber, green (the words beside it say the same)."""
+    bar.setProperty("look_strength", level)
+    if scheme() == "high_contrast":
+        _colour(bar, QGuiApplication.palette().color(Role.Highlight), Role.Highlight)
+        return
+    colour = RED if level <= 1 else AMBER if level == 2 else GREEN
+    window = QGuiApplication.palette().color(Role.Window)
+    _colour(bar, readable(colour, window, 3.0), Role.Highlight)
 
 
 def emphasise(widget: QWidget, on: bool) -> None:
     """Bold and navy (the current tracking step), or back to normal."""
+    widget.setProperty("look_emphasis", on)
     _font(widget, bold=on)
-    _colour(widget, NAVY if on else palette().text().color(), QPalette.ColorRole.WindowText)
+    colour = tone("heading") if on else QGuiApplication.palette().color(Role.WindowText)
+    _colour(widget, colour, Role.WindowText)
+
+
+def restyle_all() -> None:
+    """Give every widget its look again, in the scheme now in use (the system changed)."""
+    for widget in QApplication.allWidgets():
+        name = widget.property("look_role")
+        if isinstance(name, str):
+            role(widget, name)
+        if isinstance(widget, QLabel) and widget.property("look_warning") is not None:
+            warning(widget, bool(widget.property("look_warning")))
+        if widget.property("look_emphasis") is not None:
+            emphasise(widget, bool(widget.property("look_emphasis")))
+        if isinstance(widget, QProgressBar) and widget.property("look_strength") is not None:
+            strength(widget, int(widget.property("look_strength")))
+        if widget.property("invalid"):
+            widget.setStyleSheet(boxed_style("invalid", width=2))

@@ -14,6 +14,8 @@ Extension points for other modules:
 - ``add_case_section(title, factory)`` adds a section to every case workspace.
 - ``changes`` (``case_changed(int)``, ``cases_changed()``): emit after a
   successful save so the list, dashboard and open cases refresh themselves.
+- ``add_draft_keeper(kind, gather, restore)``: unsaved typing of a feature's own
+  window kept across an idle lock (``ui/unsaved.py``; open cases are built in).
 
 Features see the window through ``ui.window.Window`` and are installed by the
 composition root, except two the window's own screens need: importing (files
@@ -26,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,26 +41,35 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
+from cme_desktop.services.diagnostics import LogSession
 from cme_desktop.services.errors import CmeError
-from cme_desktop.services.registry import AppServices
-from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
-from cme_desktop.ui import background, escalation_wizard, prompts
+from cme_desktop.ui import background, crash, prompts
+from cme_desktop.ui.about import AboutDialog
 from cme_desktop.ui.changes import Changes
-from cme_desktop.ui.desk import Desk, DeskState
-from cme_desktop.ui.dialogs import NewCaseDialog
-from cme_desktop.ui.importing import flow as importing
 from cme_desktop.ui.menu_layout import MENUS, insert_in_group
-from cme_desktop.ui.settings_dialog import SettingsDialog
+from cme_desktop.ui.screen_fit import fit_window
+from cme_desktop.ui.unsaved import UnsavedEdits
 from cme_desktop.ui.vault.first_run import FirstRunPage
-from cme_desktop.ui.vault.lock import IdleWatcher
+from cme_desktop.ui.vault.lock import IdleNotice, IdleWatcher
 from cme_desktop.ui.vault.unlock import UnlockPage
-from cme_desktop.ui.workspace.context import SectionFactory
+
+# The desk, the features and the services behind them load after the unlock screen is
+# drawn (``start_later``), or when first needed: see ``MainWindow.later``.
+if TYPE_CHECKING:
+    from cme_desktop.services.cases.drafts import Draft
+    from cme_desktop.services.registry import AppServices
+    from cme_desktop.services.vault.database import Database
+    from cme_desktop.ui.desk import Desk, DeskState
+    from cme_desktop.ui.workspace.context import SectionFactory
 
 APP_TITLE = "CME Desktop"
+#: The draft key of a case being typed into New case… (Ctrl+N).
+NEW_CASE_DRAFT = "new-case"
 
 
 class MainWindow(QMainWindow):
@@ -73,13 +85,18 @@ class MainWindow(QMainWindow):
         make_services: Callable[[Database], AppServices],
         idle_lock_ms: int | None = None,
         today: date | None = None,
+        start_later: bool = False,
     ) -> None:
+        """``start_later``: draw the unlock screen first, and build the desk and install the
+        window's own features once it is on screen (``later``); otherwise all at once."""
         super().__init__()
         self.vault = vault
         self.make_services = make_services
         self.services: AppServices | None = None
         self.changes = Changes(self)
         self._idle_override = idle_lock_ms
+        #: This run's log (``services.diagnostics``), given by the composition root.
+        self.log: LogSession | None = None
         self._state: DeskState | None = None
         self._vault_actions: list[QAction] = []
         self._case_actions: list[QAction] = []
@@ -87,30 +104,129 @@ class MainWindow(QMainWindow):
         self._tails: dict[str, QAction] = {}
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("mainWindow")
-        self.resize(1280, 800)
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self.desk = Desk(self.changes, today=today)
-        self.stack.addWidget(self.desk)
+        self._today = today
+        self._desk: Desk | None = None
+        self._sections: list[tuple[str, SectionFactory]] = []
+        #: Start-up steps still to run (``later``); ``None`` once all have run.
+        self._steps: list[Callable[[], object]] | None = [
+            self._load_vault_modules,
+            self._build_desk,
+            self._install_own_features,
+        ]
         self.gate: UnlockPage | FirstRunPage | None = None
         self.idle = IdleWatcher(idle_lock_ms or 10 * 60_000, self)
         self.idle.idle.connect(self.lock_idle)
+        self.idle_notice = IdleNotice(self)
+        self.idle.warning.connect(self.idle_notice.show_warning)
+        self.idle.resumed.connect(self.idle_notice.dismiss)
+        self.idle_notice.keep_working.connect(self.idle.start)
+        self.unsaved = UnsavedEdits()
+        self.unsaved.add_keeper("case", self._case_drafts, self._restore_case)
+        self.unsaved.add_keeper(NEW_CASE_DRAFT, self._new_case_drafts, self._restore_new_case)
         self.toolbar = QToolBar("Main")
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setAccessibleName("Main toolbar")
+        # Qt's ">>" button, shown when the window is too narrow for every action, has no name.
+        more = self.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if more is not None:
+            more.setAccessibleName("More toolbar actions")
         self.addToolBar(self.toolbar)
         self.status_text = QLabel()
+        # A long vault path must not make the window wider than the screen.
+        self.status_text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.status_text, 1)
         self._build_actions()
+        fit_window(self, QSize(1280, 800))
+        self.changes.settings_changed.connect(self._settings_changed)
+        self._show_gate()
+        if start_later and isinstance(self.gate, UnlockPage):
+            # Once the unlock screen has been painted, one step per turn of the event loop,
+            # so the passphrase can be typed meanwhile.
+            self.stack.installEventFilter(self)
+        else:
+            self.finish_starting()
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def later(self, step: Callable[[], object]) -> None:
+        """Run ``step`` once the window is on screen (now, if the start-up is over).
+
+        The composition root installs the features this way: their modules (and the
+        services behind them) load after the unlock screen is drawn. Every step has
+        run before the vault opens (``finish_starting``).
+        """
+        if self._steps is None:
+            step()
+        else:
+            self._steps.append(step)
+
+    def finish_starting(self) -> None:
+        """Run the start-up steps still waiting, now."""
+        while self._steps:
+            self._steps.pop(0)()
+        self._steps = None
+
+    def is_started(self) -> bool:
+        """True once every start-up step has run."""
+        return self._steps is None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's
+        if watched is self.stack and event.type() == QEvent.Type.Paint:
+            self.stack.removeEventFilter(self)
+            QTimer.singleShot(0, self._next_step)
+        return super().eventFilter(watched, event)
+
+    def _next_step(self) -> None:
+        if self._steps:
+            self._steps.pop(0)()
+        if self._steps:
+            QTimer.singleShot(0, self._next_step)
+        else:
+            self._steps = None
+
+    def _load_vault_modules(self) -> None:
+        # What opening the vault imports, loaded here on the window's thread before the
+        # unlock's own thread can need them: two threads must never import at once.
+        from cme_desktop.services import registry  # noqa: F401
+        from cme_desktop.services.vault import opening  # noqa: F401
+
+    def _unlock_starting(self) -> None:
+        if self._steps and self._load_vault_modules in self._steps:
+            self._steps.remove(self._load_vault_modules)
+            self._load_vault_modules()
+
+    def _build_desk(self) -> Desk:
+        if self._desk is None:
+            from cme_desktop.ui.desk import Desk
+
+            desk = Desk(self.changes, today=self._today)
+            self.stack.insertWidget(0, desk)
+            for title, factory in self._sections:
+                desk.add_section(title, factory)
+            self._sections.clear()
+            desk.current_case_changed.connect(lambda _id: self._enable_actions())
+            # After the desk has refreshed (it listens first): Close/Reopen follow the status.
+            self.changes.case_changed.connect(lambda _id: self._enable_actions())
+            self._desk = desk
+        return self._desk
+
+    def _install_own_features(self) -> None:
+        from cme_desktop.ui import escalation_wizard
+        from cme_desktop.ui.importing import flow as importing
+        from cme_desktop.ui.vault import damage
+
         importing.install(self)  # File > Import…, Import folder…, files dropped on the window
         escalation_wizard.install(self)  # Case > Escalation questions…, and the offers
-        self.desk.current_case_changed.connect(lambda _id: self._enable_actions())
-        self.changes.settings_changed.connect(self._settings_changed)
-        # After the desk has refreshed (it listens first): Close/Reopen follow the status.
-        self.changes.case_changed.connect(lambda _id: self._enable_actions())
-        self._show_gate()
+        damage.install(self)  # after each unlock: damage or tampering found, and what to do
+
+    @property
+    def desk(self) -> Desk:
+        """The case list, the dashboard and the open cases (built on first use)."""
+        return self._desk if self._desk is not None else self._build_desk()
 
     # -- extension points -----------------------------------------------------------------
 
@@ -162,7 +278,19 @@ class MainWindow(QMainWindow):
 
     def add_case_section(self, title: str, factory: SectionFactory) -> None:
         """Add a section to every case workspace (see ``CaseWorkspace.add_section``)."""
-        self.desk.add_section(title, factory)
+        if self._desk is None:
+            self._sections.append((title, factory))
+        else:
+            self._desk.add_section(title, factory)
+
+    def add_draft_keeper(
+        self,
+        kind: str,
+        gather: Callable[[], list[Draft]],
+        restore: Callable[[Draft], bool],
+    ) -> None:
+        """Keep the unsaved typing of ``kind`` across an idle lock (see ``ui/unsaved.py``)."""
+        self.unsaved.add_keeper(kind, gather, restore)
 
     def current_case_id(self) -> int | None:
         """The case in front: its tab, or the row selected in the list."""
@@ -206,13 +334,14 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        d = self.desk
         a = self._action
         self.new_case_action = a("&New case…", "Ctrl+N", self.new_case, "Log a new case")
-        self.find_action = a("&Find…", "Ctrl+F", d.focus_search, "Search the cases")
+        self.find_action = a(
+            "&Find…", "Ctrl+F", lambda: self.desk.focus_search(), "Search the cases"
+        )
         self.open_action = a("&Open selected case", "Ctrl+O", self.open_selected)
         self.save_action = a("&Save case", "Ctrl+S", self.save_case)
-        self.close_tab_action = a("Close &tab", "Ctrl+W", d.close_current_tab)
+        self.close_tab_action = a("Close &tab", "Ctrl+W", lambda: self.desk.close_current_tab())
         self.entry_action = a("Add timeline &entry…", "Ctrl+E", lambda: self._on_case("add_entry"))
         self.visit_action = a(
             "Record home &visit…", "Ctrl+Shift+V", lambda: self._on_case("record_visit")
@@ -227,11 +356,17 @@ class MainWindow(QMainWindow):
         self.lock_action = a("&Lock", "Ctrl+L", self.lock, "Close the vault until unlocked again")
         self.settings_action = a("&Settings…", "Ctrl+,", self.open_settings)
         self.quit_action = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
-        self.cases_action = a("&Case list", "Ctrl+1", d.show_cases)
-        self.dashboard_action = a("&Dashboard", "Ctrl+2", d.show_dashboard)
+        self.cases_action = a("&Case list", "Ctrl+1", lambda: self.desk.show_cases())
+        self.dashboard_action = a("&Dashboard", "Ctrl+2", lambda: self.desk.show_dashboard())
         self.refresh_action = a("&Refresh", "F5", self.changes.cases_changed.emit)
         self.shortcuts_action = a("&Keyboard shortcuts", "F1", self.show_shortcuts)
         self.about_action = a("&About CME Desktop", "Shift+F1", self.show_about)
+        self.diagnostics_action = a(
+            "Copy &diagnostics",
+            "",
+            self.copy_diagnostics,
+            "Versions and the end of the log, for the IT service desk",
+        )
 
         add = self.add_action
         add("File", self.settings_action)
@@ -257,6 +392,7 @@ class MainWindow(QMainWindow):
         ):
             add("View", action)
         add("Help", self.shortcuts_action, needs_vault=False)
+        add("Help", self.diagnostics_action, needs_vault=False)
         add("Help", self.about_action, needs_vault=False)
         for action in (
             self.new_case_action,
@@ -302,6 +438,7 @@ class MainWindow(QMainWindow):
         page: UnlockPage | FirstRunPage
         if self.vault.exists:
             page = UnlockPage(self.vault, offer_remembered=self._state is None)
+            page.starting.connect(self._unlock_starting)
             page.unlocked.connect(lambda db: self._unlocked(db))
         else:
             page = FirstRunPage(self.vault)
@@ -319,6 +456,7 @@ class MainWindow(QMainWindow):
         page.focus_first()
 
     def _unlocked(self, db: Database, officer_name: str = "") -> None:
+        self.finish_starting()  # the desk and every feature, before any case is shown
         services = self.make_services(db)
         try:
             settings = services.settings.load()
@@ -332,6 +470,9 @@ class MainWindow(QMainWindow):
         if settings.officer_name:
             db.actor = settings.officer_name
         self.services = services
+        from cme_desktop.ui.vault import damage
+
+        damage.tell_findings(self, services)  # before the desk reads: told even if it cannot
         self.desk.attach(services, self._state)
         self._state = None
         self.stack.setCurrentWidget(self.desk)
@@ -348,6 +489,8 @@ class MainWindow(QMainWindow):
         if self.desk.currentIndex() == 0:
             self.desk.case_list.table.setFocus()
         self.vault_unlocked.emit()
+        # Once the desk is on screen: the typing kept when the vault last locked by itself.
+        QTimer.singleShot(0, self._offer_drafts)
 
     def _apply_settings(self, minutes: int, officer: str) -> None:
         if self._idle_override is None:
@@ -376,19 +519,67 @@ class MainWindow(QMainWindow):
         return True
 
     def lock_idle(self) -> None:
-        """The idle time ran out: lock at once. Nothing is saved; unsaved edits are dropped."""
+        """The idle time ran out: lock at once. Nobody is asked anything; what was typed
+        and not saved is kept as encrypted drafts in the vault, offered back after unlock."""
         if self.services is None:
             return
+        self.unsaved.keep(self.services)  # before any window holding typing closes
         popup = QApplication.activePopupWidget()
         if popup is not None:
             popup.close()
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
-                widget.reject()
+                # done(), not reject(): a dialog's own "discard what you typed?" question
+                # would wait for an officer who is not there; the typing is kept already.
+                widget.done(QDialog.DialogCode.Rejected)
         self._lock_now()
+
+    def _case_drafts(self) -> list[Draft]:
+        """The unsaved typing of every open case (its details and sections)."""
+        from cme_desktop.services.cases.drafts import Draft
+
+        if self.services is None:
+            return []
+        drafts = []
+        for workspace in self.desk.workspaces():
+            data = workspace.unsaved_draft()
+            if data and workspace.detail is not None:
+                label = f"{workspace.detail.full_name} ({workspace.detail.reference})"
+                drafts.append(Draft(f"case:{workspace.case_id}", label, data, workspace.case_id))
+        return drafts
+
+    def _restore_case(self, draft: Draft) -> bool:
+        workspace = self.desk.open_case(draft.case_id) if draft.case_id is not None else None
+        if workspace is None:
+            return False  # could not be opened (the reason is shown): offered again later
+        workspace.restore_draft(dict(draft.data))
+        self._enable_actions()
+        return True
+
+    def _new_case_drafts(self) -> list[Draft]:
+        """A new case being typed into Ctrl+N's dialog, not created yet."""
+        from cme_desktop.services.cases.drafts import Draft
+        from cme_desktop.ui.dialogs import NewCaseDialog
+
+        return [
+            Draft(NEW_CASE_DRAFT, "a new case (not created yet)", {"values": values})
+            for dialog in self.findChildren(NewCaseDialog)
+            if dialog.isVisible() and (values := dialog.unsaved_values())
+        ][:1]  # the dialog is modal: there is only ever one
+
+    def _restore_new_case(self, draft: Draft) -> bool:
+        values = draft.data.get("values")
+        # Opened once the question that offered it back has closed.
+        QTimer.singleShot(0, lambda: self.new_case(values if isinstance(values, dict) else None))
+        return True
+
+    def _offer_drafts(self) -> None:
+        if self.services is not None:
+            self.unsaved.offer(self, self.services)
 
     def _lock_now(self) -> None:
         self.idle.stop()
+        self.idle_notice.dismiss()
         background.wait_for_all(30_000)  # a save in flight finishes before the key goes
         self._state = self.desk.detach()
         services, self.services = self.services, None
@@ -399,10 +590,15 @@ class MainWindow(QMainWindow):
 
     # -- other actions --------------------------------------------------------------------
 
-    def new_case(self) -> None:
+    def new_case(self, values: dict[str, Any] | None = None) -> None:
+        """Ctrl+N: log a new case (``values``: what was typed before an idle lock)."""
         if self.services is None:
             return
+        from cme_desktop.ui.dialogs import NewCaseDialog
+
         dialog = NewCaseDialog(self, self.services, self.changes)
+        if values:
+            dialog.set_values(values)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.case_id is not None:
             self.desk.open_case(dialog.case_id)
 
@@ -418,6 +614,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         if self.services is not None:
+            from cme_desktop.ui.settings_dialog import SettingsDialog
+
             SettingsDialog(self, self.services, self.changes).exec()
 
     def show_shortcuts(self) -> None:
@@ -431,18 +629,22 @@ class MainWindow(QMainWindow):
                 if keys:
                     lines.append(f"{keys}\t{action.text().replace('&', '')}")
         lines += [
-            "Enter\tOpen the selected case (list, dashboard tasks)",
+            "Enter\tOpen the selected case (list, dashboard tasks); in the search box, "
+            "the case when only one matches",
+            "Alt+W, ← →\tThe case list's quick filters",
+            "Ctrl+Enter\tSave the form in front",
             "Ctrl+Tab\tNext tab",
         ]
         prompts.info(self, "Keyboard shortcuts", "\n".join(lines))
 
+    def copy_diagnostics(self) -> None:
+        """Help > Copy diagnostics: what the IT service desk asks for, on the clipboard."""
+        crash.copy_diagnostics(vault_path=self.vault.path, log=self.log)
+        self.show_status("Diagnostics copied to the clipboard (nothing about any child).", 5000)
+
     def show_about(self) -> None:
-        prompts.info(
-            self,
-            "About CME Desktop",
-            "CME Desktop: the case records of the Children Missing Education named officer, "
-            "kept in an encrypted vault on this computer.",
-        )
+        """Help > About: the version, the vault and the log, and the third-party licences."""
+        AboutDialog(self, vault_path=self.vault.path, log=self.log).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if isinstance(self.gate, FirstRunPage) and self.gate.is_busy():

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cme_desktop.ui.screen_fit import fit_wrapped, largest_size
+
 #: How long a copied password may stay on the clipboard.
 CLIPBOARD_SECONDS = 30
 SEND_SEPARATELY = (
@@ -104,6 +106,8 @@ class PasswordShownOnce(QDialog):
         row = QHBoxLayout()
         row.addStretch(1)
         self.copy_button = QPushButton("&Copy")
+        # Enter means Done wherever the focus is; Copy is Space or Alt+C.
+        self.copy_button.setAutoDefault(False)
         self.copy_button.setAccessibleName("Copy the password")
         self.copy_button.clicked.connect(self.copy)
         row.addWidget(self.copy_button)
@@ -117,10 +121,16 @@ class PasswordShownOnce(QDialog):
         reminder.setWordWrap(True)
         layout.addWidget(reminder)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("&Done")
+        self.done_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.done_button.setText("&Done")
+        self.done_button.setDefault(True)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.finished.connect(self._forget)
+        # Wrapped text is never cut off: the height is worked out for the width chosen.
+        width = min(self.fontMetrics().averageCharWidth() * 64, largest_size(parent).width())
+        width = max(width, self.password_label.sizeHint().width() + 40)
+        fit_wrapped(self, width)
 
     def copy(self) -> None:
         """Copy the password; it leaves the clipboard after the interval."""
@@ -130,6 +140,7 @@ class PasswordShownOnce(QDialog):
             f"Copied. The clipboard will be cleared in {seconds} seconds if it still holds "
             "the password."
         )
+        fit_wrapped(self, self.width())
 
     def _forget(self) -> None:
         # Shown once: nothing on screen or in this dialog keeps it afterwards.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QInputDialog,
@@ -46,6 +48,60 @@ def confirm(parent: QWidget | None, title: str, text: str, *, default_yes: bool 
         default,
     )
     return answer == QMessageBox.StandardButton.Yes
+
+
+class ProtectionBox(QMessageBox):
+    """Save a file that names children: "Protect with a password" ticked, Save the default.
+
+    The tick box has the focus when the box opens, so Space changes it and Enter saves.
+    """
+
+    def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
+        super().__init__(
+            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
+        )
+        self.save_button = self.addButton("&Save…", QMessageBox.ButtonRole.AcceptRole)
+        self.setDefaultButton(self.save_button)
+        self.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        self.protect_box = QCheckBox("&Protect with a password")
+        self.protect_box.setAccessibleName("Protect with a password")
+        self.protect_box.setChecked(True)
+        self.setCheckBox(self.protect_box)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.protect_box.setFocus()
+
+    def answer(self) -> bool | None:
+        """True: protect; False: unprotected; None: cancelled."""
+        if self.clickedButton() is not self.save_button:
+            return None
+        return self.protect_box.isChecked()
+
+
+def ask_protection(parent: QWidget | None, title: str, text: str) -> bool | None:
+    """Before saving a file that names children: protect it (True), not (False), or cancel (None).
+
+    Unticked, the caller asks ``confirm`` with ``protection.outputs.UNPROTECTED_WARNING``.
+    """
+    box = ProtectionBox(parent, title, text)
+    box.exec()
+    return box.answer()
+
+
+def restore_or_discard(parent: QWidget | None, title: str, text: str) -> str:
+    """'restore', 'discard' or 'later' (Escape: asked again at the next unlock) — for
+    the unsaved changes kept when the vault locked by itself."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton)
+    box.setParent(parent, box.windowFlags())
+    restore = box.addButton("&Restore", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+    later = box.addButton("Decide &later", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.setEscapeButton(later)
+    box.exec()
+    clicked = box.clickedButton()
+    return "restore" if clicked is restore else "discard" if clicked is discard else "later"
 
 
 def save_discard_cancel(parent: QWidget | None, title: str, text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -34,6 +35,7 @@ from cme_desktop.ui import background, prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.dialogs import text_box
 from cme_desktop.ui.fields import add_row
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.vault.passphrase import NewPassphraseFields
 from cme_desktop.ui.vault.recovery_key import RecoveryKeyPanel
 
@@ -56,6 +58,8 @@ class ChangePassphraseDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        fit_window(self)
+        self.fields.first.setFocus()
 
     def accept(self) -> None:
         try:
@@ -104,7 +108,9 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(640, 520)
+        hint = self.sizeHint()
+        fit_window(self, QSize(max(640, hint.width()), hint.height()))
+        self.officer_name.setFocus()
 
     def _officer_tab(self) -> QWidget:
         page = QWidget()
@@ -119,15 +125,19 @@ class SettingsDialog(QDialog):
         add_row(form, "Your &title:", self.officer_title, name="Officer's title")
         self.authority_name = QLineEdit(s.authority_name)
         add_row(form, "Local &authority:", self.authority_name, name="Local authority")
+        self.la_number = QLineEdit(s.la_number)
+        self.la_number.setMaxLength(3)
+        self.la_number.setPlaceholderText("3 digits, e.g. 855")
+        add_row(form, "LA n&umber:", self.la_number, name="LA number")
         self.team_name = QLineEdit(s.team_name)
         add_row(form, "T&eam:", self.team_name, name="Team")
         self.contact_phone = QLineEdit(s.contact_phone)
-        add_row(form, "Named person's &telephone:", self.contact_phone)
+        add_row(form, "Named person's tele&phone:", self.contact_phone)
         self.contact_email = QLineEdit(s.contact_email)
         add_row(form, "Named person's e&mail:", self.contact_email)
         self.contact_address = text_box(3)
         self.contact_address.setPlainText(s.contact_address)
-        add_row(form, "Named person's a&ddress:", self.contact_address)
+        add_row(form, "Named person's add&ress:", self.contact_address)
         return page
 
     def _dates_tab(self) -> QWidget:
@@ -213,6 +223,7 @@ class SettingsDialog(QDialog):
             officer_name=self.officer_name.text().strip(),
             officer_title=self.officer_title.text().strip(),
             authority_name=self.authority_name.text().strip(),
+            la_number=self.la_number.text().strip(),
             team_name=self.team_name.text().strip(),
             contact_phone=self.contact_phone.text().strip(),
             contact_email=self.contact_email.text().strip(),
@@ -230,7 +241,7 @@ class SettingsDialog(QDialog):
                 if self.remember.isChecked():
                     vault.remember(self.services.db)
                 else:
-                    vault.forget()
+                    vault.forget(self.services.db)
         except CmeError as exc:
             prompts.error(self, "Settings", exc)
             return
@@ -256,4 +267,5 @@ class SettingsDialog(QDialog):
         QVBoxLayout(dialog).addWidget(panel)
         panel.show_key(key)
         panel.confirmed.connect(dialog.accept)
+        fit_window(dialog)
         dialog.exec()

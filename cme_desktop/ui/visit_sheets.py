@@ -6,6 +6,10 @@ The sheets are made by ``VisitSheetService`` in memory and drawn on the printer
 page by page with QtPdf, from a buffer: the PDF touches the disk only when the
 officer chooses "Save as PDF…", and then atomically. A print is audited once,
 when it happens: not when the preview is drawn, however often it is redrawn.
+
+A saved PDF is protected by default (AES-256, a generated password of at most 32
+characters, shown once, so that every PDF reader opens it); an unprotected one only
+once the officer has confirmed it, which is audited.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPageLayout, QPageSize
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
@@ -30,19 +34,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.cases.detail import case_reference
-from cme_desktop.services.documents.visit_sheet_pdf import MAX_SHEETS
 from cme_desktop.services.errors import CmeError, CorruptFile, OutputError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
-from cme_desktop.ui import background, prompts
+from cme_desktop.ui import background, prompts, protected_save
 from cme_desktop.ui.desk import CASES_TAB
+from cme_desktop.ui.fields import buttons_in_order
 from cme_desktop.ui.menu_layout import FILES_OUT
+from cme_desktop.ui.password_shown_once import PasswordShownOnce
 from cme_desktop.ui.pdf_pages import PdfPages
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.window import Window
 
 TITLE = "Print visit sheets"
+#: The object name of a saved PDF's password dialog, closed when the vault locks.
+PASSWORD_DIALOG = "visitSheetsPassword"
 
 
 def new_printer() -> QPrinter:
@@ -123,8 +130,12 @@ class VisitOrderDialog(QDialog):
         self.save_button.clicked.connect(lambda: self._choose("pdf"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        buttons_in_order(buttons, after=self.note_edit)
         self.list.currentRowChanged.connect(self._update)
         self._update()
+        fit_window(self)
+        # Typing goes into the note; the order is changed with Alt+U and Alt+D.
+        self.note_edit.setFocus()
 
     def move_selected(self, step: int) -> None:
         """Move the selected visit up (-1) or down (+1) the order."""
@@ -229,6 +240,7 @@ class VisitSheetJob(QObject):
             toolbar.addAction(save)
         preview.finished.connect(self._preview_closed)
         self.preview = preview
+        fit_window(preview, QSize(900, 1000))
         preview.open()
         return preview
 
@@ -259,6 +271,14 @@ class VisitSheetJob(QObject):
         return self._save(pdf, parent=self.widget)
 
     def _save(self, pdf: bytes, *, parent: QWidget) -> bool:
+        choice = protected_save.choose(
+            parent,
+            "Save visit sheets as PDF",
+            "The sheets name children and give their addresses. Protected, the PDF opens "
+            "only with a password, shown to you once.",
+        )
+        if choice is None:
+            return False
         suggested = f"visit-sheets-{case_reference(self.plan.case_ids[0])}.pdf"
         path = prompts.save_file(parent, "Save visit sheets as PDF", suggested, "PDF (*.pdf)")
         if path is None:
@@ -266,11 +286,30 @@ class VisitSheetJob(QObject):
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
         try:
-            write_atomically(path, pdf)
-        except OutputError as exc:
+            self.services.protected_files.save(
+                path,
+                pdf,
+                fmt="pdf",
+                password=choice.password,
+                what="visit_sheets",
+                detail=f"sheets={len(self.plan.case_ids)}",
+            )
+        except CmeError as exc:
             prompts.error(parent, TITLE, exc)
             return False
         self._record("pdf", parent)
+        if choice.password is None:
+            saved = f"The visit sheets were saved, unprotected, to {path}."
+            prompts.info(self.widget, TITLE, saved)
+        else:
+            # The main window owns the dialog: the preview it was saved from closes now.
+            protected_save.show_password(
+                choice.password,
+                path,
+                self.widget,
+                title="The visit sheets' password",
+                name=PASSWORD_DIALOG,
+            )
         return True
 
     def _record(self, output: str, parent: QWidget) -> None:
@@ -308,6 +347,9 @@ def print_visit_sheets(
     if not case_ids:
         prompts.info(parent, TITLE, "Select one or more cases in the list first.")
         return None
+    # The sheets' module loads reportlab: only once sheets are asked for.
+    from cme_desktop.services.documents.visit_sheet_pdf import MAX_SHEETS
+
     if len(case_ids) > MAX_SHEETS:
         prompts.error(parent, TITLE, f"Print at most {MAX_SHEETS} visit sheets at a time.")
         return None
@@ -373,3 +415,5 @@ def _cancel_for_lock(window: QWidget) -> None:
         job.cancel()
     for dialog in window.findChildren(VisitOrderDialog):
         dialog.reject()
+    for shown in window.findChildren(PasswordShownOnce, PASSWORD_DIALOG):
+        shown.reject()

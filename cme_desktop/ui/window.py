@@ -8,12 +8,14 @@ it, so no import runs back up from a feature to the window that installs it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow
 
+from cme_desktop.services.cases.drafts import Draft
 from cme_desktop.services.registry import AppServices
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.desk import Desk
@@ -59,6 +61,14 @@ class Window(Protocol):
 
     def add_case_section(self, title: str, factory: SectionFactory) -> None:
         """Add a section to every case workspace."""
+
+    def add_draft_keeper(
+        self,
+        kind: str,
+        gather: Callable[[], list[Draft]],
+        restore: Callable[[Draft], bool],
+    ) -> None:
+        """Keep the unsaved typing of ``kind`` across an idle lock (see ``ui/unsaved.py``)."""
 
     def current_case_id(self) -> int | None:
         """The case in front: its tab, or the row selected in the list."""

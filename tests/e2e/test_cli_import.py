@@ -7,6 +7,8 @@ as a file from outside does.
 from __future__ import annotations
 
 import json
+import os
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from cme_desktop.cli import main as cli
 from cme_desktop.services.documents.styles import DEFAULT
 from cme_desktop.services.protection.exports import encrypt, render_referral
 from cme_desktop.services.protection.office import encrypt_office
+from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.vault.unlock import Vault
 from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 from tests.support.fixtures_docx import (
@@ -212,6 +215,34 @@ def test_a_file_that_is_not_a_readable_referral_exits_4_with_one_line(
     assert "Traceback" not in err
 
 
+def test_a_pipe_or_a_device_is_refused_before_reading_with_one_line(
+    forms: dict[str, Any], tmp_path: Path, no_vault: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "Referrals"
+    folder.mkdir()
+    (folder / "clean.docx").write_bytes((forms["folder"] / "clean.docx").read_bytes())
+    os.mkfifo(folder / "waiting.docx")  # opened for reading, it would wait for ever
+    (folder / "endless.pdf").symlink_to("/dev/zero")  # read, it would never end
+
+    code = run("import", folder, "--dry-run")
+
+    out, err = capsys.readouterr()
+    # The good form is read; each refused one has its own line; the exit code says so.
+    assert code == 4
+    (good,) = lines(out)
+    assert good.startswith("clean.docx: ") and good.endswith(" (0 fields to check)")
+    *refused, summary = lines(err)
+    assert summary == "cme: 2 files not imported (see above)."
+    assert sorted(refused) == [
+        f"cme: {folder / 'endless.pdf'}: This is a device (like /dev/zero), not a file, so it "
+        "was not read: choose the referral form or the email itself.",
+        f"cme: {folder / 'waiting.docx'}: This is a pipe (FIFO), not a file, so it was not "
+        "read: choose the referral form or the email itself.",
+    ]
+    assert run("import", "/dev/zero", "--dry-run") == 4
+    assert "This is a device" in capsys.readouterr().err
+
+
 @pytest.fixture
 def vault_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cases.cme"
@@ -244,14 +275,34 @@ def test_import_makes_cases_then_adds_to_them_instead_of_duplicating(
     named.append(forms["clean"]["children"][0]["full_name"])
     assert [c["full_name"] for c in listed] == named
 
+    # The same file again: recognised, nothing created, and exit 0 (it is in the vault).
     code, out = cme("import", folder / "careless.docx", "--json")
     assert code == 0
-    assert [(c["outcome"], c["reference"]) for c in json.loads(out)] == [
-        ("added", "CME-000001"),
-        ("added", "CME-000002"),
+    assert json.loads(out) == [
+        {
+            "source": "careless.docx",
+            "outcome": "already_imported",
+            "case_ids": [1, 2],
+            "references": ["CME-000001", "CME-000002"],
+        }
+    ]
+    code, out = cme("import", folder / "careless.docx")
+    assert lines(out) == [
+        f"careless.docx: This file was already imported on {format_date(date.today())} to "
+        "cases CME-000001 and CME-000002, so nothing was imported again."
+    ]
+    # The same children in another file (the form encrypted, in an email): added to their cases.
+    code, out = cme(
+        "import", folder / "referrals.eml", "--password-file", folder / "password.txt", "--json"
+    )
+    assert code == 0
+    assert [(c["source"], c["outcome"], c["reference"]) for c in json.loads(out)] == [
+        ("referrals.eml › a.docx", "added", "CME-000001"),
+        ("referrals.eml › a.docx", "added", "CME-000002"),
+        ("referrals.eml › b.pdf", "created", "CME-000004"),
     ]
     code, out = cme("list", "--json")
-    assert len(json.loads(out)) == 3
+    assert len(json.loads(out)) == 4
 
     clean_child = forms["clean"]["children"][0]
     forename, surname = clean_child["full_name"].split(" ", 1)
@@ -267,5 +318,5 @@ def test_import_makes_cases_then_adds_to_them_instead_of_duplicating(
     assert code == 0
     assert lines(out) == [
         "pupils.csv row 2: already an open case, CME-000003: not duplicated",
-        "pupils.csv row 3: created CME-000004",
+        "pupils.csv row 3: created CME-000005",
     ]

@@ -49,6 +49,7 @@ from tests.support.fixtures_docx import (
     replace_part,
     zip_bomb_docx,
 )
+from tests.support.school_forms import school_form_docx, school_referral
 
 PASSWORD = "heron-basket-violet-gravel"
 
@@ -123,14 +124,48 @@ def test_siblings_become_one_entry_each(tmp_path: Path) -> None:
     ]
 
 
-def test_one_date_of_birth_for_several_siblings_is_uncertain(tmp_path: Path) -> None:
+def test_one_date_of_birth_for_several_siblings_is_copied_and_uncertain(tmp_path: Path) -> None:
     data = _edit(filled_form(103, children=3)[1], "Date of Birth", "02/04/2013")
     parsed = _import(tmp_path, data)
     kids = parsed.referral["children"]
-    assert kids[0]["date_of_birth"] == "2013-04-02"
-    assert kids[1]["date_of_birth"] is None
-    assert kids[2]["date_of_birth"] is None
+    assert [k["date_of_birth"] for k in kids] == ["2013-04-02"] * 3
     assert parsed.uncertain == ("children.1.date_of_birth", "children.2.date_of_birth")
+
+
+@pytest.mark.parametrize(
+    ("label", "written", "field", "expected"),
+    [
+        (
+            "Date of Birth",
+            "05/11/2011 and 21/01/2015",
+            "date_of_birth",
+            ["2011-11-05", "2015-01-21"],
+        ),
+        ("Date of Birth", "02/04/2013; 15/06/2015", "date_of_birth", ["2013-04-02", "2015-06-15"]),
+        ("Date of Birth", "02/04/2013 / 15/06/2015", "date_of_birth", ["2013-04-02", "2015-06-15"]),
+        ("Gender", "M / F", "gender", ["M", "F"]),
+        ("Gender", "F/M", "gender", ["F", "M"]),
+    ],
+)
+def test_siblings_values_on_one_line_are_split_per_child(
+    tmp_path: Path, label: str, written: str, field: str, expected: list[str]
+) -> None:
+    parsed = _import(tmp_path, _edit(filled_form(104, children=2)[1], label, written))
+    assert [c[field] for c in parsed.referral["children"]] == expected
+    assert not any(p.endswith(field) for p in parsed.uncertain)
+
+
+def test_three_genders_on_one_line_are_split(tmp_path: Path) -> None:
+    parsed = _import(tmp_path, _edit(filled_form(103, children=3)[1], "Gender", "F / M / F"))
+    assert [c["gender"] for c in parsed.referral["children"]] == ["F", "M", "F"]
+
+
+def test_one_value_with_and_in_it_is_not_split_but_copied(tmp_path: Path) -> None:
+    data = _edit(filled_form(104, children=2)[1], "SEN & Disability", "Speech and language")
+    parsed = _import(tmp_path, data)
+    kids = parsed.referral["children"]
+    assert [k["sen_disability"] for k in kids] == ["Speech and language"] * 2
+    assert "children.1.sen_disability" in parsed.uncertain
 
 
 def test_shared_ethnicity_applies_to_every_sibling_but_is_flagged(tmp_path: Path) -> None:
@@ -193,6 +228,56 @@ def test_a_date_inside_an_outcome_becomes_the_actions_date(tmp_path: Path) -> No
         parsed.referral["referrer_actions"]["address_visited"]
         == ref["referrer_actions"]["address_visited"]
     )
+
+
+def test_actions_written_as_paragraphs_are_read(tmp_path: Path) -> None:
+    ref = school_referral(410, children=1)
+    data, _ = school_form_docx(ref, variant=0)
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert "Check possible whereabouts with staff, siblings, friends & other pupils: " in text
+    parsed = _import(tmp_path, data)
+    assert parsed.referral["referrer_actions"] == ref["referrer_actions"]
+
+
+def test_an_action_label_cut_short_with_an_ellipsis_is_read(tmp_path: Path) -> None:
+    ref = school_referral(411, children=1)
+    data, _ = school_form_docx(ref, variant=0)
+    doc = docx.Document(io.BytesIO(data))
+    for p in doc.paragraphs:
+        if p.text.startswith("Check possible whereabouts"):
+            p.text = "Check possible whereabouts…: Tutor group asked, nobody knows. 08/10/2026"
+    out = io.BytesIO()
+    doc.save(out)
+    parsed = _import(tmp_path, out.getvalue())
+    assert parsed.referral["referrer_actions"]["whereabouts_checked"] == {
+        "outcome": "Tutor group asked, nobody knows.",
+        "date": "2026-10-08",
+    }
+
+
+def test_a_date_ending_an_outcome_moves_to_its_date(tmp_path: Path) -> None:
+    ref = school_referral(412, children=1)
+    data, _ = school_form_docx(ref, variant=1)  # actions in the table, dates at the end
+    parsed = _import(tmp_path, data)
+    assert parsed.referral["referrer_actions"] == ref["referrer_actions"]
+    for entry in parsed.referral["referrer_actions"].values():
+        assert "/2026" not in entry["outcome"]
+
+
+@pytest.mark.parametrize("variant", [0, 1, 2])
+def test_crosses_and_empty_boxes_in_a_tick_scheme_mean_no(tmp_path: Path, variant: int) -> None:
+    ref = school_referral(413, children=1)
+    data, _ = school_form_docx(ref, variant=variant)  # ✓/✗, ☒/☐, Yes/No
+    parsed = _import(tmp_path, data)
+    assert parsed.referral["risk_indicators"] == ref["risk_indicators"]
+    assert not any(p.startswith("risk_indicators") for p in parsed.uncertain)
+
+
+def test_a_lone_cross_without_ticks_stays_unclear(tmp_path: Path) -> None:
+    data = _edit(filled_form(105)[1], "History of Local Authority Care (LAC)", "✗")
+    parsed = _import(tmp_path, data)
+    assert parsed.referral["risk_indicators"]["1"]["present"] is None
+    assert "risk_indicators.1.present" in parsed.uncertain
 
 
 @pytest.mark.parametrize(

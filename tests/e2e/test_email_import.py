@@ -10,12 +10,10 @@ their modules' test files.
 from __future__ import annotations
 
 import io
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
 import docx
 import msoffcrypto
@@ -35,9 +33,7 @@ from cme_desktop.services.errors import (
 from cme_desktop.services.importing.email import MAX_ATTACHMENTS, MAX_NESTED_MESSAGES, open_email
 from cme_desktop.services.importing.read import Parser, read_file, read_with_passwords
 from cme_desktop.services.importing.result import ParsedReferral
-
-if TYPE_CHECKING:
-    from extract_msg.ole_writer import OleWriter
+from tests.support.msg_writer import EmbeddedMessage, FileAttachment, Message
 
 fake = Faker("en_GB")
 Faker.seed(55)
@@ -127,7 +123,9 @@ def make_pdf(pupil: str, password: str = PDF_PASSWORD) -> bytes:
 
 PUPIL_IN_DOCX = fake.name()
 PUPIL_IN_PDF = fake.name()
-SENDER = f"{fake.name()} <attendance@{fake.domain_word()}.sch.uk>"
+SENDER_NAME = fake.name()
+SENDER_ADDRESS = f"attendance@{fake.domain_word()}.sch.uk"
+SENDER = f"{SENDER_NAME} <{SENDER_ADDRESS}>"
 
 
 @pytest.fixture(scope="module")
@@ -163,65 +161,21 @@ def make_eml(
     return message
 
 
-def _utf16(text: str) -> bytes:
-    return text.encode("utf-16-le")
-
-
-def _filetime(moment: datetime) -> int:
-    return int((moment - datetime(1601, 1, 1, tzinfo=UTC)).total_seconds() * 10_000_000)
-
-
-def _property(tag: int, value: int) -> bytes:
-    """One fixed-length entry of a ``__properties_version1.0`` stream ([MS-OXMSG] 2.4.2)."""
-    return struct.pack("<IIQ", tag, 0x6, value)
-
-
-@dataclass
-class Msg:
-    """An Outlook message to write as a .msg file: [MS-OXMSG] by hand, through an OLE writer."""
-
-    subject: str
-    sender: str = SENDER
-    sent: datetime = SENT
-    attachments: list[tuple[str, bytes | Msg]] = field(default_factory=list)
-
-    def write_into(self, writer: OleWriter, prefix: str = "", *, embedded: bool = False) -> None:
-        writer.addEntry(prefix + "__substg1.0_001A001F", _utf16("IPM.Note"))
-        writer.addEntry(prefix + "__substg1.0_0037001F", _utf16(self.subject))
-        writer.addEntry(prefix + "__substg1.0_0C1A001F", _utf16(self.sender))
-        writer.addEntry(prefix + "__substg1.0_1000001F", _utf16("Referral attached."))
-        count = len(self.attachments)
-        header = struct.pack("<8xIIII", 0, count, 0, count) + (b"" if embedded else bytes(8))
-        sent = _property(0x00390040, _filetime(self.sent))  # PidTagClientSubmitTime
-        writer.addEntry(prefix + "__properties_version1.0", header + sent)
-        for number, (name, content) in enumerate(self.attachments):
-            storage = f"{prefix}__attach_version1.0_#{number:08X}"
-            writer.addEntry(storage, storage=True)
-            writer.addEntry(storage + "/__substg1.0_3001001F", _utf16(name))
-            if isinstance(content, Msg):
-                method = _property(0x37050003, 5)  # PidTagAttachMethod: embedded message
-                writer.addEntry(storage + "/__properties_version1.0", bytes(8) + method)
-                inner = storage + "/__substg1.0_3701000D"
-                writer.addEntry(inner, storage=True)
-                content.write_into(writer, inner + "/", embedded=True)
-            else:
-                method = _property(0x37050003, 1)  # PidTagAttachMethod: by value
-                writer.addEntry(storage + "/__properties_version1.0", bytes(8) + method)
-                writer.addEntry(storage + "/__substg1.0_37010102", content)
-                writer.addEntry(storage + "/__substg1.0_3707001F", _utf16(name))
-
-    def to_bytes(self) -> bytes:
-        # Imported here: the sandbox's child imports this module for the parsers above.
-        from extract_msg.ole_writer import OleWriter
-
-        writer = OleWriter()
-        writer.addEntry("__nameid_version1.0", storage=True)
-        for stream in ("00020102", "00030102", "00040102"):
-            writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
-        self.write_into(writer)
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
+def outlook(subject: str, *attachments: tuple[str, bytes | Message]) -> Message:
+    """An Outlook message from ``SENDER`` sent at ``SENT``; an attached Message is an item."""
+    return Message(
+        subject=subject,
+        sender_name=SENDER_NAME,
+        sender_smtp=SENDER_ADDRESS,
+        sent=SENT,
+        body="Referral attached.",
+        attachments=[
+            EmbeddedMessage(name, content)
+            if isinstance(content, Message)
+            else FileAttachment(name, content, display_name=name)
+            for name, content in attachments
+        ],
+    )
 
 
 @dataclass
@@ -497,12 +451,10 @@ def test_an_email_of_thousands_of_parts_is_refused() -> None:
 
 
 def test_an_outlook_message_gives_its_forms_and_details(docx_form: bytes) -> None:
-    msg = Msg(
-        subject="CME referral – Year 5",
-        attachments=[
-            ("referral.docx", docx_form),
-            ("signature.png", b"\x89PNG\r\n\x1a\n" + bytes(9)),
-        ],
+    msg = outlook(
+        "CME referral – Year 5",
+        ("referral.docx", docx_form),
+        ("signature.png", b"\x89PNG\r\n\x1a\n" + bytes(9)),
     )
     ask = Asker({"referral.docx": [DOCX_PASSWORD]})
     outcome = read_with_passwords(
@@ -517,8 +469,8 @@ def test_an_outlook_message_gives_its_forms_and_details(docx_form: bytes) -> Non
 
 
 def test_a_form_in_an_outlook_item_embedded_in_the_message_is_found(pdf_form: bytes) -> None:
-    forwarded = Msg(subject="Pupil CME", attachments=[("sibling.pdf", pdf_form)])
-    msg = Msg(subject="FW: Pupil CME", attachments=[("Pupil CME", forwarded)])
+    forwarded = outlook("Pupil CME", ("sibling.pdf", pdf_form))
+    msg = outlook("FW: Pupil CME", ("Pupil CME", forwarded))
     ask = Asker({"sibling.pdf": [PDF_PASSWORD]})
     outcome = read_with_passwords(
         msg.to_bytes(), filename="fw.msg", ask=ask, parsers=PARSERS, isolated=False
@@ -528,7 +480,7 @@ def test_a_form_in_an_outlook_item_embedded_in_the_message_is_found(pdf_form: by
 
 
 def test_an_outlook_message_attached_to_an_eml_is_opened(docx_form: bytes) -> None:
-    msg = Msg(subject="Original", attachments=[("referral.docx", docx_form)]).to_bytes()
+    msg = outlook("Original", ("referral.docx", docx_form)).to_bytes()
     data = make_eml(("original.msg", msg, "application/vnd.ms-outlook")).as_bytes()
     content = open_email(data, filename="fw.eml")
     assert [(a.name, a.kind) for a in content.attachments] == [
@@ -538,11 +490,11 @@ def test_an_outlook_message_attached_to_an_eml_is_opened(docx_form: bytes) -> No
 
 def test_an_outlook_message_without_attachments_is_not_a_referral() -> None:
     with pytest.raises(NotAReferral, match=r"\(it has no attachments\)"):
-        open_email(Msg(subject="Hello").to_bytes(), filename="hello.msg")
+        open_email(outlook("Hello").to_bytes(), filename="hello.msg")
 
 
 def test_a_damaged_outlook_message_is_reported_as_damaged(docx_form: bytes) -> None:
-    data = Msg(subject="x", attachments=[("referral.docx", docx_form)]).to_bytes()
+    data = outlook("x", ("referral.docx", docx_form)).to_bytes()
     damaged = data[:512] + b"\xff" * (len(data) - 512)
     with pytest.raises(CorruptFile, match="Outlook message"):
         open_email(damaged, filename="broken.msg")
@@ -586,7 +538,7 @@ def test_an_email_with_an_exported_word_form_is_read_by_the_real_parser_in_the_s
 def test_an_outlook_message_with_an_exported_pdf_is_read_by_the_real_parser() -> None:
     pupil = fake.name()
     pdf = exported_referral("pdf", pupil, PDF_PASSWORD)
-    msg = Msg(subject="CME referral", attachments=[("referral.pdf", pdf)]).to_bytes()
+    msg = outlook("CME referral", ("referral.pdf", pdf)).to_bytes()
     ask = Asker({"referral.pdf": ["Copper-Lantern", PDF_PASSWORD]})
 
     outcome = read_with_passwords(msg, filename="referral.msg", ask=ask, isolated=False)

@@ -30,7 +30,7 @@ from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.importing.pdf import parse_pdf
 from cme_desktop.services.protection.exports import ExportService, encrypt, render_referral
 from cme_desktop.services.protection.office import decrypt_office
-from cme_desktop.services.protection.passwords import generate_password
+from cme_desktop.services.protection.passwords import generate_short_password
 from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.referral.record import normalise
 from cme_desktop.services.settings import SettingsService, authority_of
@@ -48,7 +48,7 @@ from tests.support.visit_cases import (
     seeded_faker,
 )
 
-PASSWORD = generate_password()
+PASSWORD = generate_short_password()
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +195,23 @@ def test_poppler_reports_aes_256_for_a_typed_password(
         assert re.search(r"Encrypted:\s+yes .*AES-256", out)
     with pikepdf.open(target, password=typed) as doc:
         assert (doc.encryption.R, doc.encryption.bits) == (6, 256)
+
+
+def test_a_pdf_password_over_32_characters_is_refused_and_nothing_is_written(
+    db: Database, referred: MadeCase, authority: AuthorityDetails, tmp_path: Path
+) -> None:
+    target = tmp_path / "long.pdf"
+    with pytest.raises(InvalidInput, match="Some PDF readers cannot open"):
+        ExportService(db).export_referral(
+            referred.id, target=target, password="x" * 33, authority=authority
+        )
+    assert not target.exists()
+    # Word opens a long password: the same one exports a .docx.
+    docx = tmp_path / "long.docx"
+    ExportService(db).export_referral(
+        referred.id, target=docx, password="x" * 33, authority=authority
+    )
+    assert docx.exists()
 
 
 def test_the_wrong_password_opens_nothing(referred: MadeCase, exported: dict[str, bytes]) -> None:

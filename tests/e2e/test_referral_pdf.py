@@ -35,7 +35,7 @@ from cme_desktop.services.errors import (
     WrongPassword,
 )
 from cme_desktop.services.importing.pdf import parse_pdf
-from cme_desktop.services.protection.passwords import generate_password
+from cme_desktop.services.protection.passwords import generate_short_password
 from cme_desktop.services.protection.pdf import MAX_PDF_BYTES, encrypt_pdf
 from cme_desktop.services.referral.record import empty_referral, normalise, to_json
 from tests.support.strategies import referrals
@@ -155,7 +155,7 @@ def referral() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def exported(referral: dict[str, Any]) -> tuple[bytes, str]:
-    password = generate_password()
+    password = generate_short_password()
     return encrypt_pdf(render(referral, authority=AUTHORITY), password), password
 
 

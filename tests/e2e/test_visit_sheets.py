@@ -234,7 +234,8 @@ def test_cme_visit_sheet_writes_one_pdf(
     monkeypatch.setenv("CME_PASSPHRASE", PASSPHRASE)
     out = tmp_path / "visits.pdf"
     ids = [cases["indicator_16"].id, cases["plain"].id]
-    assert main(["--db", str(vault_path), "visit-sheet", *map(str, ids), "--out", str(out)]) == 0
+    args = ["--db", str(vault_path), "visit-sheet", *map(str, ids), "--out", str(out), "--plain"]
+    assert main(args) == 0
     texts = pages(out.read_bytes())
     assert len(texts) == 2
     assert squeeze(cases["indicator_16"].full_name) in squeeze(texts[0])

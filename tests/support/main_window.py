@@ -23,6 +23,10 @@ class Prompts:
     confirm_answer: bool = True
     save_answer: str = "save"
     text_answer: str | None = "Reopened for the test"
+    #: Unsaved changes kept at an idle lock: "restore", "discard" or "later".
+    restore_answer: str = "restore"
+    #: "Protect with a password" before saving a file that names children (None: cancel).
+    protect_answer: bool | None = True
     printer: Any = None
 
     def titles(self, kind: str) -> list[str]:

@@ -54,10 +54,20 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> Prompts:
         record.shown.append(("printer", title, ""))
         return record.printer
 
+    def ask_protection(_parent: Any, title: str, text: str) -> bool | None:
+        record.shown.append(("protection", title, text))
+        return record.protect_answer
+
+    def restore_or_discard(_parent: Any, title: str, text: str) -> str:
+        record.shown.append(("restore_or_discard", title, text))
+        return record.restore_answer
+
+    monkeypatch.setattr(prompts, "restore_or_discard", restore_or_discard)
     monkeypatch.setattr(prompts, "confirm", confirm)
     monkeypatch.setattr(prompts, "save_discard_cancel", save_discard_cancel)
     monkeypatch.setattr(prompts, "ask_text", ask_text)
     monkeypatch.setattr(prompts, "choose_printer", choose_printer)
+    monkeypatch.setattr(prompts, "ask_protection", ask_protection)
     return record
 
 

@@ -18,8 +18,12 @@ from cme_desktop.models import AuditEvent
 from cme_desktop.services.cases.case_list import CaseQuery
 from cme_desktop.services.importing.docx import parse_docx
 from cme_desktop.services.importing.pdf import parse_pdf
-from cme_desktop.services.protection.passwords import MIN_ENTROPY_BITS, password_entropy_bits
-from cme_desktop.services.protection.wordlist import WORDS
+from cme_desktop.services.protection.passwords import (
+    MAX_PDF_PASSWORD,
+    MIN_ENTROPY_BITS,
+    SHORT_ALPHABET,
+    short_password_entropy_bits,
+)
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
@@ -108,9 +112,13 @@ def test_a_generated_password_exports_and_is_shown_once(
     assert dialog.export_button.isEnabled()
 
     password = _exported(qtbot, dialog)
-    words = password.split("-")
-    assert len(words) >= 7 and all(w in WORDS for w in words)
-    assert password_entropy_bits(len(words)) >= MIN_ENTROPY_BITS
+    # Short enough for every PDF reader (poppler refuses more than 32 characters),
+    # strong by arithmetic: 20 characters from the 31 without look-alikes.
+    assert len(password) <= MAX_PDF_PASSWORD
+    groups = password.split("-")
+    assert [len(g) for g in groups] == [4] * 5
+    assert set("".join(groups)) <= set(SHORT_ALPHABET)
+    assert short_password_entropy_bits(len(groups)) >= MIN_ENTROPY_BITS
     [parsed] = parse_pdf(
         (tmp_path / "for-police.pdf").read_bytes(), password=password, source="x.pdf"
     )
@@ -173,6 +181,35 @@ def test_a_typed_password_must_be_long_enough_and_typed_twice(
     data = (tmp_path / "referral.docx").read_bytes()
     [parsed] = parse_docx(data, password=typed, source="referral.docx")
     assert parsed.referral["children"][0]["full_name"] == case.full_name
+
+
+def test_a_typed_password_too_long_for_some_pdf_readers_is_refused_with_the_reason(
+    qtbot: Any,
+    services: AppServices,
+    case: MadeCase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    asked: Prompts,
+) -> None:
+    dialog = _dialog(qtbot, services, case)
+    _choose(monkeypatch, dialog, tmp_path / "referral.pdf")
+    dialog.set_recipient("police")
+    dialog.typed.setChecked(True)
+    long_one = "Mossy granite lantern over the hill 42"  # 38 characters
+    qtbot.keyClicks(dialog.password_edit, long_one)
+    qtbot.keyClicks(dialog.again_edit, long_one)
+    assert "Some PDF readers cannot open a file whose password is longer than 32" in (
+        dialog.problem_label.text()
+    )
+    assert not dialog.export_button.isEnabled()
+    # Word opens long passwords: the same password is fine for a .docx.
+    dialog.format_buttons["docx"].setChecked(True)
+    assert dialog.export_button.isEnabled()
+    dialog.format_buttons["pdf"].setChecked(True)
+    assert not dialog.export_button.isEnabled()
+    dialog.password_edit.setText(long_one[:32])
+    dialog.again_edit.setText(long_one[:32])
+    assert dialog.export_button.isEnabled()
 
 
 def test_the_format_and_the_file_name_follow_each_other(

@@ -81,6 +81,7 @@ def test_recovery_key_must_be_confirmed_before_continuing(
 
     page.recovery.stored.setChecked(True)
     qtbot.mouseClick(page.recovery.continue_button, Qt.MouseButton.LeftButton)
+    _answer_authority(qtbot, page)
     assert not window.is_locked()
     assert window.services is not None
     assert SettingsService(window.services.db).load().officer_name == "Robin Example"
@@ -90,6 +91,24 @@ def test_recovery_key_must_be_confirmed_before_continuing(
     vault.unlock_with_recovery_key(key).close()
 
 
+def _answer_authority(qtbot: Any, page: FirstRunPage) -> None:
+    """The last step, by keyboard: focus starts on the authority; Enter moves on."""
+    assert page.stack.currentWidget() is page.authority
+    assert page.authority.authority_name.hasFocus()
+    for widget, typed in (
+        (page.authority.authority_name, "Testshire County Council"),
+        (page.authority.la_number, "855"),
+        (page.authority.officer_name, ""),  # kept from the first page
+        (page.authority.officer_title, ""),
+        (page.authority.phone, "0116 000 0000"),
+        (page.authority.email, "robin@testshire.gov.uk"),
+        (page.authority.address, "County Hall, Testtown TT1 1TT"),
+    ):
+        assert widget.hasFocus()
+        qtbot.keyClicks(widget, typed)
+        qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
 def test_cancelled_print_writes_nothing(qtbot: Any, tmp_path: Path, asked: Prompts) -> None:
     _window, page, _vault = _first_run(qtbot, tmp_path)
     page.recovery.show_key("ABCDE-FGHJK")
@@ -97,3 +116,67 @@ def test_cancelled_print_writes_nothing(qtbot: Any, tmp_path: Path, asked: Promp
     page.recovery.print_button.click()
     assert asked.titles("printer") == ["Print the recovery key"]
     assert not page.recovery.stored.isChecked()
+
+
+def _to_the_authority_page(qtbot: Any, tmp_path: Path) -> tuple[Any, FirstRunPage, Vault]:
+    window, page, vault = _first_run(qtbot, tmp_path)
+    qtbot.keyClicks(page.officer_name, "Robin Example")
+    qtbot.keyClicks(page.passphrase.first, GOOD)
+    qtbot.keyClicks(page.passphrase.second, GOOD)
+    page.create_vault()
+    qtbot.waitUntil(lambda: page.recovery.is_pending(), timeout=10_000)
+    page.recovery.stored.setChecked(True)
+    page.recovery.continue_button.click()
+    return window, page, vault
+
+
+def test_the_authority_is_asked_and_saved(qtbot: Any, tmp_path: Path, asked: Prompts) -> None:
+    window, page, _vault = _to_the_authority_page(qtbot, tmp_path)
+    assert window.is_locked(), "the vault is handed on only once the authority is known"
+    assert page.authority.officer_name.text() == "Robin Example"
+    _answer_authority(qtbot, page)
+    assert not window.is_locked()
+    assert window.services is not None
+    saved = SettingsService(window.services.db).load()
+    assert saved.authority_name == "Testshire County Council"
+    assert saved.la_number == "855"
+    assert saved.contact_email == "robin@testshire.gov.uk"
+    assert saved.contact_phone == "0116 000 0000"
+    assert saved.contact_address == "County Hall, Testtown TT1 1TT"
+    assert saved.officer_title == "Children Missing Education Officer"
+    assert asked.titles("error") == []
+    window.close()
+
+
+def test_a_wrong_la_number_is_refused_and_focused(
+    qtbot: Any, tmp_path: Path, asked: Prompts
+) -> None:
+    window, page, _vault = _to_the_authority_page(qtbot, tmp_path)
+    qtbot.keyClicks(page.authority.authority_name, "Testshire County Council")
+    qtbot.keyClicks(page.authority.la_number, "85")
+    qtbot.keyClicks(page.authority.phone, "0116 000 0000")
+    page.authority.save_button.click()
+    assert asked.titles("error") == ["Your authority"]
+    assert "3 digits" in asked.texts("error")[0]
+    assert page.authority.la_number.hasFocus()
+    assert window.is_locked()
+    # Corrected, it goes through.
+    page.authority.la_number.setText("855")
+    page.authority.save_button.click()
+    assert not window.is_locked()
+    window.close()
+
+
+def test_local_authority_is_not_a_name(qtbot: Any, tmp_path: Path, asked: Prompts) -> None:
+    window, page, _vault = _to_the_authority_page(qtbot, tmp_path)
+    qtbot.keyClicks(page.authority.authority_name, "Local Authority")
+    qtbot.keyClicks(page.authority.la_number, "855")
+    qtbot.keyClicks(page.authority.phone, "0116 000 0000")
+    page.authority.save_button.click()
+    assert asked.titles("error") == ["Your authority"]
+    assert page.authority.authority_name.hasFocus()
+    assert window.is_locked()
+    page.authority.authority_name.setText("Testshire County Council")
+    page.authority.save_button.click()
+    assert not window.is_locked()
+    window.close()

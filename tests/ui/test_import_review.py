@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from pytestqt.qtbot import QtBot
 from cme_desktop.models.vocabularies import RISK_INDICATORS
 from cme_desktop.services.cases.case_list import CaseQuery
 from cme_desktop.services.protection.office import encrypt_office
-from cme_desktop.ui import prompts
+from cme_desktop.ui import look, prompts
 from cme_desktop.ui.importing import flow as importing
-from cme_desktop.ui.importing.review import COL_CASE, COL_REFERRAL, DIFFERENT_BACKGROUND
+from cme_desktop.ui.importing.review import COL_CASE, COL_REFERRAL
 from cme_desktop.ui.main_window import MainWindow
 from tests.support.fixtures_docx import appendix_a_docx, filled_referral, ole_doc_bytes
 from tests.support.main_window import KNOWN_NAME, Prompts
@@ -133,7 +134,7 @@ def test_drop_a_protected_form_review_it_and_add_it_to_the_existing_case(
     for column in (COL_CASE, COL_REFERRAL):
         item = choice.table.item(row, column)
         assert item is not None
-        assert item.background().color().name() == DIFFERENT_BACKGROUND
+        assert item.background().color() == look.fill("difference")[0]
 
     choice.choose("add", case_id)
     review.import_button.click()
@@ -178,3 +179,55 @@ def test_skip_saves_nothing_and_unreadable_files_are_listed(
 
     assert listing.count(CaseQuery(quick="all")) == cases_before
     assert run.imported == []
+
+
+def test_a_file_imported_before_is_named_with_its_case_and_not_imported_again(
+    qtbot: QtBot,
+    window: MainWindow,
+    importer: importing.Importer,
+    asked: Prompts,
+    tmp_path: Path,
+) -> None:
+    assert window.services is not None
+    listing = window.services.case_list
+    form = tmp_path / "referral.docx"
+    form.write_bytes(referral_form("Wilhelmina Ashcombe", whereabouts_unknown=False))
+
+    first = importer.import_paths([form])
+    assert first is not None
+    qtbot.waitUntil(lambda: first.review is not None, timeout=60_000)
+    assert first.review is not None and first.review.already is None
+    first.review.import_button.click()
+    qtbot.waitUntil(lambda: first.done, timeout=30_000)
+    (case_id,) = first.imported
+    cases = listing.count(CaseQuery(quick="all"))
+
+    again = importer.import_paths([form])
+    assert again is not None
+    qtbot.waitUntil(lambda: again.review is not None, timeout=60_000)
+    review = again.review
+    assert review is not None and review.already is not None
+    assert f"to case CME-{case_id:06d}" in review.already.text()
+    assert "already imported" in review.already.text()
+    assert not review.import_button.isEnabled()
+    review.skip_button.click()
+    qtbot.waitUntil(lambda: again.done, timeout=10_000)
+    assert listing.count(CaseQuery(quick="all")) == cases
+
+
+def test_a_pipe_dropped_on_the_window_is_listed_as_not_read(
+    qtbot: QtBot,
+    window: MainWindow,
+    importer: importing.Importer,
+    asked: Prompts,
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "referral.docx"
+    os.mkfifo(fifo)  # opened for reading, it would wait for ever
+
+    run = importer.import_paths([fifo])
+    assert run is not None
+    qtbot.waitUntil(lambda: run.done, timeout=30_000)
+
+    (warning,) = asked.texts("warn")
+    assert "referral.docx" in warning and "This is a pipe (FIFO), not a file" in warning

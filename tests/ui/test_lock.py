@@ -66,12 +66,17 @@ def test_idle_lock_clears_everything_and_unlock_restores(
         services.cases.get(case_id)
 
     unlock(qtbot, window)
+    qtbot.waitUntil(lambda: asked.titles("restore_or_discard") != [], timeout=5_000)
     restored = window.desk.current_workspace()
     assert restored is not None and restored.case_id == case_id
     assert window.desk.case_list.search.text() == "Zebedee"
     assert window.desk.case_list.model.case_id(0) == case_id
-    assert restored.details.widgets["aka"].text() == ""  # the unsaved edit is gone
+    # The unsaved edit was kept as a draft and, once restored, is typed in again, unsaved.
+    assert asked.titles("restore_or_discard") == ["Unsaved changes kept"]
+    assert restored.details.widgets["aka"].text() == "typed, never saved"
+    assert restored.is_dirty()
     assert restored.detail is not None and restored.detail.full_name == KNOWN_NAME
+    assert restored.detail.draft.aka == ""
 
 
 def test_input_postpones_the_idle_lock(qtbot: Any, demo_vault: Vault, asked: Prompts) -> None:

@@ -428,7 +428,7 @@ def test_the_referrals_section_and_the_escalation_action_in_the_window(
     workspace = window.desk.open_case(case_id)
     assert workspace is not None
     titles = [workspace.sections.tabText(i) for i in range(workspace.sections.count())]
-    page = workspace.sections.widget(titles.index("&Referrals"))
+    page = workspace.sections.widget(titles.index("Referra&ls"))
     assert isinstance(page, ReferralsPage)
     assert page.editor.referral()["children"][0]["full_name"] == KNOWN_NAME
     page.editor.field("risk_indicators.10.present").choose("Yes")  # type: ignore[attr-defined]

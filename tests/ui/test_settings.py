@@ -69,3 +69,22 @@ def test_change_passphrase(qtbot: Any, window: MainWindow, asked: Prompts) -> No
     services.vault.unlock(new).close()
     with pytest.raises(WrongPassphrase):
         services.vault.unlock(PASSPHRASE)
+
+
+def test_the_la_number_is_set_and_checked_in_settings(
+    qtbot: Any, window: MainWindow, asked: Prompts
+) -> None:
+    services = window.services
+    assert services is not None
+    dialog = SettingsDialog(window, services, window.changes)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.la_number.clear()
+    qtbot.keyClicks(dialog.la_number, "85x")
+    dialog.accept()
+    assert "3 digits" in asked.texts("error")[0]
+    assert dialog.isVisible()
+    dialog.la_number.clear()
+    qtbot.keyClicks(dialog.la_number, "855")
+    dialog.accept()
+    assert services.settings.load().la_number == "855"

@@ -6,23 +6,28 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pypdf
 import pytest
 from faker import Faker
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF
 from PySide6.QtGui import QPageSize, QPdfWriter
 from PySide6.QtPrintSupport import QPrintPreviewWidget
-from PySide6.QtWidgets import QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent
 from cme_desktop.services.cases.case_list import CaseQuery
 from cme_desktop.services.documents.visit_sheet import VisitSheetService
+from cme_desktop.services.errors import PasswordRequired, WrongPassword
+from cme_desktop.services.protection.outputs import UNPROTECTED_WARNING
+from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import SettingsService, authority_of
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background, prompts, visit_sheets
+from cme_desktop.ui.password_shown_once import PasswordShownOnce
 from cme_desktop.ui.pdf_pages import PdfPages
 from cme_desktop.ui.visit_sheets import (
     VisitOrderDialog,
@@ -66,6 +71,13 @@ def _printed(db: Database) -> list[tuple[int | None, str]]:
 
 def _texts(pdf: bytes) -> list[str]:
     return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def decrypted_pdf(data: bytes, password: str) -> bytes:
+    out = io.BytesIO()
+    with open_pdf(data, password) as pdf:
+        pdf.save(out)
+    return out.getvalue()
 
 
 def test_pages_are_drawn_from_memory_one_per_sheet(
@@ -190,7 +202,28 @@ def test_closing_the_preview_prints_nothing_and_audits_nothing(
     assert _printed(db) == []
 
 
-def test_save_as_pdf_writes_the_chosen_file_and_is_audited(
+def _unprotected(db: Database) -> list[tuple[str, str]]:
+    with db.read() as session:
+        rows = session.execute(
+            select(AuditEvent.entity, AuditEvent.detail).where(
+                AuditEvent.action == "unprotected_file_confirmed"
+            )
+        )
+        return [(r.entity, r.detail) for r in rows]
+
+
+def _save_job(
+    qtbot: Any, services: AppServices, ids: tuple[int, ...], parent: QWidget
+) -> list[str]:
+    job = VisitSheetJob(services, VisitPlan(ids, "Monday round", "pdf"), parent)
+    finished: list[str] = []
+    job.on_finished = finished.append
+    job.start()
+    qtbot.waitUntil(lambda: finished != [], timeout=20_000)
+    return finished
+
+
+def test_save_as_pdf_is_protected_by_default_and_the_password_shown_once(
     qtbot: Any,
     services: AppServices,
     db: Database,
@@ -200,20 +233,87 @@ def test_save_as_pdf_writes_the_chosen_file_and_is_audited(
     monkeypatch: pytest.MonkeyPatch,
     asked: Prompts,
 ) -> None:
-    monkeypatch.setattr(prompts, "save_file", lambda *_a: tmp_path / "monday")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(prompts, "save_file", lambda *_a: out / "monday")
     ids = (made[2].id, made[0].id)
-    job = VisitSheetJob(services, VisitPlan(ids, "Monday round", "pdf"), parent)
-    finished: list[str] = []
-    job.on_finished = finished.append
-    job.start()
-    qtbot.waitUntil(lambda: finished != [], timeout=20_000)
-    assert finished == ["saved"]
-    texts = _texts((tmp_path / "monday.pdf").read_bytes())
+    assert _save_job(qtbot, services, ids, parent) == ["saved"]
+    assert asked.titles("protection") == ["Save visit sheets as PDF"]
+    assert asked.titles("confirm") == []  # protected: nothing to confirm
+    shown = parent.findChildren(PasswordShownOnce, visit_sheets.PASSWORD_DIALOG)
+    assert len(shown) == 1 and shown[0].isVisible()
+    password = shown[0].password_label.text()
+    assert 10 <= len(password) <= 32  # poppler's readers refuse longer ones
+    target = out / "monday.pdf"
+    assert str(target) in shown[0].findChildren(QLabel)[0].text()  # says where it went
+    data = target.read_bytes()
+    with pytest.raises(PasswordRequired):
+        open_pdf(data, None)
+    with pytest.raises(WrongPassword):
+        open_pdf(data, "not the password at all")
+    with pikepdf.open(io.BytesIO(data), password=password) as pdf:
+        assert pdf.encryption.R == 6
+        assert pdf.encryption.stream_method.name == "aesv3"
+        assert len(pdf.pages) == 2
+    texts = _texts(decrypted_pdf(data, password))
     assert made[2].full_name in texts[0] and made[0].full_name in texts[1]
     assert "Monday round" in texts[0]
+    assert made[2].full_name.encode() not in data
     assert _printed(db) == [(i, "batch=2;output=pdf") for i in ids]
-    assert [p.name for p in tmp_path.glob("*monday*")] == ["monday.pdf"]
-    assert asked.shown == []
+    assert _unprotected(db) == []
+    assert [p.name for p in out.iterdir()] == ["monday.pdf"]
+    shown[0].reject()
+    assert shown[0].password_label.text() == ""  # forgotten once closed
+
+
+def test_save_as_pdf_unprotected_only_once_confirmed_and_audited(
+    qtbot: Any,
+    services: AppServices,
+    db: Database,
+    made: list[MadeCase],
+    parent: QWidget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    asked: Prompts,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(prompts, "save_file", lambda *_a: out / "plain.pdf")
+    ids = (made[1].id,)
+    asked.protect_answer = False
+    asked.confirm_answer = False  # the officer thinks again: nothing is written
+    assert _save_job(qtbot, services, ids, parent) == ["cancelled"]
+    assert asked.texts("confirm") == [UNPROTECTED_WARNING]
+    assert list(out.iterdir()) == [] and _printed(db) == [] and _unprotected(db) == []
+
+    asked.confirm_answer = True
+    assert _save_job(qtbot, services, ids, parent) == ["saved"]
+    texts = _texts((out / "plain.pdf").read_bytes())
+    assert made[1].full_name in texts[0]
+    assert _unprotected(db) == [("visit_sheets", "format=pdf;sheets=1")]
+    assert _printed(db) == [(made[1].id, "batch=1;output=pdf")]
+    assert asked.texts("info") == [
+        f"The visit sheets were saved, unprotected, to {out / 'plain.pdf'}."
+    ]
+    assert parent.findChildren(PasswordShownOnce) == []
+
+
+def test_cancelling_the_protection_question_saves_nothing(
+    qtbot: Any,
+    services: AppServices,
+    db: Database,
+    made: list[MadeCase],
+    parent: QWidget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    asked: Prompts,
+) -> None:
+    chosen: list[Any] = []
+    monkeypatch.setattr(prompts, "save_file", lambda *a: chosen.append(a))
+    asked.protect_answer = None
+    assert _save_job(qtbot, services, (made[0].id,), parent) == ["cancelled"]
+    assert chosen == [] and asked.titles("confirm") == []
+    assert list(tmp_path.rglob("*.pdf")) == [] and _printed(db) == []
 
 
 def test_print_visit_sheets_needs_a_case(qtbot: Any, parent: QWidget, asked: Prompts) -> None:
@@ -257,3 +357,23 @@ def test_locking_closes_the_preview_and_prints_nothing(
     assert finished == ["cancelled", "cancelled"]
     assert late.preview is None
     assert asked.titles("error") == []
+
+
+def test_locking_closes_a_saved_pdfs_password(
+    qtbot: Any, window: Any, asked: Prompts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visit_sheets.install(window)
+    services = window.services
+    ids = tuple(services.case_list.matching_ids(CaseQuery(sort="id"))[:1])
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(prompts, "save_file", lambda *_a: out / "sheets.pdf")
+    job = VisitSheetJob(services, VisitPlan(ids, "", "pdf"), window)
+    finished: list[str] = []
+    job.on_finished = finished.append
+    job.start()
+    qtbot.waitUntil(lambda: finished == ["saved"], timeout=20_000)
+    (shown,) = window.findChildren(PasswordShownOnce, visit_sheets.PASSWORD_DIALOG)
+    assert shown.isVisible() and shown.password_label.text()
+    assert window.lock()
+    assert not shown.isVisible() and shown.password_label.text() == ""

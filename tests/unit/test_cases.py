@@ -182,7 +182,7 @@ def test_close_and_reopen(cases: CaseService) -> None:
     detail = cases.get(case_id)
     assert (detail.status, detail.closed_on, detail.closing_outcome) == ("open", None, "")
     note = detail.timeline[0]
-    assert note.kind == "note"
+    assert note.kind == "system"
     assert note.summary == (
         f"Case reopened (was closed {closed_on:%d/%m/%Y}: "
         f"{vocab.label_of(vocab.CLOSING_OUTCOMES, 'ehe')}). Home education stopped."

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import struct
+import time
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
 import docx
+import olefile
 import pytest
-from extract_msg.ole_writer import OleWriter
 from faker import Faker
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +29,7 @@ from cme_desktop.services.errors import (
 from cme_desktop.services.importing.detect import MAX_FILE_BYTES, detect_kind
 from cme_desktop.services.importing.read import Parser, iter_folder, read_file
 from cme_desktop.services.importing.result import ParsedReferral
+from tests.support.msg_writer import SECTOR, CompoundFile
 
 fake = Faker("en_GB")
 Faker.seed(5)
@@ -51,12 +54,10 @@ def encrypted_docx_bytes(password: str = "Sunflower-Garden-42") -> bytes:
 
 
 def ole_bytes(streams: dict[str, bytes]) -> bytes:
-    writer = OleWriter()
+    ole = CompoundFile()
     for name, data in streams.items():
-        writer.addEntry(name, data)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        ole.add_stream(name, data)
+    return ole.to_bytes()
 
 
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
@@ -155,6 +156,40 @@ def test_a_damaged_ole_file_falls_back_on_its_name() -> None:
     damaged = OLD_WORD[:512] + b"\xff" * 1024
     assert detect_kind(damaged, "referral.doc") == "doc"
     assert detect_kind(damaged, "mail.msg") == "msg"
+
+
+def test_an_ole_header_built_to_hang_olefile_is_named_by_the_file_name_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A FAT of a million sectors through a DIFAT chain looping on itself: hours in olefile."""
+    loop_sector = len(MSG) // SECTOR - 1  # the sector appended below: its last entry is itself
+    hostile = bytearray(MSG + struct.pack("<127I", *([0] * 127)) + struct.pack("<I", loop_sector))
+    fat_sectors = 1_000_000
+    struct.pack_into("<I", hostile, 44, fat_sectors)
+    struct.pack_into("<II", hostile, 68, loop_sector, (fat_sectors - 109 + 126) // 127)
+
+    def never_opened(*args: object, **kwargs: object) -> None:
+        raise AssertionError("olefile was handed a file it must not open")
+
+    monkeypatch.setattr(olefile, "OleFileIO", never_opened)
+    start = time.perf_counter()
+    assert detect_kind(bytes(hostile), "mail.msg") == "msg"
+    assert detect_kind(bytes(hostile), "referral.doc") == "doc"
+    assert detect_kind(bytes(hostile), "notes") == "unsupported"
+    assert time.perf_counter() - start < 1
+
+
+def test_a_good_ole_file_is_still_listed_by_olefile(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[object] = []
+    real = olefile.OleFileIO
+
+    def recording(*args: object, **kwargs: object) -> object:
+        opened.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(olefile, "OleFileIO", recording)
+    assert detect_kind(MSG, "message.eml") == "msg"
+    assert len(opened) == 1
 
 
 def test_text_that_only_resembles_headers_is_not_an_email() -> None:

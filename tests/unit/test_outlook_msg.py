@@ -2,7 +2,7 @@
 damaged or hostile file refused with a typed error, quickly.
 
 The files are written by ``tests.support.msg_writer``; the first tests check that writer
-against olefile (no defect at all) and, while it is installed, against extract-msg.
+against olefile (no defect at all).
 """
 
 from __future__ import annotations
@@ -95,25 +95,6 @@ def test_the_writer_grows_the_fat_past_the_header_with_difat_sectors() -> None:
     with olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_UNSURE) as ole:
         assert ole.parsing_issues == []
     assert read_outlook_message(data).attachments[0].data == big
-
-
-def test_the_writer_writes_what_extract_msg_reads() -> None:
-    extract_msg = pytest.importorskip("extract_msg")
-    msg = extract_msg.openMsg(io.BytesIO(referral_email().to_bytes()))
-    assert msg.subject == "FW: CME referral – Year 5"
-    assert msg.sender == "Jo Bloggs <jo.bloggs@school.example>"
-    assert msg.date == SENT
-    assert msg.body == "Referral attached.\r\nThanks, Jo"
-    docx, png, forwarded = msg.attachments
-    assert (docx.name, docx.data) == ("referral.docx", DOCX)
-    assert png.name == "signature.png"
-    assert forwarded.name == "Pupil CME.msg"
-    assert forwarded.data.subject == "Pupil CME"
-    assert forwarded.data.sender == "Sam Teacher <sam.teacher@school.example>"
-    assert [(a.name, a.data) for a in forwarded.data.attachments] == [("sibling.pdf", PDF)]
-    eight_bit = Message(subject="Привет", sender_name="Иван", unicode=False, code_page=1251)
-    msg = extract_msg.openMsg(io.BytesIO(eight_bit.to_bytes()))
-    assert (msg.subject, msg.sender) == ("Привет", "Иван")
 
 
 # --- the fields ----------------------------------------------------------------------------

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata as metadata
 import re
+import sys
+from collections.abc import Mapping
+from email.message import Message
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 from PIL import Image
 
 from cme_desktop.resource_files import read_text, resource_path
-from tools.collect_licences import normalise, runtime_distributions
+from tools.collect_licences import (
+    SHIPPED_EXTRAS,
+    normalise,
+    runtime_distributions,
+    stale_files,
+    strong_copyleft,
+)
 
 ICON_SIZES = (16, 32, 48, 256)
 TEMPLATES = (
@@ -88,6 +100,131 @@ def test_the_notices_and_the_licence_texts_match() -> None:
     present = {p.name for p in folder.iterdir() if p.is_file()} - {"THIRD-PARTY-NOTICES.md"}
     assert sorted(referenced - present) == [], "named in the notices but not shipped"
     assert sorted(present - referenced) == [], "shipped but not named in the notices"
+
+
+@pytest.mark.parametrize("extras", [(), SHIPPED_EXTRAS], ids=["runtime", "with cme demo"])
+def test_no_dependency_the_program_ships_is_under_the_gpl(extras: tuple[str, ...]) -> None:
+    shipped = runtime_distributions(extras=extras)
+    assert "olefile" in shipped  # the walk reaches the dependencies at all
+    gpl = {name: strong_copyleft(dist.metadata) for name, dist in shipped.items()}
+    assert {name: found for name, found in gpl.items() if found} == {}
+
+
+def _metadata(expression: str = "", licence: str = "", *classifiers: str) -> Message:
+    meta = Message()
+    if expression:
+        meta["License-Expression"] = expression
+    if licence:
+        meta["License"] = licence
+    for classifier in classifiers:
+        meta["Classifier"] = classifier
+    return meta
+
+
+@pytest.mark.parametrize(
+    ("meta", "gpl"),
+    [
+        (_metadata("GPL-3.0-only"), True),
+        (_metadata("AGPL-3.0-or-later"), True),
+        (_metadata("GPL-2.0-only OR GPL-3.0-only"), True),
+        (_metadata("LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only"), False),
+        (_metadata("MIT"), False),
+        (_metadata("", "GPL"), True),  # extract-msg's own metadata
+        (
+            _metadata("", "", "License :: OSI Approved :: GNU General Public License v3 (GPLv3)"),
+            True,
+        ),
+        (
+            _metadata("", "", "License :: OSI Approved :: GNU Affero General Public License v3"),
+            True,
+        ),
+        (
+            _metadata(
+                "", "", "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)"
+            ),
+            False,
+        ),
+        (_metadata("", "BSD", "License :: OSI Approved :: BSD License"), False),
+    ],
+)
+def test_the_gpl_is_told_from_the_lgpl_and_from_permissive_licences(
+    meta: Message, gpl: bool
+) -> None:
+    assert (strong_copyleft(meta) is not None) is gpl
+
+
+def test_the_notices_say_what_the_lgpl_and_sqlcipher_ask_for() -> None:
+    notices = _notices()
+    assert "Written offer of the source code" in notices
+    assert "separate, unmodified shared libraries" in notices
+    assert "Copyright (c) 2008-2025, ZETETIC LLC" in notices  # reproduced, as its licence asks
+    assert (
+        read_text("licences/LGPL-3.0.txt").lstrip().startswith("GNU LESSER GENERAL PUBLIC LICENSE")
+    )
+    assert "GNU GENERAL PUBLIC LICENSE" in read_text("licences/GPL-3.0.txt")[:200]
+
+
+def test_a_licence_text_left_from_a_dependency_no_longer_shipped_is_found(
+    tmp_path: Path,
+) -> None:
+    for name in ("olefile-LICENSE.txt", "LGPL-3.0.txt", "extract-msg-LICENSE.txt"):
+        (tmp_path / name).write_text("text")
+    (tmp_path / "pyinstaller-COPYING.txt").write_text("kept while PyInstaller is absent")
+    stale = stale_files(tmp_path, {"olefile-LICENSE.txt"}, absent_tools=["pyinstaller"])
+    assert [path.name for path in stale] == ["extract-msg-LICENSE.txt"]
+
+
+# --- runtime dependencies only ----------------------------------------------------------
+
+_PACKAGE = Path(__file__).resolve().parents[2] / "cme_desktop"
+#: The modules that make ``cme demo``'s synthetic people: only they may use the demo extra.
+_DEMO_MODULES = {"demo.py", "demo_people.py"}
+
+
+def _imported_distributions(path: Path, owners: Mapping[str, list[str]]) -> set[str]:
+    """The distributions the top-level imports of a module come from (not the standard
+    library, not the program itself)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            tops = [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops = [node.module.split(".")[0]]
+        else:
+            continue
+        for top in tops:
+            if top in sys.stdlib_module_names or top == "cme_desktop":
+                continue
+            found.update(normalise(name) for name in owners.get(top, [top]))
+    return found
+
+
+def test_the_program_imports_only_its_runtime_dependencies() -> None:
+    runtime = set(runtime_distributions())
+    with_demo = set(runtime_distributions(extras=SHIPPED_EXTRAS))
+    owners = metadata.packages_distributions()
+    outside: dict[str, set[str]] = {}
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        allowed = with_demo if path.name in _DEMO_MODULES else runtime
+        missing = _imported_distributions(path, owners) - allowed
+        if missing:
+            outside[path.relative_to(_PACKAGE).as_posix()] = missing
+    assert outside == {}
+
+
+def test_test_and_demo_libraries_are_extras_not_requirements() -> None:
+    requirements = metadata.requires("cme-desktop") or []
+    parsed = [Requirement(r) for r in requirements]
+    plain = {normalise(r.name) for r in parsed if r.marker is None}
+    assert {"pypdf", "faker", "extract-msg"}.isdisjoint(plain)
+    assert "olefile" in plain
+    in_extra = {
+        (normalise(r.name), extra)
+        for r in parsed
+        for extra in ("demo", "test")
+        if r.marker is not None and r.marker.evaluate({"extra": extra})
+    }
+    assert {("faker", "demo"), ("faker", "test"), ("pypdf", "test")} <= in_extra
 
 
 # --- letter templates ------------------------------------------------------------------

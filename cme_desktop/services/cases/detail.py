@@ -88,6 +88,10 @@ class TimelineRow:
     who_seen: str
     next_step: str
     author: str
+    edited_at: datetime | None = None
+    #: When the officer deleted it (struck through, kept), and why.
+    deleted_at: datetime | None = None
+    deleted_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ class TaskRow:
     remind_on: date | None
     done_on: date | None
     origin: str
+    edited_at: datetime | None = None
+    #: When the officer deleted it (struck through, kept), and why.
+    deleted_at: datetime | None = None
+    deleted_reason: str = ""
 
 
 @dataclass(frozen=True)

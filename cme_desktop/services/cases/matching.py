@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol, TypeVar
 
+from cme_desktop.services.rules.names import strip_format
+
 
 class Candidate(Protocol):
     @property
@@ -30,7 +32,8 @@ C = TypeVar("C", bound=Candidate)
 
 
 def _folded_words(name: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", name)
+    # A zero-width space or soft hyphen inside a word would split it in two (rules.names).
+    plain = unicodedata.normalize("NFKD", strip_format(name))
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
     return re.findall(r"[a-z0-9]+", plain)
 

@@ -79,13 +79,38 @@ def case_detail(session: Session, case: Case) -> CaseDetail:
         steps=steps,
         timeline=tuple(
             TimelineRow(
-                t.id, t.kind, t.occurred_at, t.summary, t.outcome, t.who_seen, t.next_step, t.author
+                t.id,
+                t.kind,
+                t.occurred_at,
+                t.summary,
+                t.outcome,
+                t.who_seen,
+                t.next_step,
+                t.author,
+                t.edited_at,
+                t.deleted_at,
+                t.deleted_reason,
             )
             for t in sorted(case.timeline, key=lambda t: (t.occurred_at, t.id), reverse=True)
         ),
         tasks=tuple(
-            TaskRow(t.id, t.case_id, t.title, t.due_on, t.remind_on, t.done_on, t.origin)
-            for t in sorted(case.tasks, key=lambda t: (t.done_on is not None, t.due_on))
+            TaskRow(
+                t.id,
+                t.case_id,
+                t.title,
+                t.due_on,
+                t.remind_on,
+                t.done_on,
+                t.origin,
+                t.edited_at,
+                t.deleted_at,
+                t.deleted_reason,
+            )
+            # Open tasks first, then done, then deleted (struck through) ones.
+            for t in sorted(
+                case.tasks,
+                key=lambda t: (t.deleted_at is not None, t.done_on is not None, t.due_on),
+            )
         ),
         agency_referrals=tuple(
             AgencyReferralRow(r.id, r.agency, r.referred_on, r.contact, r.reference, r.note)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,10 +28,12 @@ from cme_desktop.models import (
     TimelineEntry,
 )
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import DRAFT_COLUMNS, CaseDetail, CaseDraft, case_reference
 from cme_desktop.services.cases.list_columns import refresh_current_step, refresh_next_task_due
 from cme_desktop.services.cases.reading import case_detail
 from cme_desktop.services.errors import InvalidInput, NotFound
+from cme_desktop.services.rules.names import clean_name
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import UnitOfWork
 
@@ -39,7 +41,8 @@ from cme_desktop.services.vault.database import UnitOfWork
 
 
 def _clean(draft: CaseDraft) -> CaseDraft:
-    name = " ".join(draft.full_name.split())
+    # Invisible format characters (bidi overrides, zero-width) out: see rules.names.
+    name = clean_name(draft.full_name)
     if not name:
         raise InvalidInput("The child's name is needed.", field="full_name")
     upn = draft.upn.strip().upper().replace(" ", "")
@@ -59,7 +62,7 @@ def _clean(draft: CaseDraft) -> CaseDraft:
     return replace(
         draft,
         full_name=name,
-        aka=draft.aka.strip(),
+        aka=clean_name(draft.aka),
         upn=upn,
         last_known_address=draft.last_known_address.strip(),
         school=draft.school.strip(),
@@ -183,6 +186,15 @@ class CaseService:
                 raise InvalidInput("A case cannot close before it opened.", field="closed_on")
             case.closing_outcome = outcome
             case.closing_note = note.strip()
+            history.record(
+                session,
+                case_id=case_id,
+                summary=(
+                    f"Case closed on {case.closed_on:%d/%m/%Y}: "
+                    f"{vocab.label_of(vocab.CLOSING_OUTCOMES, outcome)}. {case.closing_note}"
+                ),
+                author=self.db.actor,
+            )
             self._audit(session, "case_closed", case_id, f"outcome={outcome}")
 
     def reopen(self, case_id: int, *, reason: str = "") -> None:
@@ -193,16 +205,14 @@ class CaseService:
                 raise InvalidInput("The case is open already.")
             case.status = "open"
             outcome = vocab.label_of(vocab.CLOSING_OUTCOMES, case.closing_outcome)
-            session.add(
-                TimelineEntry(
-                    case_id=case_id,
-                    kind="note",
-                    occurred_at=datetime.now(),
-                    summary=(
-                        f"Case reopened (was closed {case.closed_on:%d/%m/%Y}: {outcome}). {reason}"
-                    ).strip(),
-                    author=self.db.actor,
-                )
+            # The reports find reopened spells by this wording (``reports.counting``).
+            history.record(
+                session,
+                case_id=case_id,
+                summary=(
+                    f"Case reopened (was closed {case.closed_on:%d/%m/%Y}: {outcome}). {reason}"
+                ),
+                author=self.db.actor,
             )
             case.closed_on = None
             case.closing_outcome = ""
@@ -288,15 +298,19 @@ class CaseService:
         address: str = "",
         note: str = "",
     ) -> int:
-        """Add a parent/carer, or update one (``carer_id``)."""
-        if not name.strip():
+        """Add a parent/carer, or update one (``carer_id``).
+
+        The name is kept on one line, without invisible format characters (``rules.names``).
+        """
+        name = clean_name(name)
+        if not name:
             raise InvalidInput("The parent's or carer's name is needed.", field="name")
         with self.db.write() as session:
             self._case(session, case_id)
             row = session.get(Carer, carer_id) if carer_id else Carer(case_id=case_id, name="")
             if row is None or row.case_id != case_id:
                 raise NotFound("That parent/carer is no longer on the case.")
-            row.name, row.relationship_to_child = name.strip(), relationship.strip()
+            row.name, row.relationship_to_child = name, relationship.strip()
             row.telephone, row.email = telephone.strip(), email.strip()
             row.address, row.note = address.strip(), note.strip()
             session.add(row)
@@ -321,16 +335,34 @@ class CaseService:
         outcome: str = "",
         who_seen: str = "",
         next_step: str = "",
+        next_step_due: date | None = None,
     ) -> int:
-        """Log a note, call, contact or home visit. A visit ticks step 5 of policy 3.0."""
-        if kind not in vocab.INDEX["timeline_kinds"]:
+        """Log a note, call, contact or home visit. A visit ticks step 5 of policy 3.0.
+
+        With ``next_step_due``, the next step also becomes a task due that day (origin
+        ``"visit"``), in the same transaction as the entry.
+        """
+        if kind not in vocab.INDEX["timeline_kinds"] or kind == history.SYSTEM:
             raise InvalidInput("Unknown kind of entry.", field="kind")
         if kind == "visit" and outcome and outcome not in vocab.INDEX["visit_outcomes"]:
             raise InvalidInput("Choose the outcome of the visit.", field="outcome")
         if not summary.strip() and not outcome:
             raise InvalidInput("Write what happened.", field="summary")
+        if next_step_due is not None and not next_step.strip():
+            raise InvalidInput("Write the next step to add it as a task.", field="next_step")
         with self.db.write() as session:
             case = self._case(session, case_id)
+            if next_step_due is not None:
+                task = Task(
+                    case_id=case_id,
+                    title=next_step.strip()[:300],
+                    due_on=next_step_due,
+                    origin="visit",
+                )
+                session.add(task)
+                session.flush()
+                refresh_next_task_due(session, case)
+                self._audit(session, "task_added", case_id, f"task={task.id}")
             row = TimelineEntry(
                 case_id=case_id,
                 kind=kind,
@@ -364,6 +396,70 @@ class CaseService:
             self._audit(session, f"timeline_{kind}", case_id, f"entry={row.id}")
             return row.id
 
+    def _entry(self, session: Session, entry_id: int) -> TimelineEntry:
+        """An entry the officer may correct: hers, and not already deleted."""
+        row = session.get(TimelineEntry, entry_id)
+        if row is None:
+            raise NotFound("That timeline entry no longer exists.")
+        if row.kind == history.SYSTEM:
+            raise InvalidInput(
+                "Entries recorded automatically cannot be changed: add a note to correct them."
+            )
+        if row.deleted_at is not None:
+            raise InvalidInput("That entry has been deleted already.")
+        return row
+
+    def _refresh_last_visit(self, session: Session, case: Case) -> None:
+        # The case list's "last visit" follows the visits still standing.
+        session.flush()
+        latest = session.scalar(
+            select(func.max(TimelineEntry.occurred_at)).where(
+                TimelineEntry.case_id == case.id,
+                TimelineEntry.kind == "visit",
+                TimelineEntry.deleted_at.is_(None),
+            )
+        )
+        case.last_visit_on = _as_datetime(latest).date() if latest is not None else None
+
+    def edit_timeline(
+        self,
+        entry_id: int,
+        *,
+        occurred_at: datetime,
+        summary: str,
+        outcome: str = "",
+        who_seen: str = "",
+        next_step: str = "",
+    ) -> None:
+        """Correct an entry the officer wrote; it is marked as edited and the edit audited."""
+        with self.db.write() as session:
+            row = self._entry(session, entry_id)
+            if row.kind == "visit" and outcome not in vocab.INDEX["visit_outcomes"]:
+                raise InvalidInput("Choose the outcome of the visit.", field="outcome")
+            if not summary.strip() and not outcome:
+                raise InvalidInput("Write what happened.", field="summary")
+            row.occurred_at = occurred_at
+            row.summary = summary.strip()
+            row.outcome = outcome if row.kind == "visit" else ""
+            row.who_seen, row.next_step = who_seen.strip(), next_step.strip()
+            row.edited_at = datetime.now()
+            if row.kind == "visit":
+                self._refresh_last_visit(session, self._case(session, row.case_id))
+            self._audit(session, "timeline_edited", row.case_id, f"entry={entry_id}")
+
+    def delete_timeline(self, entry_id: int, *, reason: str) -> None:
+        """Strike an entry through: kept, with when and why, and no longer counted."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Say why the entry is being deleted.", field="reason")
+        with self.db.write() as session:
+            row = self._entry(session, entry_id)
+            row.deleted_at = datetime.now()
+            row.deleted_reason = reason
+            if row.kind == "visit":
+                self._refresh_last_visit(session, self._case(session, row.case_id))
+            self._audit(session, "timeline_deleted", row.case_id, f"entry={entry_id}")
+
     # -- tasks ------------------------------------------------------------------------------
 
     def add_task(
@@ -396,13 +492,46 @@ class CaseService:
     def complete_task(self, task_id: int, *, done_on: date | None = None) -> None:
         """Mark a task done (or, with the same call on a done task, leave it done)."""
         with self.db.write() as session:
-            row = session.get(Task, task_id)
-            if row is None:
-                raise NotFound("That task no longer exists.")
+            row = self._task(session, task_id)
             row.done_on = row.done_on or done_on or date.today()
             session.flush()
             refresh_next_task_due(session, self._case(session, row.case_id))
             self._audit(session, "task_done", row.case_id, f"task={task_id}")
+
+    def _task(self, session: Session, task_id: int) -> Task:
+        row = session.get(Task, task_id)
+        if row is None:
+            raise NotFound("That task no longer exists.")
+        if row.deleted_at is not None:
+            raise InvalidInput("That task has been deleted.")
+        return row
+
+    def edit_task(
+        self, task_id: int, *, title: str, due_on: date, remind_on: date | None = None
+    ) -> None:
+        """Correct a task's wording or dates; it is marked as edited and the edit audited."""
+        if not title.strip():
+            raise InvalidInput("Say what needs doing.", field="title")
+        with self.db.write() as session:
+            row = self._task(session, task_id)
+            row.title, row.due_on, row.remind_on = title.strip(), due_on, remind_on
+            row.edited_at = datetime.now()
+            session.flush()
+            refresh_next_task_due(session, self._case(session, row.case_id))
+            self._audit(session, "task_edited", row.case_id, f"task={task_id}")
+
+    def delete_task(self, task_id: int, *, reason: str) -> None:
+        """Strike a task through: kept, with when and why, and off the dashboard."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Say why the task is being deleted.", field="reason")
+        with self.db.write() as session:
+            row = self._task(session, task_id)
+            row.deleted_at = datetime.now()
+            row.deleted_reason = reason
+            session.flush()
+            refresh_next_task_due(session, self._case(session, row.case_id))
+            self._audit(session, "task_deleted", row.case_id, f"task={task_id}")
 
     # -- agencies and meetings -----------------------------------------------------------
 
@@ -475,3 +604,8 @@ class CaseService:
             for case in cases:
                 self._audit(session, "family_linked", case.id, f"family={existing}")
             return existing
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    # ``max()`` over a DateTime column comes back as text from SQLite.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

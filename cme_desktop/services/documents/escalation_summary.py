@@ -63,7 +63,10 @@ from cme_desktop.services.documents.styles import (
 )
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.escalation import flow
-from cme_desktop.services.protection.passwords import generate_password
+from cme_desktop.services.protection.passwords import (
+    check_pdf_password_length,
+    generate_short_password,
+)
 from cme_desktop.services.protection.pdf import encrypt_pdf
 from cme_desktop.services.referral.record import normalise
 from cme_desktop.services.referral.validation import current_indicators
@@ -112,8 +115,12 @@ def recipient_of(decision: str) -> str:
 
 
 def protect(pdf: bytes, *, password: str | None = None) -> ProtectedPdf:
-    """``pdf`` encrypted (AES-256, R6) with ``password``, or with a newly generated one."""
-    password = password or generate_password()
+    """``pdf`` encrypted (AES-256, R6) with ``password``, or with a newly generated one.
+
+    The password is at most 32 characters, so that every PDF reader opens the file.
+    """
+    password = password or generate_short_password()
+    check_pdf_password_length(password)
     return ProtectedPdf(encrypt_pdf(pdf, password), password)
 
 
@@ -356,7 +363,9 @@ def _known(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
         ],
         s,
     )
-    entries = case.timeline[:TIMELINE_ENTRIES]
+    # Entries the officer deleted as recorded in error are not sent to a partner agency.
+    standing = [e for e in case.timeline if e.deleted_at is None]
+    entries = standing[:TIMELINE_ENTRIES]
     if not entries:
         return
     yield Spacer(1, 2 * mm)
@@ -376,8 +385,8 @@ def _known(case: CaseDetail, s: _Styles) -> Iterator[Flowable]:
             ]
         )
     yield _grid(rows, [0.15, 0.14, 0.71], header=True)
-    if len(case.timeline) > TIMELINE_ENTRIES:
-        more = len(case.timeline) - TIMELINE_ENTRIES
+    if len(standing) > TIMELINE_ENTRIES:
+        more = len(standing) - TIMELINE_ENTRIES
         yield Paragraph(f"The {TIMELINE_ENTRIES} latest entries; {more} earlier ones.", s.note)
 
 

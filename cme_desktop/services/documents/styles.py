@@ -27,29 +27,9 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
-
-@dataclass(frozen=True)
-class AuthorityDetails:
-    """The local authority a document comes from, and its CME named officer (policy 8.2)."""
-
-    name: str
-    officer_name: str = ""
-    officer_title: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
-
-    def contact_line(self) -> str:
-        """One line for a page footer: the officer, then how to reach them."""
-        who = ", ".join(p for p in (self.officer_name, self.officer_title) if p)
-        parts = [self.name, who, self.phone, self.email]
-        return " · ".join(p for p in parts if p)
-
-
-#: Until the officer enters their authority's details in the settings.
-DEFAULT = AuthorityDetails(
-    name="Local Authority", officer_title="Children Missing Education Officer"
-)
+# Held in ``authority`` (no reportlab there), named here too for the documents.
+from cme_desktop.services.documents.authority import DEFAULT as DEFAULT
+from cme_desktop.services.documents.authority import AuthorityDetails as AuthorityDetails
 
 # Fonts with the accented letters of the names schools send (Polish, Romanian, Turkish,
 # Czech ...); the standard PDF fonts only know Western European letters. Vera, which

@@ -13,9 +13,10 @@ from datetime import date
 from typing import Any
 
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import CaseDetail, case_reference
 from cme_desktop.services.cases.service import CaseService
-from cme_desktop.services.documents.styles import AuthorityDetails
+from cme_desktop.services.documents.authority import AuthorityDetails
 from cme_desktop.services.documents.visit_sheet_pdf import MAX_SHEETS, Person, VisitSheet, render
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.rules.school_age import age_on
@@ -62,7 +63,7 @@ def _why(detail: CaseDetail, note: str) -> str:
         parts.append("Whereabouts unknown.")
     step = vocab.TRACKING_STEPS[detail.current_step - 1].label
     parts.append(f"Current step: {step}.")
-    visits = [t for t in detail.timeline if t.kind == "visit"]
+    visits = [t for t in detail.timeline if t.kind == "visit" and t.deleted_at is None]
     if visits:
         last = visits[0]
         outcome = vocab.label_of(vocab.VISIT_OUTCOMES, last.outcome) or "no outcome recorded"
@@ -140,11 +141,18 @@ class VisitSheetService:
         return pdf
 
     def record_printed(self, case_ids: Sequence[int], *, output: str) -> None:
-        """Audit one print job: each case's sheet, sent to ``output`` ("printer" or "pdf")."""
+        """Audit one print job: each case's sheet, sent to ``output`` ("printer" or "pdf").
+
+        Each case's timeline records it too, in the same transaction.
+        """
         if output not in OUTPUTS:
             raise InvalidInput("Unknown place to print to.", field="output")
+        done = "printed" if output == "printer" else "saved as a PDF"
         with self.db.write() as session:
             for i in case_ids:
+                history.record(
+                    session, case_id=i, summary=f"Home-visit sheet {done}.", author=self.db.actor
+                )
                 audit.record(
                     session,
                     self.db,

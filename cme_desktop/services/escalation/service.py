@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from cme_desktop.models import AgencyReferral, Case, Escalation, Task, TimelineEntry
+from cme_desktop.models import AgencyReferral, Case, Escalation, Task
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
+from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.cases.list_columns import escalation_flags
 from cme_desktop.services.cases.service import CaseService
@@ -110,19 +111,18 @@ class EscalationService:
                     )
                 )
             session.add_all([*tasks, *agencies])
-            session.add(
-                TimelineEntry(
-                    case_id=case_id,
-                    kind="note",
-                    occurred_at=datetime.now(),
-                    summary=_timeline_summary(rec, decision, rationale),
-                    author=self.db.actor,
-                )
+            history.record(
+                session,
+                case_id=case_id,
+                summary=_timeline_summary(rec, decision, rationale),
+                author=self.db.actor,
             )
             session.flush()
             escalation_flags(session, case)
             case.next_task_due = session.scalar(
-                select(func.min(Task.due_on)).where(Task.case_id == case_id, Task.done_on.is_(None))
+                select(func.min(Task.due_on)).where(
+                    Task.case_id == case_id, Task.done_on.is_(None), Task.deleted_at.is_(None)
+                )
             )
             detail = (
                 f"escalation={row.id} recommendation={rec} decision={decision} "
@@ -174,6 +174,12 @@ class EscalationService:
         protected = escalation_pdf.protect(pdf, password=password)
         made_from = chosen or detail.escalations[0]
         with self.db.write() as session:
+            history.record(
+                session,
+                case_id=case_id,
+                summary="Escalation summary made as a password-protected PDF, to send on.",
+                author=self.db.actor,
+            )
             audit.record(
                 session,
                 self.db,

@@ -20,7 +20,7 @@ from cme_desktop.services.cases.matching import match_score, name_similarity
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.referral.parties import children_named
 from cme_desktop.services.referral.record import normalise
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.database import UnitOfWork
 
 __all__ = [
     "AUTO_MATCH_SCORE",
@@ -64,10 +64,13 @@ class ChildMatch:
 
 
 def find_cases(
-    db: Database, *, full_name: str, date_of_birth: date | None, upn: str = "", aka: str = ""
+    db: UnitOfWork, *, full_name: str, date_of_birth: date | None, upn: str = "", aka: str = ""
 ) -> tuple[CaseCandidate, ...]:
     """Existing cases that may be this child, best first: same UPN, or the same date of
-    birth and a name alike (spelling, word order, accents, AKA tolerated)."""
+    birth and a name alike (spelling, word order, accents, AKA tolerated).
+
+    ``db`` may be ``Database.joined(session)``: then the cases are looked for inside
+    that transaction, as ``ImportService.commit_unattended`` does."""
     upn = (upn or "").strip().upper()
     rows = CaseList(db).find_similar(
         full_name=full_name, date_of_birth=date_of_birth, upn=upn, aka=aka
@@ -98,7 +101,7 @@ def find_cases(
     return tuple(ranked)
 
 
-def child_matches(db: Database, parsed: ParsedReferral) -> list[ChildMatch]:
+def child_matches(db: UnitOfWork, parsed: ParsedReferral) -> list[ChildMatch]:
     """For each child the referral names, the existing cases that may be the same child."""
     children = children_named(normalise(parsed.referral))
     return [

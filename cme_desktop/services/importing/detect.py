@@ -7,7 +7,8 @@ attachments; for every other kind ``unsupported_message`` says what to ask the
 sender for instead. ``MAX_FILE_BYTES`` is the size past which nothing is opened.
 
 Only the standard library is loaded here (``olefile`` on first use, for OLE
-files only): the sandbox's child and the window both import this module.
+files only, once ``compound_file`` has checked their structure): the sandbox's
+child and the window both import this module.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import zipfile
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, Literal
+
+from cme_desktop.services.importing.compound_file import structure_problem
 
 __all__ = [
     "EMAIL_KINDS",
@@ -178,6 +181,10 @@ def _by_extension(filename: str) -> Kind:
 
 def _ole_kind(data: bytes) -> Kind | None:
     """Tell the OLE compound files apart by the streams at their root."""
+    if structure_problem(data) is not None:
+        # A header built to make olefile loop or eat memory: not listable, so
+        # the kind falls back to the file's name and its reader refuses it.
+        return None
     import olefile  # only OLE files need it
 
     try:

@@ -5,8 +5,12 @@ field's value beside its label (the cells to its right, up to the next
 label), below it, or after it in the same cell ("Email: ..."); where a label
 sits in more than one table, the table holding more of its group wins ("Name"
 belongs with "Position/Title"). Several pupils on one form share the pupil
-fields one line each. Dates and Yes/No answers are read leniently, and every
-field read without confidence is listed for the officer to check.
+fields one line each, or one line split per child ("05/11/2011 and 21/01/2015",
+"02/04/2013; 15/06/2015", "F / M / F"); one value written for all of them is
+copied to each and flagged. Dates and Yes/No answers are read leniently (in a
+Yes column ticked ``✓`` or ``☒``, a ``✗`` or ``☐`` row says No), a date ending an
+action's outcome becomes its date, and every field read without confidence is
+listed for the officer to check.
 """
 
 from __future__ import annotations
@@ -40,18 +44,25 @@ from cme_desktop.services.referral.typed_answers import (
     parse_yes_no,
     split_pupil_names,
 )
-from cme_desktop.services.rules.dates import find_date_in_text, parse_uk_date
+from cme_desktop.services.rules.dates import (
+    find_date_in_text,
+    parse_uk_date,
+    split_trailing_date,
+)
 
 __all__ = ["read_form"]
 
 _PROMPTS = frozenset(
     norm(p) for p in ("Yes/No", "Y/N", "No/Yes", "N/A", "Not applicable", "C/H", "Not known")
 )
-_SHARED_BY_SIBLINGS = frozenset({"ethnicity", "child_in_care"})
+#: Fields a single value of which is copied to every sibling (and flagged): not a name.
+_NOT_COPIED = frozenset({"aka", "upn"})
 _DATE_LINE = re.compile(
     r"^\s*(?:date(?:\s+completed)?|completed(?:\s+on)?|done(?:\s+on)?)\s*[:\-–]\s*(.*?)\s*$",
     re.IGNORECASE,
 )
+_CHECK_TICKS, _CHECK_CROSSES = frozenset("✓✔"), frozenset("✗✘")
+_BOX_TICKS, _BOX_EMPTY = frozenset("☒☑"), frozenset("☐□")
 _YES_NO_PROMPT = re.compile(r"^\s*(?:yes\s*/\s*no|y\s*/\s*n)\b[\W_]*(\S.*)$", re.I | re.S)
 
 
@@ -81,6 +92,7 @@ class _FormReader:
         self.found: set[str] = set()
         self.weak: set[str] = set()
         self.uncertain: list[str] = []
+        self.no_marks: frozenset[str] | None = None
         for gi, grid in enumerate(self.grids):
             keys: set[str] = set()
             seen: set[int] = set()
@@ -249,7 +261,7 @@ class _FormReader:
                 if f.path != "upn":  # not on the policy's form, so not missed
                     self.uncertain.extend(f"children.{i}.{f.path}" for i in range(count))
                 continue
-            values, doubtful = _distribute(text, count, shared=f.path in _SHARED_BY_SIBLINGS)
+            values, doubtful = _distribute(text, count, shared=f.path not in _NOT_COPIED)
             for i, value in enumerate(values):
                 path = f"children.{i}.{f.path}"
                 children[i][f.path] = self.value(value, f.kind, path)
@@ -274,6 +286,10 @@ class _FormReader:
         outcome = "\n".join(lines)
         if date_text is not None:
             return {"outcome": outcome, "date": self.date(date_text, f"{path}.date")}
+        # "No answer. 08/10/2026": the date it was done ends the outcome; it is the date only.
+        words, when = split_trailing_date(outcome)
+        if when is not None:
+            return {"outcome": words, "date": when.isoformat()}
         found = find_date_in_text(outcome)
         return {"outcome": outcome, "date": None if found is None else found.isoformat()}
 
@@ -291,7 +307,11 @@ class _FormReader:
             combined = re.match(r"\s*(yes|no|y|n|x|☒|☐)\b[\s,;/\-–(]*(.*)$", present_text, re.I)
             if combined and parse_yes_no(present_text) is None:
                 present_text, timing_text = combined.group(1), combined.group(2)
-        present = self.yes_no(present_text, f"{path}.present")
+        present: bool | None
+        if present_text.strip() in self._no_marks():
+            present = False
+        else:
+            present = self.yes_no(present_text, f"{path}.present")
         timing = parse_timing(timing_text)
         if timing is None and timing_text.strip() and norm(timing_text) not in _PROMPTS:
             self.uncertain.append(f"{path}.timing")
@@ -302,6 +322,26 @@ class _FormReader:
         elif timing is not None and present is False:
             self.uncertain.append(f"{path}.timing")
         return {"present": present, "timing": timing}
+
+    def _no_marks(self) -> frozenset[str]:
+        """The marks that mean No in the Yes column, by the scheme the other rows use.
+
+        Alone, ``✗`` may cross out a wrong answer and ``☐`` is an untouched box; in a
+        column that ticks Yes with ``✓`` (``☒``), a row marked ``✗`` (``☐``) says No.
+        """
+        if self.no_marks is None:
+            marks: set[str] = set()
+            for term in RISK_INDICATORS:
+                places = self.places.get(f"indicator.{term.key}")
+                cells = self.right_of(places[0], 1) if places else []
+                marks.add(cells[0].strip() if cells else "")
+            found: set[str] = set()
+            if marks & _CHECK_TICKS:
+                found |= _CHECK_CROSSES
+            if marks & _BOX_TICKS:
+                found |= _BOX_EMPTY
+            self.no_marks = frozenset(found)
+        return self.no_marks
 
     def question(self, key: str, core: str) -> bool | None:
         answer = self._question_text(core)
@@ -402,10 +442,45 @@ def _distribute(text: str, count: int, *, shared: bool) -> tuple[list[str], set[
     written = [line for line in lines if line.strip()]
     if len(written) == count:
         return written, set()
-    if len(written) == 1 and written[0].count(";") == count - 1:
-        # One line for all, as in "Date of Birth: 02/04/2013; 05/06/2015".
-        return written[0].split(";"), set()
+    if len(written) == 1:
+        # One line for all: "02/04/2013; 05/06/2015", "05/11/2011 and 21/01/2015", "F / M / F".
+        pieces = _split_line(written[0], count)
+        if pieces is not None:
+            return pieces, set()
     rest = set(range(1, count))
     if len(written) == 1 and shared:
         return [written[0]] * count, rest
     return [text] + [""] * (count - 1), rest | ({0} if len(written) > 1 else set())
+
+
+_SEMICOLON = re.compile(r"\s*;\s*")
+#: Separators also found inside one value ("speech and language"): split only dates or words.
+_LOOSE_SEPARATORS = (
+    re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE),
+    re.compile(r"\s+/\s+"),
+    re.compile(r"(?<![0-9])\s*/\s*(?![0-9])"),
+    re.compile(r"\s*,\s*"),
+)
+#: Pieces a loose separator may part: "M", "F", "Yes", "No", a gender word, or a date.
+_SHORT_VALUE = re.compile(r"[^\W\d_]{1,3}")
+_WORD_VALUES = frozenset({"male", "female", "boy", "girl", "unknown"})
+
+
+def _plain_piece(piece: str) -> bool:
+    return (
+        bool(_SHORT_VALUE.fullmatch(piece))
+        or piece.casefold() in _WORD_VALUES
+        or parse_uk_date(piece) is not None
+    )
+
+
+def _split_line(line: str, count: int) -> list[str] | None:
+    """One line holding a value for each of ``count`` children, split; ``None`` if it is not."""
+    pieces = [p.strip() for p in _SEMICOLON.split(line.strip())]
+    if len(pieces) == count:  # "Abc Smith; " leaves the second child's value empty
+        return pieces
+    for separator in _LOOSE_SEPARATORS:
+        pieces = [p.strip() for p in separator.split(line.strip())]
+        if len(pieces) == count and all(_plain_piece(p) for p in pieces):
+            return pieces
+    return None

@@ -1,7 +1,7 @@
 """The email that carried a referral: who sent it, when, and the forms attached to it.
 
 Reads a saved ``.eml`` (MIME, with the standard library) and an Outlook
-``.msg`` (with ``extract_msg``), both from bytes in memory: nothing from the
+``.msg`` (with ``outlook_msg``), both from bytes in memory: nothing from the
 email, least of all its attachments, is written to disk.
 
 Every attachment that may be a referral form (a ``.docx``, an encrypted Office
@@ -17,14 +17,12 @@ is the guard against what no limit here catches.
 
 from __future__ import annotations
 
-import io
-import struct
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import default as default_policy
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from cme_desktop.services.errors import CorruptFile, HostileFile, NotAReferral, UnsupportedFile
 from cme_desktop.services.importing.detect import (
@@ -34,9 +32,7 @@ from cme_desktop.services.importing.detect import (
     detect_kind,
     unsupported_message,
 )
-
-if TYPE_CHECKING:
-    from extract_msg.msg_classes.msg import MSGFile
+from cme_desktop.services.importing.outlook_msg import OutlookMessage, read_outlook_message
 
 __all__ = [
     "MAX_ATTACHMENTS",
@@ -45,6 +41,8 @@ __all__ = [
     "Attachment",
     "EmailContent",
     "EmailInfo",
+    "TNEF_MESSAGE",
+    "is_winmail_dat",
     "open_email",
     "read_eml",
     "read_msg",
@@ -125,8 +123,8 @@ class _Collector:
             if kind == "eml":
                 _collect_eml(_parse_eml(data), self, prefix=name, depth=depth + 1)
             else:
-                with _open_msg(data, name) as msg:
-                    _collect_msg(msg, self, prefix=name, depth=depth + 1)
+                msg = _open_msg(data, depth=depth + 1)
+                _collect_msg(msg, self, prefix=name, depth=depth + 1)
         else:
             self.others.append((name, kind))
 
@@ -136,11 +134,29 @@ class _Collector:
         return EmailContent(info=info, attachments=tuple(self.forms), others=tuple(self.others))
 
 
+#: What Outlook attaches instead of the files when it sends in Rich Text (TNEF).
+_TNEF_NAME: Final = "winmail.dat"
+TNEF_MESSAGE: Final = (
+    "The attachment winmail.dat means the sender's Outlook is set to send Rich Text, which "
+    "wraps the attached files so that only Outlook can open them. Ask the sender to send "
+    "the form again with the message format set to HTML or Plain Text (in Outlook: Format "
+    "Text › HTML, or File › Options › Mail › Compose messages in HTML), or to attach it to "
+    "a new email."
+)
+
+
+def is_winmail_dat(name: str) -> bool:
+    """True for Outlook's Rich Text wrapper of the attachments, ``winmail.dat``."""
+    return name.rsplit(_SEPARATOR, 1)[-1].strip().lower() == _TNEF_NAME
+
+
 def _no_form_message(others: list[tuple[str, str]]) -> str:
     if not others:
         return "The email has no referral form attached (it has no attachments)."
     names = ", ".join(name for name, _ in others)
     message = f"The email has no referral form attached (found: {names})."
+    if any(is_winmail_dat(name) for name, _ in others):
+        return f"{message} {TNEF_MESSAGE}"
     old_word = [name for name, kind in others if kind == "doc"]
     if old_word:
         message += f" {old_word[0]}: {unsupported_message('doc')}"
@@ -288,89 +304,55 @@ def read_eml(data: bytes, *, filename: str) -> EmailContent:
 
 # --- Outlook .msg ---------------------------------------------------------------------
 
-# What extract_msg and olefile raise for a damaged file: a structure that does
-# not add up surfaces as any of these, never as a deliberate signal.
-_MSG_DAMAGE: tuple[type[BaseException], ...] = (
-    OSError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    struct.error,
-    UnicodeDecodeError,
-)
 
-
-def _msg_errors() -> tuple[type[BaseException], ...]:
-    from extract_msg.exceptions import ExMsgBaseException
-
-    return (ExMsgBaseException, *_MSG_DAMAGE)
-
-
-def _open_msg(data: bytes, filename: str) -> MSGFile:
+def _open_msg(data: bytes, *, depth: int) -> OutlookMessage:
+    """An Outlook message found ``depth`` levels down, its own items opened to the limit."""
     _check_email_size(data)
-    import extract_msg  # imported here: a second's start-up that only .msg files need
+    # The collector counts attachments one by one against MAX_ATTACHMENTS; the
+    # reader's own count (of parts, embedded items included) is only the backstop.
+    return read_outlook_message(
+        data,
+        max_depth=MAX_NESTED_MESSAGES - depth,
+        max_attachments=_MAX_PARTS,
+        max_bytes=MAX_EMAIL_BYTES,
+    )
 
-    try:
-        return extract_msg.openMsg(io.BytesIO(data), filename=filename)
-    except _msg_errors() as error:
-        raise CorruptFile(
-            "The Outlook message (.msg) is damaged or incomplete and cannot be read."
-        ) from error
 
-
-def _msg_info(msg: MSGFile, filename: str) -> EmailInfo:
-    sender = getattr(msg, "sender", None)
-    subject = getattr(msg, "subject", None)
-    date = getattr(msg, "date", None)
+def _msg_info(msg: OutlookMessage, filename: str) -> EmailInfo:
     return EmailInfo(
-        sender=" ".join(str(sender).split()) if sender else "",
-        subject=" ".join(str(subject).split()) if subject else "",
-        date=date if isinstance(date, datetime) else None,
+        sender=" ".join(msg.sender.split()),
+        subject=" ".join(msg.subject.split()),
+        date=msg.sent,
         filename=filename,
     )
 
 
-def _collect_msg(msg: MSGFile, found: _Collector, *, prefix: str, depth: int) -> None:
-    from extract_msg.msg_classes.msg import MSGFile as MsgClass
-
+def _collect_msg(msg: OutlookMessage, found: _Collector, *, prefix: str, depth: int) -> None:
     lead = f"{prefix}{_SEPARATOR}" if prefix else ""
-    try:
-        attachments: list[Any] = list(msg.attachments)
-        items = [
-            (lead + _msg_attachment_name(attachment, number), attachment.data)
-            for number, attachment in enumerate(attachments, start=1)
-        ]
-    except _msg_errors() as error:
-        raise CorruptFile(
-            "The Outlook message (.msg) has damaged attachments and cannot be read."
-        ) from error
-    for name, data in items:
+    for number, attachment in enumerate(msg.attachments, start=1):
+        name = lead + (" ".join(attachment.name.split()) or f"attachment {number}")
         found.count_part()
-        if isinstance(data, MsgClass):  # an Outlook item embedded in this one
-            if depth >= MAX_NESTED_MESSAGES:
+        if attachment.kind == "message":  # an Outlook item embedded in this one
+            if attachment.message is None:  # past MAX_NESTED_MESSAGES: not opened
                 found.others.append((name, "msg"))
             else:
-                _collect_msg(data, found, prefix=name, depth=depth + 1)
-        elif isinstance(data, bytes):
-            found.add(name, data, depth=depth)
+                _collect_msg(attachment.message, found, prefix=name, depth=depth + 1)
+        elif attachment.kind == "signed" and attachment.data is not None:
+            # A message signed with S/MIME: its real content, attachments and all, is MIME.
+            _collect_eml(_parse_eml(attachment.data), found, prefix=prefix, depth=depth)
+        elif attachment.data is not None:
+            found.add(name, attachment.data, depth=depth)
         else:
             # A link to a web file, a broken or unknown attachment: nothing to read.
             found.others.append((name, "unsupported"))
 
 
-def _msg_attachment_name(attachment: Any, number: int) -> str:
-    name = getattr(attachment, "name", None)
-    return " ".join(str(name).split()) if name else f"attachment {number}"
-
-
 def read_msg(data: bytes, *, filename: str) -> EmailContent:
     """The details and possible referral forms of a saved Outlook message (``.msg``).
 
-    Read from memory through ``extract_msg`` (which reads the OLE file with
-    ``olefile`` from a ``BytesIO``). Raises as ``open_email``.
+    Read from memory through ``outlook_msg`` (on ``olefile``). Raises as ``open_email``.
     """
-    with _open_msg(data, filename) as msg:
-        found = _Collector()
-        _collect_msg(msg, found, prefix="", depth=0)
-        return found.content(_msg_info(msg, filename))
+    msg = _open_msg(data, depth=0)
+    found = _Collector()
+    _collect_msg(msg, found, prefix="", depth=0)
+    return found.content(_msg_info(msg, filename))

@@ -7,6 +7,9 @@ label may be any of the wordings ``referral_docx`` lists for it (``FormField``:
 its label, its label with its note, its aliases). ``classify`` says which label
 a cell or paragraph is (``Match.key``), a heading of the form (``Match.key`` is
 ``None``), or a label followed by its value in the same text (``Match.inline``).
+A referrer's action written as a paragraph, its label followed by a colon and
+the outcome, is read too, also when the label is cut short ("Check possible
+whereabouts…: Tutor group asked…").
 """
 
 from __future__ import annotations
@@ -171,7 +174,42 @@ def classify(text: str) -> Match | None:
     numbered = norm(_LEADING_NUMBER.sub("", head, count=1))
     for label in _GUIDED_LABELS:
         if n.startswith(label.norms[0]) or numbered.startswith(label.norms[0]):
-            return Match(label.key)
+            return Match(label.key, _action_answer(text, label))
+    shortened = _shortened_action(text)
+    if shortened is not None:
+        return shortened
     if any(core in n for _, core in QUESTIONS):
         return Match(None)
     return None
+
+
+_ACTION_LABELS = tuple(label for label in _GUIDED_LABELS if label.key.startswith("action."))
+#: The shortest start of an action's wording taken as that action ("Check possible whereabouts").
+_SHORTEST_STEM = 18
+
+
+def _action_answer(text: str, label: Label) -> str | None:
+    """The outcome after an action's full label and a colon, in one paragraph or cell.
+
+    The table's label cell has no colon, so it is a label with its outcome beside it.
+    """
+    if not label.key.startswith("action.") or ":" not in text:
+        return None
+    # "Label:" alone is still the label of a cell, its outcome beside it.
+    return text.split(":", 1)[1].strip() or None
+
+
+def _shortened_action(text: str) -> Match | None:
+    """An action as a paragraph, its label cut short: "Check possible whereabouts…: ...".
+
+    The words before the first colon (an ellipsis dropped) must be the start of
+    exactly one action's wording, long enough not to be chance.
+    """
+    if ":" not in text[:300]:
+        return None
+    before, after = text.split(":", 1)
+    stem = norm(before.replace("…", "").replace("...", ""))
+    if len(stem) < _SHORTEST_STEM:
+        return None
+    hits = [label for label in _ACTION_LABELS if label.norms[0].startswith(stem)]
+    return Match(hits[0].key, after.strip() or None) if len(hits) == 1 else None

@@ -139,7 +139,9 @@ def _field_values(doc: pikepdf.Pdf) -> dict[str, str]:
     if not isinstance(acroform, pikepdf.Dictionary):
         raise NotAReferral(
             "This PDF is not a CME referral: it is neither a referral exported by CME "
-            "Desktop nor the fillable referral form."
+            "Desktop nor the fillable referral form. If it is the Word form saved or printed "
+            "as PDF, only its printed text is left, which cannot be imported: ask the sender "
+            "for the Word form (.docx) itself, protected with a password."
         )
     fields = acroform.get("/Fields")
     values: dict[str, str] = {}

@@ -46,6 +46,7 @@ from typing import Final
 
 from cme_desktop.services.errors import CorruptFile, HostileFile, UnsupportedFile
 from cme_desktop.services.rules.dates import parse_uk_date
+from cme_desktop.services.rules.names import clean_name
 from cme_desktop.services.rules.upn import normalise_upn, upn_problem
 
 __all__ = ["MAX_CSV_BYTES", "MAX_ROWS", "PupilRecord", "read_pupil_csv"]
@@ -221,7 +222,8 @@ def _record(
         found = columns.get(field)
         if not found or found[0] >= len(cells):
             return ""
-        return " ".join(cells[found[0]].split())
+        # On one line, without invisible format characters (a zero-width space in a name).
+        return clean_name(cells[found[0]])
 
     problems: list[str] = []
     surname, forenames = cell("surname"), cell("forenames")

@@ -9,7 +9,10 @@ The front door of every import (the window, ``cme import``, a folder of files):
 - ``read_with_passwords`` does the same for the window: it asks for a password
   for each encrypted attachment, again when one is wrong, and gives up after
   ``max_attempts``, listing what it skipped and why;
-- ``iter_folder`` lists the files of a folder worth trying.
+- ``read_input_file`` reads a file the officer chose, refusing anything that is
+  not a plain file (a pipe, ``/dev/zero``, a device, a socket) before reading,
+  and ``iter_folder`` lists the files of a folder worth trying (both in
+  ``input_files``).
 
 What a file is comes from ``detect``. Kinds nobody can import (an old ``.doc``,
 a spreadsheet, a picture) raise ``UnsupportedFile`` with what to ask the sender
@@ -22,20 +25,16 @@ imported on first use, and only the one a file needs.
 
 from __future__ import annotations
 
-import os
-import stat
-from collections.abc import Callable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from cme_desktop.services.errors import (
     CmeError,
     CorruptFile,
-    HostileFile,
     PasswordRequired,
-    UnreadableFile,
     UnsupportedFile,
     WrongPassword,
 )
@@ -44,6 +43,12 @@ from cme_desktop.services.importing.detect import (
     MAX_FILE_BYTES,
     detect_kind,
     unsupported_message,
+)
+from cme_desktop.services.importing.input_files import (
+    IMPORTABLE_SUFFIXES,
+    iter_folder,
+    read_input_file,
+    too_large,
 )
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.importing.sandbox import (
@@ -62,13 +67,15 @@ __all__ = [
     "Parser",
     "PasswordProvider",
     "iter_folder",
+    "read_each",
+    "read_each_isolated",
     "read_file",
+    "read_input_file",
     "read_file_isolated",
     "read_with_passwords",
 ]
 
-#: What ``iter_folder`` offers; other files in a folder are left alone.
-IMPORTABLE_SUFFIXES: Final = frozenset({".docx", ".docm", ".pdf", ".eml", ".msg"})
+_log = logging.getLogger(__name__)
 
 # --- the parsers ----------------------------------------------------------------
 
@@ -105,10 +112,7 @@ def _check_size(data: bytes) -> None:
     if not data:
         raise CorruptFile("The file is empty.")
     if len(data) > MAX_FILE_BYTES:
-        raise HostileFile(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: far larger than "
-            "any referral form, so it was not opened."
-        )
+        raise too_large()
 
 
 def _parse_document(
@@ -171,6 +175,78 @@ def read_file(
         except CmeError as error:
             raise _with_name(error, attachment.name) from None
     return referrals
+
+
+def _attachment_error(error: CmeError, attachment: str, email: str) -> CmeError:
+    """``error`` said of one attachment of an email, naming both."""
+    where = f"the attachment {attachment} in the email {email}"
+    if isinstance(error, PasswordRequired):
+        error.message = f"The attachment {attachment} in the email {email} is password-protected."
+    elif isinstance(error, WrongPassword):
+        error.message = f"The password given does not open {where}."
+    else:
+        error.message = f"{where[0].upper()}{where[1:]}: {error.message}"
+    error.args = (error.message,)
+    return error
+
+
+def read_each(
+    data: bytes,
+    *,
+    filename: str,
+    password: str | None,
+    parsers: Mapping[str, Parser] | None = None,
+) -> list[ParsedReferral | CmeError]:
+    """Like ``read_file``, but an email's attachments each succeed or fail on their own.
+
+    Returns the referrals read and, in their place, the error of each attached
+    form that could not be read, its message naming the attachment and the
+    email ("the attachment X in the email Y is password-protected"), so that a
+    batch imports the good forms and reports every bad one. Raises, as
+    ``read_file`` does, for a form that is not in an email and for an email
+    that cannot be opened at all.
+    """
+    _check_size(data)
+    kind = detect_kind(data, filename)
+    if kind not in EMAIL_KINDS:
+        return list(
+            _parse_document(data, kind=kind, password=password, source=filename, parsers=parsers)
+        )
+    from cme_desktop.services.importing.email import open_email
+
+    content = open_email(data, filename=filename)
+    out: list[ParsedReferral | CmeError] = []
+    for attachment in content.attachments:
+        try:
+            out += _parse_document(
+                attachment.data,
+                kind=attachment.kind,
+                password=password,
+                source=f"{filename} › {attachment.name}",
+                parsers=parsers,
+            )
+        except CmeError as error:
+            out.append(_attachment_error(error, attachment.name, filename))
+    return out
+
+
+def read_each_isolated(
+    data: bytes,
+    *,
+    filename: str,
+    password: str | None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> list[ParsedReferral | CmeError]:
+    """``read_each`` run through ``sandbox.run_isolated``: the way to read a batch's file."""
+    return run_isolated(
+        read_each,
+        data,
+        filename=filename,
+        password=password,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+    )
 
 
 def read_file_isolated(
@@ -254,11 +330,13 @@ def read_with_passwords(
     run: Callable[..., Any] = run_isolated if isolated else _run_here
     _check_size(data)
     kind = detect_kind(data, filename)
+    # A file's name may name a child: the log has its kind and size only.
+    _log.info("import: a %s file of %d bytes", kind, len(data))
     email: EmailInfo | None = None
     skipped: list[tuple[str, str]] = []
     documents: list[tuple[str, bytes, str, str]] = []  # name, data, kind, source
     if kind in EMAIL_KINDS:
-        from cme_desktop.services.importing.email import open_email
+        from cme_desktop.services.importing.email import TNEF_MESSAGE, is_winmail_dat, open_email
 
         content: EmailContent = run(open_email, data, filename=filename)
         email = content.info
@@ -270,6 +348,7 @@ def read_with_passwords(
             for name, other_kind in content.others
             if other_kind == "doc"
         ]
+        skipped += [(name, TNEF_MESSAGE) for name, _ in content.others if is_winmail_dat(name)]
     else:
         documents.append((filename, data, kind, filename))
 
@@ -288,6 +367,8 @@ def read_with_passwords(
             )
         except CmeError as error:
             skipped.append((name, error.message))
+            _log.info("import: a %s form not read (%s)", document_kind, type(error).__name__)
+    _log.info("import: %d referral(s) read, %d item(s) skipped", len(referrals), len(skipped))
     return ImportOutcome(referrals=referrals, skipped=skipped, email=email)
 
 
@@ -325,38 +406,3 @@ def _read_asking(
                     "password with the sender (by phone or text message, not email)."
                 ) from None
         asking = True
-
-
-# --- a folder of files ------------------------------------------------------------
-
-
-def _is_hidden(path: Path, info: os.stat_result) -> bool:
-    hidden_flag = getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0)
-    return path.name.startswith(".") or bool(getattr(info, "st_file_attributes", 0) & hidden_flag)
-
-
-def _is_temporary(name: str) -> bool:
-    # "~$form.docx" is Word's lock file for an open "form.docx"; "~WRL0001.tmp" its scratch.
-    return name.startswith("~") or name.lower().endswith((".tmp", ".part", ".crdownload"))
-
-
-def iter_folder(path: Path) -> Iterator[Path]:
-    """The files directly in folder ``path`` that may be referrals, sorted by name.
-
-    Forms and emails (``IMPORTABLE_SUFFIXES``) only; hidden files, Word's
-    ``~$`` lock files and other temporary files are left out, and sub-folders
-    are not entered. Raises ``UnreadableFile`` if the folder cannot be read.
-    """
-    try:
-        entries = sorted(path.iterdir(), key=lambda p: (p.name.lower(), p.name))
-    except OSError as error:
-        raise UnreadableFile(f"The folder {path} cannot be read ({error.strerror}).") from None
-    for entry in entries:
-        if entry.suffix.lower() not in IMPORTABLE_SUFFIXES or _is_temporary(entry.name):
-            continue
-        try:
-            info = entry.stat()
-        except OSError:
-            continue  # removed or unreadable since the listing: nothing to import
-        if stat.S_ISREG(info.st_mode) and not _is_hidden(entry, info):
-            yield entry

@@ -33,6 +33,7 @@ from cme_desktop.models.vocabularies import (
     RISK_INDICATOR_KEYS,
 )
 from cme_desktop.services.errors import HostileFile, NotAReferral
+from cme_desktop.services.rules.names import strip_format
 
 __all__ = [
     "SCHEMA",
@@ -57,12 +58,13 @@ MAX_JSON_BYTES = 2_000_000
 
 # --- the shape -------------------------------------------------------------
 # Each field: (key, kind, the form's label). Kinds: "text" (str, "" when
-# blank), "date" (ISO str or None), "yes_no" (bool or None), "upn" (str or None).
+# blank), "name" (text without invisible format characters, see rules.names),
+# "date" (ISO str or None), "yes_no" (bool or None), "upn" (str or None).
 
 _Fields = tuple[tuple[str, str, str], ...]
 _CHILD_FIELDS: _Fields = (
-    ("full_name", "text", "Name of Pupil(s)"),
-    ("aka", "text", "AKA"),
+    ("full_name", "name", "Name of Pupil(s)"),
+    ("aka", "name", "AKA"),
     ("date_of_birth", "date", "Date of Birth"),
     ("gender", "text", "Gender"),
     ("ethnicity", "text", "Ethnicity"),
@@ -72,7 +74,7 @@ _CHILD_FIELDS: _Fields = (
 )
 _FAMILY_FIELDS: _Fields = (
     ("last_known_address", "text", "Address (Last Known)"),
-    ("parents_carers", "text", "Parents'/Carers' Names"),
+    ("parents_carers", "name", "Parents'/Carers' Names"),
     ("telephone", "text", "Telephone No."),
     ("email", "text", "Email"),
     ("school", "text", "School/College"),
@@ -86,7 +88,7 @@ _QUESTION_FIELDS: _Fields = (
 _ACTION_FIELDS: _Fields = (("outcome", "text", "Outcome"), ("date", "date", "date completed"))
 _ASSESSMENT_FIELDS: _Fields = tuple((t.key, "text", t.label) for t in ASSESSMENT_QUESTIONS)
 _REFERRER_FIELDS: _Fields = (
-    ("name", "text", "Referrer's Name"),
+    ("name", "name", "Referrer's Name"),
     ("position", "text", "Position/Title"),
     ("contact_details", "text", "Contact Details"),
     ("organisation", "text", "School/College or Agency"),
@@ -155,6 +157,7 @@ def empty_referral() -> Referral:
 
 # --- normalising ------------------------------------------------------------
 
+_TEXT_KINDS = ("text", "name")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -183,12 +186,15 @@ class _Reader:
             self._bad(path, "must be Yes (true), No (false) or not answered (null).")
             return None
         if raw is None:
-            return "" if kind == "text" else None
+            return "" if kind in _TEXT_KINDS else None
         if kind == "date" and isinstance(raw, date) and not isinstance(raw, datetime):
             return raw.isoformat()
         if not isinstance(raw, str):
             self._bad(path, "must be text.")
-            return "" if kind == "text" else None
+            return "" if kind in _TEXT_KINDS else None
+        if kind == "name":
+            # Before NFC: a format character between a letter and its accent kept them apart.
+            return _clean_text(strip_format(_LINE_BREAKS.sub("\n", raw)))
         text = _clean_text(raw)
         if kind == "text":
             return text
@@ -285,10 +291,12 @@ def normalise(data: Any) -> Referral:
 
     Missing keys are filled with blanks (``children`` always holds at least one
     child), text is trimmed, NFC, with ``\\n`` line breaks and no other control
-    characters but tab; dates must be real ``YYYY-MM-DD`` dates (``date``
-    values are accepted and written out); ``timing`` is dropped unless
-    ``present`` is true. Raises ``NotAReferral`` naming the first offending
-    field (as a dotted path) when the shape is wrong. Idempotent.
+    characters but tab; names (the children's, AKAs, parents'/carers', the
+    referrer's) have no invisible format characters (``rules.names``); dates
+    must be real ``YYYY-MM-DD`` dates (``date`` values are accepted and written
+    out); ``timing`` is dropped unless ``present`` is true. Raises
+    ``NotAReferral`` naming the first offending field (as a dotted path) when the
+    shape is wrong. Idempotent.
     """
     out, problems = read_referral(data)
     if problems:

@@ -13,6 +13,7 @@ own ``create``, ``save_carer`` and ``link_family``, run inside *one* transaction
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from cme_desktop.models import Address, Attachment, Carer, Case, Escalation
 from cme_desktop.models import Referral as ReferralModel
 from cme_desktop.models.vocabularies import RISK_INDICATORS, label_of
+from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
@@ -122,6 +124,8 @@ class ReferralService:
                 media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                 content=original,
                 note="The referral as it was received",
+                # How a file imported again is recognised (importing.duplicates).
+                content_sha256=hashlib.sha256(original).hexdigest(),
             )
             session.add(attachment)
             session.flush()
@@ -136,6 +140,12 @@ class ReferralService:
         )
         session.add(row)
         session.flush()
+        history.record(
+            session,
+            case_id=case_id,
+            summary=_received_summary(received_on, row.source, row.source_name),
+            author=self.db.actor,
+        )
         detail = f"referral={row.id} source={row.source}"
         if attachment_id is not None:
             detail += f" attachment={attachment_id}"
@@ -473,3 +483,18 @@ def _stored(row: ReferralModel) -> StoredReferral:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+#: How the timeline names where a referral came from.
+_SOURCE_WORDS = {"docx": "a Word form", "pdf": "a PDF", "email": "an email"}
+
+
+def _received_summary(received_on: date, source: str, source_name: str) -> str:
+    """The timeline's words for a referral kept on a case: when, and from which file."""
+    text = f"Referral received on {received_on:%d/%m/%Y}"
+    if source == "manual":
+        return f"{text}, typed in by hand."
+    what = _SOURCE_WORDS.get(source, "a file")
+    if source_name:
+        return f"{text}, imported from {what}: {source_name}."
+    return f"{text}, imported from {what}."

@@ -160,6 +160,32 @@ def find_date_in_text(text: str, *, today: date | None = None) -> date | None:
     return min(found)[2] if found else None
 
 
+_TRAILING_PUNCTUATION = " \t\n.,;:()[]"
+_OUTCOME_JOINERS = " \t\n,;:-–—(["
+
+
+def split_trailing_date(text: str, *, today: date | None = None) -> tuple[str, date | None]:
+    """A text ending with a date, split: ``"No answer. 08/10/2026"`` → ``("No answer.", date)``.
+
+    An action's outcome written as schools write it, with the date it was
+    done at its end, keeps its words and gives up the date. A text that does
+    not end with a readable date comes back whole, with ``None``.
+    """
+    words = text.rstrip(_TRAILING_PUNCTUATION).split(" ")
+    for count in (3, 2, 1):
+        if len(words) <= count and count > 1:
+            continue
+        candidate = " ".join(words[-count:]).strip(_TRAILING_PUNCTUATION)
+        found = parse_uk_date(candidate, today=today) if candidate else None
+        if found is not None:
+            rest = " ".join(words[:-count]).rstrip(_OUTCOME_JOINERS)
+            for word in ("on", "On", "dated", "date", "Date"):
+                if rest.endswith(" " + word) or rest == word:
+                    rest = rest[: -len(word)].rstrip(_OUTCOME_JOINERS)
+            return rest, found
+    return text, None
+
+
 def format_uk_date(d: date | None) -> str:
     """A date as the form writes it, ``02/04/2013``; ``""`` for ``None``."""
     return "" if d is None else f"{d.day:02d}/{d.month:02d}/{d.year:04d}"

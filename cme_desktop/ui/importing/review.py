@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -53,13 +53,12 @@ from cme_desktop.services.importing.comparison import FieldComparison
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.referral.parties import children_named
 from cme_desktop.services.registry import AppServices
-from cme_desktop.services.rules.dates import format_uk_date
-from cme_desktop.ui import background, prompts
+from cme_desktop.services.rules.dates import format_date, format_uk_date
+from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.referral.editor import ReferralEditor
-from cme_desktop.ui.referral.widgets import UNCERTAIN_STYLE
+from cme_desktop.ui.screen_fit import fit_window
 
 TITLE = "Review the imported referral"
-DIFFERENT_BACKGROUND = "#fde2c4"
 COL_FIELD, COL_CASE, COL_REFERRAL, COL_TAKE = range(4)
 ACTIONS = ("add", "merge", "new")
 ACTION_TEXTS = {
@@ -168,13 +167,15 @@ class ChildChoice(QGroupBox):
         )
         self.table.setHorizontalHeaderItem(COL_CASE, QTableWidgetItem(candidate.reference))
         self.table.setRowCount(len(self.comparison))
-        highlight = QBrush(QColor(DIFFERENT_BACKGROUND))
+        background, colour = look.fill("difference")
+        highlight, on_highlight = QBrush(background), QBrush(colour)
         for row, compared in enumerate(self.comparison):
             cells = (compared.label, compared.case_text, compared.referral_text)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if compared.differs and column != COL_FIELD:
                     item.setBackground(highlight)
+                    item.setForeground(on_highlight)
                     item.setToolTip("The case and the referral differ here")
                 if compared.differs and column == COL_FIELD:
                     font = QFont(item.font())
@@ -270,7 +271,7 @@ class ImportReview(QDialog):
         self._today = today
         self.setWindowTitle(f"{TITLE} ({number} of {total})" if total > 1 else TITLE)
         self.setObjectName("importReview")
-        self.resize(1440, 900)
+        fit_window(self, QSize(1440, 900))
 
         self.editor = ReferralEditor(today=today)
         self.editor.set_split_available(False)
@@ -303,7 +304,8 @@ class ImportReview(QDialog):
         splitter.addWidget(panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([820, 600])
+        # The form needs the room; the cases beside it read well in a narrower column.
+        splitter.setSizes([1000, 440])
 
         buttons = QDialogButtonBox()
         self.import_button = buttons.addButton("&Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -315,18 +317,44 @@ class ImportReview(QDialog):
         self.skip_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(header)
+        self.already = self._already_imported_notice()
+        if self.already is not None:
+            layout.addWidget(self.already)
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
         self.find_matches()
+        # The cursor starts where checking starts: the first field read with doubt.
+        doubtful = [path for path in self.editor.fields if self.editor.is_uncertain(path)]
+        self.editor.focus_field(doubtful[0] if doubtful else "children.full_name")
+
+    def _already_imported_notice(self) -> QLabel | None:
+        """Where this very file went before, if it was imported before; Import is then off."""
+        try:
+            previous = self.services.importing.previous_import(self.parsed)
+        except CmeError:
+            return None  # the import itself will say what is wrong
+        if previous is None:
+            return None
+        notice = QLabel(
+            f"<b>This file was already imported on {format_date(previous.imported_on)} to "
+            f"{previous.references}.</b> Importing it again would create nothing: skip it."
+        )
+        notice.setWordWrap(True)
+        notice.setObjectName("alreadyImported")
+        notice.setAccessibleName("Already imported")
+        self.import_button.setEnabled(False)
+        return notice
 
     def _header_text(self) -> str:
         source = self.parsed.source.replace("&", "&amp;").replace("<", "&lt;")
         text = f"Read from <b>{source}</b>. Nothing is saved until you press Import."
         doubts = len(self.parsed.uncertain)
         if doubts:
+            background, colour = look.fill("uncertain", on=look.Role.Window)
+            style = f"background-color: {background.name()}; color: {colour.name()};"
             text += (
-                f' <span style="{UNCERTAIN_STYLE} padding: 1px 4px;">{doubts} field'
-                f"{'s' if doubts != 1 else ''} highlighted</span> could not be read with "
+                f' <span style="{style}">&nbsp;{doubts} field'
+                f"{'s' if doubts != 1 else ''} highlighted&nbsp;</span> could not be read with "
                 "confidence: check them against the form."
             )
         return text
@@ -397,6 +425,8 @@ class ImportReview(QDialog):
     def _busy(self, busy: bool) -> None:
         for widget in (self.import_button, self.skip_button, self.again_button):
             widget.setEnabled(not busy)
+        if self.already is not None:
+            self.import_button.setEnabled(False)
 
     def _imported(self, result: ImportResult) -> None:
         self.outcome = result

@@ -28,13 +28,14 @@ from cme_desktop.services.referral.parties import children_named
 from cme_desktop.services.referral.record import SCHEMA, Finding, Referral, field_label, normalise
 from cme_desktop.services.referral.validation import summary, validate
 from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
+from cme_desktop.ui import look
 from cme_desktop.ui.referral.form import CHILD_KINDS, FAMILY_KINDS, ReferralForm
 from cme_desktop.ui.referral.widgets import (
-    UNCERTAIN_STYLE,
     UNCERTAIN_TIP,
     ChoiceButtons,
     UkDateEdit,
     show_message,
+    uncertain_style,
 )
 
 
@@ -261,6 +262,14 @@ class ReferralEditor(ReferralForm):
         """What is shown is now the saved state."""
         self._baseline = self._snapshot()
 
+    def show_unsaved(self, ref: Referral) -> None:
+        """Show ``ref`` as typing not yet saved (kept across a lock): what was saved
+        before stays the unmodified state, so the form counts as changed."""
+        baseline = self._baseline
+        self.set_referral(ref)
+        self._baseline = baseline
+        self.changed.emit()
+
     def _snapshot(self) -> tuple[Referral, tuple[str, ...]]:
         return self.referral(), tuple(self._unreadable_dates())
 
@@ -389,10 +398,10 @@ class ReferralEditor(ReferralForm):
             parts.append("Escalation: not yet considered.")
         self.summary_strip.setText(" ".join(parts))
         alert = bool(info.serious_current) and not self._escalation_status
-        colour = (
-            "#fde4e1; border: 1px solid #c0392b" if alert else "#eef2f7; border: 1px solid #b8c4d6"
+        self.summary_strip.setStyleSheet(
+            look.boxed_style("alert" if alert else "summary", extra=" padding: 6px;")
+            + " border-radius: 3px;"
         )
-        self.summary_strip.setStyleSheet(f"background: {colour}; padding: 6px; border-radius: 3px;")
 
     # -- uncertain fields (the import review) ----------------------------------------------
 
@@ -431,7 +440,7 @@ class ReferralEditor(ReferralForm):
             if isinstance(widget, ChoiceButtons):
                 widget.set_highlight(flagged)
             else:
-                widget.setStyleSheet(UNCERTAIN_STYLE if flagged else "")
+                widget.setStyleSheet(uncertain_style() if flagged else "")
             widget.setToolTip(UNCERTAIN_TIP if flagged else self._tooltip(path))
 
     def _tooltip(self, path: str) -> str:

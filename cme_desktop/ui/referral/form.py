@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -37,6 +37,7 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
 )
 from cme_desktop.services.referral.record import field_label
+from cme_desktop.ui.fields import label_for, name_field, plain
 from cme_desktop.ui.referral.widgets import (
     ChoiceButtons,
     UkDateEdit,
@@ -189,7 +190,7 @@ class ReferralForm(QWidget):
         self.split_button.setToolTip(
             "Make a case for each child named, with the shared details, linked as one family"
         )
-        bar.addWidget(QLabel("Pupil:"))
+        bar.addWidget(label_for(self.child_tabs, "Pupil:", name="Pupils on the form"))
         bar.addWidget(self.child_tabs, 1)
         for button in (self.add_child_button, self.remove_child_button, self.split_button):
             bar.addWidget(button)
@@ -200,17 +201,29 @@ class ReferralForm(QWidget):
         for row, (child_key, family_key) in enumerate(PUPIL_ROWS):
             path = f"children.{child_key}"
             label = "UPN (if known)" if child_key == "upn" else field_label(path)
-            grid.addWidget(QLabel(label), row, 0)
-            grid.addWidget(self._cell(path, CHILD_KINDS[child_key]), row, 1)
+            # Each line of the form sits at the top of its row, so that a row reads (and
+            # Tab goes) across: the child's field, then the family's beside it.
+            top = Qt.AlignmentFlag.AlignTop
+            cell = self._cell(path, CHILD_KINDS[child_key])
+            # The form's own words ("SEN & Disability"): an "&" there is no Alt+letter.
+            grid.addWidget(label_for(self.fields[path], plain(label)), row, 0, top)
+            grid.addWidget(cell, row, 1, top)
             if family_key is not None:
-                grid.addWidget(QLabel(field_label(family_key)), row, 2)
-                grid.addWidget(self._cell(family_key, FAMILY_KINDS[family_key]), row, 3)
+                cell = self._cell(family_key, FAMILY_KINDS[family_key])
+                text = field_label(family_key)
+                grid.addWidget(label_for(self.fields[family_key], plain(text)), row, 2, top)
+                grid.addWidget(cell, row, 3, top)
         row = len(PUPIL_ROWS)
         extra = QVBoxLayout()
-        extra.addWidget(QLabel(field_label("additional_information")))
+        cell = self._cell("additional_information", "lines3")
+        extra.addWidget(
+            label_for(
+                self.fields["additional_information"], plain(field_label("additional_information"))
+            )
+        )
         extra.addWidget(hint_label(f"({ADDITIONAL_INFORMATION_HINT})"))
         grid.addLayout(extra, row, 0)
-        grid.addWidget(self._cell("additional_information", "lines3"), row, 1, 1, 3)
+        grid.addWidget(cell, row, 1, 1, 3)
         column.addLayout(grid)
         self.fields["additional_information"].setPlaceholderText(ADDITIONAL_INFORMATION_HINT)  # type: ignore[attr-defined]
         return group
@@ -224,7 +237,7 @@ class ReferralForm(QWidget):
             grid.addWidget(QLabel(f"<i>{heading}</i>"), 0, column)
         for row, action in enumerate(REFERRER_ACTIONS, start=1):
             text = QVBoxLayout()
-            label = QLabel(action.label)
+            label = QLabel(plain(action.label))  # its buddy makes "&" a marker
             label.setWordWrap(True)
             text.addWidget(label)
             if action.help:
@@ -234,6 +247,9 @@ class ReferralForm(QWidget):
             base = f"referrer_actions.{action.key}"
             grid.addWidget(self._cell(f"{base}.outcome", "lines3"), row, 1)
             grid.addWidget(self._cell(f"{base}.date", "date"), row, 2)
+            label.setBuddy(self.fields[f"{base}.outcome"])
+            name_field(self.fields[f"{base}.outcome"], f"{action.label}: outcome")
+            name_field(self.fields[f"{base}.date"], f"{action.label}: date completed")
         return group
 
     def _indicators_section(self) -> QGroupBox:
@@ -264,6 +280,8 @@ class ReferralForm(QWidget):
             for path, widget in ((f"{base}.present", present), (f"{base}.timing", timing)):
                 widget.setObjectName(path)
                 self.fields[path] = widget
+            name_field(present, f"{indicator.key}. {indicator.label}")
+            name_field(timing, f"{indicator.key}. {indicator.label}: current or historic")
             present.changed.connect(lambda k=indicator.key: self._present_changed(k))
             timing.changed.connect(lambda p=f"{base}.timing": self.edited.emit(p))
             grid.addWidget(present, row, 2)
@@ -285,10 +303,11 @@ class ReferralForm(QWidget):
                 ("parental_consent", PARENTAL_CONSENT_QUESTION),
             )
         ):
-            label = QLabel(text)
+            cell = self._cell(key, "yes_no")
+            label = label_for(self.fields[key], text)
             label.setWordWrap(True)
             grid.addWidget(label, row, 0)
-            grid.addWidget(self._cell(key, "yes_no"), row, 1)
+            grid.addWidget(cell, row, 1)
         return group
 
     def _assessment_section(self) -> QGroupBox:
@@ -296,10 +315,10 @@ class ReferralForm(QWidget):
         column = QVBoxLayout(group)
         column.addWidget(hint_label(ASSESSMENT_INTRO))
         for question in ASSESSMENT_QUESTIONS:
-            column.addWidget(QLabel(f"<b>{question.label}</b>"))
-            column.addWidget(hint_label(question.help))
             cell = self._cell(f"assessment.{question.key}", "lines4")
             editor = self.fields[f"assessment.{question.key}"]
+            column.addWidget(label_for(editor, f"<b>{question.label}</b>"))
+            column.addWidget(hint_label(question.help))
             editor.setPlaceholderText(question.help)  # type: ignore[attr-defined]
             editor.setToolTip(question.help)
             column.addWidget(cell)
@@ -318,8 +337,10 @@ class ReferralForm(QWidget):
                 path = f"referrer.{key}"
                 kind = "date" if key == "date_completed" else "line"
                 kind = "lines2" if key == "contact_details" else kind
-                grid.addWidget(QLabel(labels.get(key, field_label(path))), row, col)
-                grid.addWidget(self._cell(path, kind), row, col + 1)
+                cell = self._cell(path, kind)
+                text = labels.get(key, field_label(path))
+                grid.addWidget(label_for(self.fields[path], plain(text)), row, col)
+                grid.addWidget(cell, row, col + 1)
         return group
 
     def _present_changed(self, key: str) -> None:

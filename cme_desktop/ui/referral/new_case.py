@@ -7,7 +7,9 @@ logged, then logs one case per child named, linked as a family.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -24,8 +26,10 @@ from cme_desktop.services.referral.record import Referral
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.rules.dates import format_uk_date
 from cme_desktop.ui import prompts
+from cme_desktop.ui.fields import buttons_in_order, label_for
 from cme_desktop.ui.referral.editor import ReferralEditor
 from cme_desktop.ui.referral.saving import received_date_edit, show_first_error
+from cme_desktop.ui.screen_fit import fit_window
 
 
 class NewCaseFromReferralDialog(QDialog):
@@ -50,7 +54,7 @@ class NewCaseFromReferralDialog(QDialog):
         if referral is not None:
             self.editor.set_referral(referral)
         header = QHBoxLayout()
-        header.addWidget(QLabel("Received on"))
+        header.addWidget(label_for(self.received, "Received on"))
         header.addWidget(self.received)
         header.addSpacing(16)
         header.addWidget(
@@ -65,7 +69,22 @@ class NewCaseFromReferralDialog(QDialog):
         layout.addLayout(header)
         layout.addWidget(self.editor, 1)
         layout.addWidget(buttons)
-        self.resize(1150, 820)
+        buttons_in_order(buttons)
+        fit_window(self, QSize(1150, 820))
+        self.editor.focus_field("children.full_name")  # typing starts with the child
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The notification typed and not logged (kept across an idle lock), else ``None``."""
+        if not self.editor.is_modified():
+            return None
+        return {"record": self.editor.referral(), "received": self.received.text()}
+
+    def restore_draft(self, data: dict[str, Any]) -> None:
+        """Show a notification kept by ``unsaved_draft`` again, still not logged."""
+        record = data.get("record")
+        if isinstance(record, dict):
+            self.editor.show_unsaved(record)
+        self.received.setText(str(data.get("received", self.received.text())))
 
     def _similar_cases(self, record: Referral) -> str:
         lines = []

@@ -14,8 +14,9 @@ File > "New case from a notification…" (``ui/referral/new_case.py``).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
 from cme_desktop.services.cases.detail import CaseDetail, case_reference
+from cme_desktop.services.cases.drafts import Draft
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.referral.parties import children_named
 from cme_desktop.services.referral.record import SCHEMA, normalise
@@ -41,9 +43,11 @@ from cme_desktop.services.rules.dates import format_uk_date
 from cme_desktop.ui import prompts
 from cme_desktop.ui.changes import EscalationDue
 from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
+from cme_desktop.ui.fields import label_for
 from cme_desktop.ui.referral.editor import ReferralEditor
 from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
 from cme_desktop.ui.referral.saving import received_date_edit, show_first_error
+from cme_desktop.ui.screen_fit import fit_window
 from cme_desktop.ui.window import Window
 from cme_desktop.ui.workspace.context import CaseContext
 
@@ -53,6 +57,10 @@ SOURCE_LABELS = {
     "pdf": "Imported PDF",
     "email": "Imported from an email",
 }
+
+
+#: The draft key of a notification being typed into "New case from a notification".
+NEW_CASE_DRAFT = "new-case-referral"
 
 
 def _source_text(row: StoredReferral) -> str:
@@ -84,6 +92,7 @@ class ReferralsPage(QWidget):
         self._received_saved = ""
 
         self.list = QListWidget()
+        self.list.setAccessibleName("Referrals of this case")
         self.list.currentRowChanged.connect(self._row_chosen)
         self.new_button = QPushButton("New referral (phone notification)")
         self.new_button.clicked.connect(self.new_referral)
@@ -102,7 +111,7 @@ class ReferralsPage(QWidget):
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         header = QHBoxLayout()
-        header.addWidget(QLabel("Received on"))
+        header.addWidget(label_for(self.received, "Received on"))
         header.addWidget(self.received)
         header.addSpacing(16)
         header.addWidget(self.source, 1)
@@ -210,6 +219,32 @@ class ReferralsPage(QWidget):
         """The case workspace's unsaved-changes guard asks this."""
         return self.is_modified()
 
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """The referral typed and not saved (kept across an idle lock), else ``None``."""
+        if not self.is_modified():
+            return None
+        return {
+            "referral_id": self._current_id,
+            "record": self.editor.referral(),
+            "received": self.received.text(),
+        }
+
+    def restore_draft(self, data: dict[str, Any]) -> None:
+        """Show a referral kept by ``unsaved_draft`` again, still unsaved."""
+        wanted = data.get("referral_id")
+        ids = [r.id for r in self._rows]
+        if wanted in ids:
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(ids.index(wanted))
+            self.list.blockSignals(False)
+            self._show(self._rows[ids.index(wanted)])
+        else:
+            self._show_new()
+        record = data.get("record")
+        if isinstance(record, dict):
+            self.editor.show_unsaved(record)
+        self.received.setText(str(data.get("received", self.received.text())))
+
     def show_case(self, detail: CaseDetail) -> None:
         """The workspace read the case again: follow its name, decisions and new referrals."""
         self.case_name = detail.full_name
@@ -314,7 +349,8 @@ class ReferralDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.page, 1)
         layout.addWidget(buttons)
-        self.resize(1200, 820)
+        fit_window(self, QSize(1200, 820))
+        self.page.editor.focus_field("children.full_name")
 
     def reject(self) -> None:
         if self.page.maybe_leave():
@@ -347,19 +383,22 @@ def referrals_section(context: CaseContext) -> ReferralsPage:
 def install(window: Window) -> QAction:
     """Add the "Referrals" section to every case and File > New case from a notification….
 
-    Once the new cases are open, ``escalation_due`` is announced for the first child.
+    Once the new cases are open, ``escalation_due`` is announced for the first child. A
+    notification being typed when the vault locks by itself is kept as a draft.
     """
-    window.add_case_section("&Referrals", referrals_section)
+    window.add_case_section("Referra&ls", referrals_section)
     widget = window.widget()
     action = QAction("New case from a &notification…", widget)
     action.setShortcut(QKeySequence("Ctrl+Shift+N"))
     action.setToolTip("Log a case from a referral taken by phone: one case per child named")
 
-    def start() -> None:
+    def start(kept: Draft | None = None) -> None:
         services = window.services
         if services is None:
             return
         dialog = NewCaseFromReferralDialog(services, widget)
+        if kept is not None:
+            dialog.restore_draft(dict(kept.data))
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.case_ids:
             return
         window.changes.cases_changed.emit()
@@ -368,6 +407,19 @@ def install(window: Window) -> QAction:
         due = EscalationDue(dialog.case_ids[0], "case logged from a notification")
         window.changes.escalation_due.emit(due)
 
-    action.triggered.connect(start)
+    def gather() -> list[Draft]:
+        return [
+            Draft(NEW_CASE_DRAFT, "a new case from a notification (not logged yet)", data)
+            for dialog in widget.findChildren(NewCaseFromReferralDialog)
+            if dialog.isVisible() and (data := dialog.unsaved_draft())
+        ][:1]  # the dialog is modal: there is only ever one
+
+    def restore(kept: Draft) -> bool:
+        # Offered once the desk is shown; the dialog opens after the question has closed.
+        QTimer.singleShot(0, lambda: start(kept))
+        return True
+
+    action.triggered.connect(lambda _checked=False: start())
     window.add_action("File", action)
+    window.add_draft_keeper(NEW_CASE_DRAFT, gather, restore)
     return action

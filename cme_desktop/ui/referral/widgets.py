@@ -1,7 +1,9 @@
 """Small input widgets of the referral editor and the escalation wizard.
 
 ``ChoiceButtons``: a row of toggle buttons where at most one is down and none
-means "not answered" (a radio group cannot be cleared). ``UkDateEdit``: a
+means "not answered" (a radio group cannot be cleared). By keyboard it works
+like a radio group: Tab enters the row at the chosen answer (else the first),
+the arrow keys move along it and Space chooses. ``UkDateEdit``: a
 line edit that reads a date the way an officer types it, day first
 (``2/4/13``, ``02/04/2013``, ``2 April 2013``) and shows it back as
 ``dd/mm/yyyy``.
@@ -13,9 +15,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -26,19 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
+from cme_desktop.ui import look
 
 UNCERTAIN_TIP = "Check this: the form was hard to read here"
-UNCERTAIN_STYLE = "background-color: #fff1b8; border: 1px solid #c99a00;"
-WARNING_COLOUR = "#8a5a00"
-_CHOICE_STYLE = """
-QPushButton { padding: 3px 12px; border: 1px solid #8c96a3; border-radius: 3px;
-              background: #f7f8fa; color: #1b1b1b; }
-QPushButton:hover { background: #e8eef8; }
-QPushButton:checked { background: #1f5fbf; color: white; border-color: #174a94; }
-QPushButton:disabled { color: #b4b4b4; background: #f0f0f0; border-color: #d4d4d4; }
-QPushButton:focus { border: 2px dotted #1f5fbf; }
-"""
-ERROR_COLOUR = "#b00020"
+
+
+def uncertain_style() -> str:
+    """The style sheet of a field to check (the import review's doubtful values)."""
+    return look.boxed_style("uncertain")
 
 
 class ChoiceButtons(QFrame):
@@ -54,35 +51,73 @@ class ChoiceButtons(QFrame):
         super().__init__(parent)
         self.setObjectName("ChoiceButtons")
         self._values = [value for _, value in choices]
-        self._group = QButtonGroup(self)
-        # Exclusive by hand, so that clicking the chosen button again clears the answer.
-        self._group.setExclusive(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(1, 1, 1, 1)
         layout.setSpacing(2)
         self.buttons: list[QPushButton] = []
+        # No QButtonGroup: exclusive by hand, so that clicking the chosen button again
+        # clears the answer, and because a group lets Tab reach only the button that last
+        # had focus, and its arrow keys move nowhere unless the group is exclusive.
         for index, (label, _) in enumerate(choices):
             button = QPushButton(label, self)
             button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            # Enter belongs to the dialog (Next, Save), not to the answer that has focus.
+            button.setAutoDefault(False)
             button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-            self._group.addButton(button, index)
+            button.clicked.connect(lambda _checked=False, i=index: self._clicked(i))
+            button.installEventFilter(self)
             layout.addWidget(button)
             self.buttons.append(button)
         layout.addStretch(1)
-        self._group.idClicked.connect(self._clicked)
+        self._tab_stop()
         self.set_highlight(False)
 
     def set_highlight(self, on: bool) -> None:
         """Mark the answer for checking (the import review's uncertain fields)."""
-        frame = f"ChoiceButtons {{ {UNCERTAIN_STYLE} }}" if on else ""
-        self.setStyleSheet(_CHOICE_STYLE + frame)
+        frame = f" ChoiceButtons {{ {uncertain_style()} }}" if on else ""
+        self.setStyleSheet(look.choice_style() + frame)
 
     def _clicked(self, index: int) -> None:
         for i, button in enumerate(self.buttons):
             if i != index:
                 button.setChecked(False)
+        self._tab_stop()
         self.changed.emit()
+
+    def _tab_stop(self) -> None:
+        """Tab stops at the chosen answer (else the first): one stop per row, as in a
+        radio group; the other answers are a press of an arrow key away."""
+        chosen = next((b for b in self.buttons if b.isChecked()), self.buttons[0])
+        for button in self.buttons:
+            focus = Qt.FocusPolicy.StrongFocus if button is chosen else Qt.FocusPolicy.ClickFocus
+            button.setFocusPolicy(focus)
+        self.setFocusProxy(chosen)  # focusing the row (Alt+letter, a finding) focuses it
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and watched in self.buttons
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()), 0)
+            if step:
+                assert isinstance(watched, QPushButton)
+                self._move_focus(self.buttons.index(watched) + step, step)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _move_focus(self, index: int, step: int) -> None:
+        """Focus the next usable answer along the row (it is not chosen until Space)."""
+        while 0 <= index < len(self.buttons):
+            button = self.buttons[index]
+            if button.isEnabled() and button.isVisible():
+                reason = (
+                    Qt.FocusReason.BacktabFocusReason if step < 0 else Qt.FocusReason.TabFocusReason
+                )
+                button.setFocus(reason)
+                return
+            index += step
 
     def answered(self) -> bool:
         """True when one of the buttons is down."""
@@ -103,6 +138,7 @@ class ChoiceButtons(QFrame):
         chosen = answered if answered is not None else value is not None
         for button, own in zip(self.buttons, self._values, strict=True):
             button.setChecked(chosen and own == value)
+        self._tab_stop()
 
     def choose(self, label: str) -> None:
         """Click the button labelled ``label``, as the officer would."""
@@ -162,8 +198,7 @@ def message_label(parent: QWidget | None = None) -> QLabel:
 
 def show_message(label: QLabel, text: str, severity: str) -> None:
     """Show ``text`` under a field (red for an error, amber for a warning); hide when blank."""
-    colour = ERROR_COLOUR if severity == "error" else WARNING_COLOUR
-    label.setStyleSheet(f"color: {colour};")
+    look.role(label, "error" if severity == "error" else "caution")
     label.setText(text)
     label.setVisible(bool(text))
 
@@ -172,5 +207,8 @@ def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
     """Grey, italic help text in the policy's words."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #555; font-style: italic;")
+    look.role(label, "hint")
+    font = label.font()
+    font.setItalic(True)
+    label.setFont(font)
     return label

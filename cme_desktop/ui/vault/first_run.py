@@ -1,13 +1,17 @@
-"""First run: create the vault, then show the recovery key once.
+"""First run: create the vault, show the recovery key once, then ask who the authority is.
 
 The officer types a passphrase twice (with a strength indication) and,
 optionally, their name. The vault is created off the GUI thread (the key
 derivation takes about half a second); the recovery key is then shown until
-the officer ticks "I have stored it". Only then is ``created`` emitted with the
-unlocked database.
+the officer ticks "I have stored it". Then the authority's name, LA number and
+the officer's contact details are asked (``authority_page``) and saved to the
+settings, so no document says just "Local Authority"; only then is ``created``
+emitted with the unlocked database.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,12 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.errors import CmeError
-from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import CreatedVault, Vault
 from cme_desktop.ui import background, look, prompts
-from cme_desktop.ui.fields import add_row, card_pages
+from cme_desktop.ui.fields import EnterAdvances, add_row, card_pages
+from cme_desktop.ui.vault.authority_page import AuthorityPage
 from cme_desktop.ui.vault.passphrase import NewPassphraseFields
 from cme_desktop.ui.vault.recovery_key import RecoveryKeyPanel
+
+if TYPE_CHECKING:  # the database modules load after the screen is drawn
+    from cme_desktop.services.vault.database import Database
 
 
 class FirstRunPage(QWidget):
@@ -41,8 +48,11 @@ class FirstRunPage(QWidget):
         self.stack = card_pages(self, max_width=620)
         self.stack.addWidget(self._create_page())
         self.recovery = RecoveryKeyPanel()
-        self.recovery.confirmed.connect(self._finish)
+        self.recovery.confirmed.connect(self._ask_authority)
         self.stack.addWidget(self.recovery)
+        self.authority = AuthorityPage()
+        self.authority.submitted.connect(self._save_authority)
+        self.stack.addWidget(self.authority)
 
     def _create_page(self) -> QWidget:
         page = QWidget()
@@ -68,13 +78,13 @@ class FirstRunPage(QWidget):
         layout.addWidget(self.location)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.create_button = QPushButton("&Create vault")
+        self.create_button = QPushButton("Cr&eate vault")
         self.create_button.setDefault(True)
         self.create_button.setAccessibleName("Create vault")
         self.create_button.clicked.connect(self.create_vault)
         buttons.addWidget(self.create_button)
         layout.addLayout(buttons)
-        self.passphrase.second.returnPressed.connect(self.create_vault)
+        EnterAdvances(page, self.create_button)  # Enter in any field creates the vault
         return page
 
     def focus_first(self) -> None:
@@ -112,6 +122,27 @@ class FirstRunPage(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.create_button.setEnabled(True)
         prompts.error(self, "Create the vault", exc)
+
+    def _ask_authority(self) -> None:
+        self.authority.fill(officer_name=self.officer_name.text().strip())
+        self.stack.setCurrentWidget(self.authority)
+        self.authority.focus_first()
+
+    def _save_authority(self) -> None:
+        """Check and save the authority's details, then hand the vault on."""
+        from cme_desktop.services.settings import SettingsService, with_authority
+
+        if self._db is None:
+            return
+        service = SettingsService(self._db)
+        try:
+            service.save(with_authority(service.load(), self.authority.answers()))
+        except CmeError as exc:
+            prompts.error(self, "Your authority", exc)
+            self.authority.focus_field(getattr(exc, "field", None))
+            return
+        self.officer_name.setText(self.authority.officer_name.text().strip())
+        self._finish()
 
     def _finish(self) -> None:
         db, self._db = self._db, None

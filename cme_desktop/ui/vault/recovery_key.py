@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
+from cme_desktop.ui.fields import EnterAdvances
 
 
 def recovery_page_html(key: str, *, on: date) -> str:
@@ -80,7 +81,7 @@ class RecoveryKeyPanel(QWidget):
         self.stored = QCheckBox("I have &stored the recovery key safely")
         self.stored.setAccessibleName("I have stored the recovery key")
         layout.addWidget(self.stored)
-        self.continue_button = QPushButton("&Continue")
+        self.continue_button = QPushButton("C&ontinue")
         self.continue_button.setEnabled(False)
         self.continue_button.setDefault(True)
         self.continue_button.setAccessibleName("Continue")
@@ -91,6 +92,8 @@ class RecoveryKeyPanel(QWidget):
         end.addWidget(self.continue_button)
         layout.addLayout(end)
         layout.addStretch(1)
+        # Enter on the ticked check box continues (it cannot while the box is unticked).
+        EnterAdvances(self, self.continue_button)
 
     def show_key(self, key: str) -> None:
         self._key = key

@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import os
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,11 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.errors import CmeError, WrongPassphrase
-from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault, unlock_delay_seconds
 from cme_desktop.ui import background, look, prompts
-from cme_desktop.ui.fields import add_row, card_pages
+from cme_desktop.ui.fields import EnterAdvances, add_row, card_pages
 from cme_desktop.ui.vault.passphrase import NewPassphraseFields
+
+if TYPE_CHECKING:  # the database modules load after the screen is drawn
+    from cme_desktop.services.vault.database import Database
 
 
 def os_account() -> str:
@@ -59,6 +62,8 @@ class UnlockPage(QWidget):
     """Emits ``unlocked(db)`` with the open database."""
 
     unlocked = Signal(object)
+    #: An unlock is about to start (in the background): what it needs must be loaded.
+    starting = Signal()
 
     def __init__(
         self, vault: Vault, parent: QWidget | None = None, *, offer_remembered: bool = True
@@ -92,7 +97,7 @@ class UnlockPage(QWidget):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         add_row(form, "&Passphrase:", self.passphrase, name="Passphrase")
         layout.addLayout(form)
-        self.remember = QCheckBox("&Remember on this computer")
+        self.remember = QCheckBox("Re&member on this computer")
         self.remember.setAccessibleName("Remember on this computer")
         self.remember.setToolTip(
             "Keep a key in this computer's credential store, so that signing in to "
@@ -123,7 +128,7 @@ class UnlockPage(QWidget):
         self.unlock_button.clicked.connect(self.unlock)
         buttons.addWidget(self.unlock_button)
         layout.addLayout(buttons)
-        self.passphrase.returnPressed.connect(self.unlock)
+        EnterAdvances(page, self.unlock_button)  # from the passphrase or the check box
         return page
 
     def _recovery_page(self) -> QWidget:
@@ -157,6 +162,7 @@ class UnlockPage(QWidget):
         self.recover_button.clicked.connect(self.unlock_with_recovery_key)
         buttons.addWidget(self.recover_button)
         layout.addLayout(buttons)
+        EnterAdvances(page, self.recover_button)
         return page
 
     def focus_first(self) -> None:
@@ -209,6 +215,7 @@ class UnlockPage(QWidget):
     def _start(self) -> bool:
         if self._busy or self.waiting_seconds():
             return False
+        self.starting.emit()
         self._busy = True
         self._tick()
         self.message.clear()

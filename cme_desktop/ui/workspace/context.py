@@ -3,7 +3,9 @@
 A section is any widget made by ``factory(context)``. The workspace calls
 ``show_case(detail)`` on it (if it has one) whenever the case is read, and,
 for sections with a form, asks ``is_dirty()`` and ``save()`` before the tab
-closes or the vault locks. Every change goes through one service call; on
+closes or the vault locks (``HasForm``); a section that also has
+``unsaved_draft()``/``restore_draft()`` (``KeepsDraft``) keeps its typing across
+an idle lock. Every change goes through one service call; on
 success ``context.changed()`` tells the rest of the window.
 """
 
@@ -56,6 +58,17 @@ class HasForm(Protocol):
     def is_dirty(self) -> bool: ...
 
     def save(self) -> bool: ...
+
+
+@runtime_checkable
+class KeepsDraft(Protocol):
+    """A section whose unsaved typing can be kept when the vault locks by itself
+    (``unsaved_draft``: plain JSON values, ``None`` when nothing is unsaved) and put back
+    after the unlock (``restore_draft``), unsaved still."""
+
+    def unsaved_draft(self) -> dict[str, Any] | None: ...
+
+    def restore_draft(self, data: dict[str, Any]) -> None: ...
 
 
 SectionFactory = Callable[[CaseContext], QWidget]

@@ -131,7 +131,7 @@ class DetailsForm(QScrollArea):
         box = QGroupBox("Child")
         form = QFormLayout(box)
         self._line(form, "Full &name:", "full_name")
-        self._line(form, "Also &known as:", "aka")
+        self._line(form, "Also known as:", "aka")
         self._date(form, "Date of &birth:", "date_of_birth")
         self.age = QLabel()
         self.age.setAccessibleName("Age today")
@@ -143,9 +143,9 @@ class DetailsForm(QScrollArea):
         form.addRow("School age:", self.duty)
         gender = QComboBox()
         gender.addItems(GENDERS)
-        add_row(form, "&Gender:", gender)
+        add_row(form, "Gender:", gender)
         self.widgets["gender"] = gender
-        self._line(form, "&Ethnicity:", "ethnicity")
+        self._line(form, "Ethnicity:", "ethnicity")
         upn = self._line(form, "&UPN:", "upn")
         upn.setMaxLength(20)
         upn.setPlaceholderText("13 characters, e.g. A123456789012")
@@ -156,13 +156,13 @@ class DetailsForm(QScrollArea):
         self._upn_form, self._upn_row = form, form.rowCount()
         form.addRow("", self.upn_problem)
         form.setRowVisible(self._upn_row, False)
-        self._line(form, "SEN / &disability:", "sen_disability")
+        self._line(form, "SEN / disability:", "sen_disability")
         in_care = QComboBox()
         for text, value in _IN_CARE:
             in_care.addItem(text, value)
-        add_row(form, "Child in ca&re:", in_care)
+        add_row(form, "Child in care:", in_care)
         self.widgets["child_in_care"] = in_care
-        unknown = QCheckBox("Whereabouts &unknown")
+        unknown = QCheckBox("&Whereabouts unknown")
         unknown.setAccessibleName("Whereabouts unknown")
         form.addRow("", unknown)
         self.widgets["whereabouts_unknown"] = unknown
@@ -178,23 +178,23 @@ class DetailsForm(QScrollArea):
     def _school_box(self) -> QGroupBox:
         box = QGroupBox("School")
         form = QFormLayout(box)
-        self._line(form, "&School:", "school")
-        self._date(form, "Date &last attended:", "date_last_attended")
-        self._line(form, "Ne&w school:", "new_school")
-        self._date(form, "New school &starts:", "new_school_start")
+        self._line(form, "Sch&ool:", "school")
+        self._date(form, "Date last attended:", "date_last_attended")
+        self._line(form, "New school:", "new_school")
+        self._date(form, "New school starts:", "new_school_start")
         return box
 
     def _identified_box(self) -> QGroupBox:
         box = QGroupBox("How the child was identified (8.1) and why missing (4.0)")
         form = QFormLayout(box)
         route = term_combo(vocab.IDENTIFICATION_ROUTES)
-        add_row(form, "&How identified:", route)
+        add_row(form, "How identified:", route)
         self.widgets["identification_route"] = route
-        self._line(form, "Identified &by:", "identified_by")
+        self._line(form, "Identified by:", "identified_by")
         agency = term_combo(vocab.PARTNER_AGENCIES, blank="—")
-        add_row(form, "Referring a&gency:", agency)
+        add_row(form, "Referring agenc&y:", agency)
         self.widgets["referring_agency"] = agency
-        self._date(form, "N&otified on:", "notified_on")
+        self._date(form, "Notified on:", "notified_on")
         reason = term_combo(vocab.REASONS_MISSING, blank="—")
         add_row(form, "Reason &missing:", reason)
         self.widgets["reason_missing"] = reason
@@ -293,6 +293,26 @@ class DetailsForm(QScrollArea):
 
     def is_dirty(self) -> bool:
         return self._baseline is not None and self.raw() != self._baseline
+
+    def edits(self) -> dict[str, Any]:
+        """The fields typed and not saved, as plain values (groups as a sorted list)."""
+        if self._baseline is None:
+            return {}
+        changed = {k: v for k, v in self.raw().items() if v != self._baseline.get(k)}
+        if "groups" in changed:
+            changed["groups"] = sorted(changed["groups"])
+        return changed
+
+    def apply_edits(self, edits: dict[str, Any]) -> None:
+        """Type ``edits`` (from ``edits()``) over the case shown; unknown fields are left out."""
+        raw = self.raw()
+        for name, value in edits.items():
+            if name == "groups" and isinstance(value, list):
+                raw[name] = frozenset(str(g) for g in value if g in self.group_boxes)
+            elif name in raw and name != "groups":
+                raw[name] = value
+        self.set_raw(raw)
+        self.edited.emit()
 
     def draft(self) -> CaseDraft:
         """The details as typed; raises ``InvalidInput`` for a date or UPN that cannot be."""

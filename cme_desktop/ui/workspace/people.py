@@ -125,7 +125,7 @@ class PeopleSection(QWidget):
         add_carer.clicked.connect(lambda: self._carer_dialog(None))
         edit = QPushButton("&Edit…")
         edit.clicked.connect(lambda: self.edit_carer(self.carers.current_id()))
-        remove = QPushButton("&Remove")
+        remove = QPushButton("Re&move")
         remove.clicked.connect(self.remove_carer)
         for button in (add_carer, edit, remove):
             row.addWidget(button)

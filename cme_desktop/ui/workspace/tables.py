@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from cme_desktop.ui import look
+
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-WARN = QColor("#b00020")
 
 
 class SmallTable(QTableWidget):
@@ -39,21 +40,33 @@ class SmallTable(QTableWidget):
         *,
         warn: Sequence[bool] = (),
         bold: Sequence[bool] = (),
+        struck: Sequence[bool] = (),
     ) -> None:
-        """Replace the rows: ``(row id, cell texts)``; ``warn`` rows in red bold."""
+        """Replace the rows: ``(row id, cell texts)``; ``warn`` rows in red bold.
+
+        ``struck`` rows (deleted, kept for the record) are struck through but for their
+        last cell, which says so in words (a screen reader does not announce a strike).
+        """
         self.setRowCount(0)
         font = QFont()
         font.setBold(True)
+        strike = QFont()
+        strike.setStrikeOut(True)
         for r, (row_id, cells) in enumerate(rows):
             self.insertRow(r)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(ROW_ID_ROLE, row_id)
                 if r < len(warn) and warn[r]:
-                    item.setForeground(QBrush(WARN))
+                    # Read on the shaded rows too (the harder of the two backgrounds).
+                    item.setForeground(look.tone_brush("problem", on=look.Role.AlternateBase))
                     item.setFont(font)
                 elif r < len(bold) and bold[r]:
                     item.setFont(font)
+                if r < len(struck) and struck[r]:
+                    item.setForeground(look.tone_brush("muted", on=look.Role.AlternateBase))
+                    if c < len(cells) - 1:
+                        item.setFont(strike)
                 self.setItem(r, c, item)
         self.resizeRowsToContents()
 

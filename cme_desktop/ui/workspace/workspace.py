@@ -11,14 +11,17 @@ the case again, keeping whatever the officer has typed in the form.
 Extension point: ``add_section(title, factory)`` where ``factory(context)``
 returns a widget; if the widget has ``show_case(detail)`` it is called after
 every read, and if it has ``is_dirty()``/``save()`` it joins the
-unsaved-changes guard. (The built-in sections after the first are built when
-first shown, so that opening a case stays quick.)
+unsaved-changes guard; with ``unsaved_draft()``/``restore_draft()`` its typing is
+kept across an idle lock too (``unsaved_draft`` here gathers the form's and the
+sections'). (The built-in sections after the first are built when first shown,
+so that opening a case stays quick.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -38,14 +41,35 @@ from cme_desktop.services.registry import AppServices
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
 from cme_desktop.ui.changes import Changes, EscalationDue
-from cme_desktop.ui.dialogs import CloseCaseDialog
-from cme_desktop.ui.workspace.agencies import AgenciesSection
-from cme_desktop.ui.workspace.context import CaseContext, HasForm, SectionFactory, ShowsCase
+from cme_desktop.ui.dialogs import CloseCaseDialog, FormDialog
+from cme_desktop.ui.workspace.agencies import (
+    AgenciesSection,
+    AgencyReferralDialog,
+    MeetingDialog,
+)
+from cme_desktop.ui.workspace.context import (
+    CaseContext,
+    HasForm,
+    KeepsDraft,
+    SectionFactory,
+    ShowsCase,
+)
 from cme_desktop.ui.workspace.details import DetailsForm
-from cme_desktop.ui.workspace.people import PeopleSection
+from cme_desktop.ui.workspace.people import AddressDialog, PeopleSection
 from cme_desktop.ui.workspace.steps import StepsSection
-from cme_desktop.ui.workspace.tasks import TasksSection
-from cme_desktop.ui.workspace.timeline import TimelineSection
+from cme_desktop.ui.workspace.tasks import TaskDialog, TasksSection
+from cme_desktop.ui.workspace.timeline import EntryDialog, TimelineSection, VisitDialog
+
+#: The dialogs of a case whose typing is kept across an idle lock and opened again after.
+REOPENABLE: dict[str, Callable[[QWidget, CaseContext], FormDialog]] = {
+    "task": TaskDialog,
+    "entry": EntryDialog,
+    "visit": VisitDialog,
+    "close": CloseCaseDialog,
+    "agency_referral": AgencyReferralDialog,
+    "meeting": MeetingDialog,
+    "address": AddressDialog,
+}
 
 
 class CaseWorkspace(QWidget):
@@ -87,15 +111,15 @@ class CaseWorkspace(QWidget):
         self.details.duty_changed.connect(self._show_duty)
         self.details.edited.connect(self._update_title)
         self._extra: list[_LazySection] = []
-        self.sections.addTab(self.details, "Child && &family")
+        self.sections.addTab(self.details, "Ch&ild && family")
         # The other sections are built when first shown: opening a case stays quick.
         self._lazy: dict[str, _LazySection] = {}
         for key, title, build in (
-            ("people", "Addresses && &contacts", lambda: PeopleSection(self.ctx)),
+            ("people", "A&ddresses && contacts", lambda: PeopleSection(self.ctx)),
             ("steps", "Tracking &steps", lambda: StepsSection(self.ctx)),
             ("timeline", "&Timeline", lambda: TimelineSection(self.ctx)),
             ("tasks", "Tas&ks", lambda: TasksSection(self.ctx, today=today)),
-            ("agencies", "Agencies && &meetings", lambda: AgenciesSection(self.ctx)),
+            ("agencies", "A&gencies && meetings", lambda: AgenciesSection(self.ctx)),
         ):
             self._lazy[key] = _LazySection(build, self._section_built)
             self.sections.addTab(self._lazy[key], title)
@@ -190,6 +214,7 @@ class CaseWorkspace(QWidget):
         """Add a section made by ``factory(context)`` when it is first shown (or asked for
         with ``sections.widget(index)``); it then shows the case at once."""
         lazy = _LazySection(lambda: factory(self.ctx), self._section_built)
+        lazy.title = title
         self._extra.append(lazy)
         self.sections.addTab(lazy, title)
 
@@ -274,6 +299,57 @@ class CaseWorkspace(QWidget):
             return True
         return any(isinstance(s.widget, HasForm) and s.widget.is_dirty() for s in self._extra)
 
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """What was typed and not saved, as plain values (``None`` when nothing was): the
+        details form's changed fields, and each section's own draft, by its title."""
+        data: dict[str, Any] = {}
+        edits = self.details.edits()
+        if edits:
+            data["details"] = edits
+        sections = {
+            lazy.title: kept
+            for lazy in self._extra
+            if isinstance(lazy.widget, KeepsDraft) and (kept := lazy.widget.unsaved_draft())
+        }
+        if sections:
+            data["sections"] = sections
+        for dialog in self.findChildren(FormDialog):
+            kind = next((k for k, made in REOPENABLE.items() if type(dialog) is made), "")
+            values = dialog.unsaved_values() if dialog.isVisible() and kind else None
+            if values is not None:
+                data["dialog"] = {"kind": kind, "values": values}
+        return data or None
+
+    def restore_draft(self, data: dict[str, Any]) -> None:
+        """Put back typing kept by ``unsaved_draft`` (after an idle lock): unsaved still."""
+        shown: QWidget | None = None
+        for lazy in self._extra:
+            kept = data.get("sections", {}).get(lazy.title)
+            section = lazy.built() if kept else None
+            if isinstance(section, KeepsDraft) and isinstance(kept, dict):
+                section.restore_draft(kept)
+                shown = lazy
+        if isinstance(data.get("details"), dict):
+            self.details.apply_edits(data["details"])
+            shown = self.details
+        if shown is not None:
+            self.sections.setCurrentIndex(self.sections.indexOf(shown))
+        self._update_title()
+        kept_dialog = data.get("dialog")
+        if isinstance(kept_dialog, dict) and kept_dialog.get("kind") in REOPENABLE:
+            # Opened once the question that offered it back has closed.
+            QTimer.singleShot(0, lambda: self._reopen(kept_dialog))
+
+    def _reopen(self, kept: dict[str, Any]) -> None:
+        """A dialog that was open, with what had been typed in it, open again."""
+        if not self.isVisible():
+            return
+        dialog = REOPENABLE[str(kept["kind"])](self, self.ctx)
+        values = kept.get("values")
+        if isinstance(values, dict):
+            dialog.set_values(values)
+        dialog.exec()
+
     def save(self) -> bool:
         """Save the details form (one service call); False, with the message shown, on failure."""
         if self.detail is None:
@@ -357,6 +433,7 @@ class _LazySection(QWidget):
         self._build = build
         self._on_built = on_built
         self.widget: QWidget | None = None
+        self.title = ""  # the tab's title, for a section added with ``add_section``
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 

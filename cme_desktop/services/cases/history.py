@@ -1,0 +1,33 @@
+"""Entries the program writes on a case's timeline as things happen.
+
+A referral received or imported, an export sent, visit sheets printed, an
+escalation decided, a case closed or reopened: each is recorded on the case's
+timeline (kind ``"system"``, "Recorded automatically") in the same transaction
+as the change it records, so the history is complete without the officer
+typing it, and neither exists without the other. The officer cannot edit or
+delete these entries (``CaseService.edit_timeline`` refuses them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from cme_desktop.models import TimelineEntry
+
+#: The timeline kind of an entry the program wrote.
+SYSTEM = "system"
+
+
+def record(session: Session, *, case_id: int, summary: str, author: str) -> TimelineEntry:
+    """Add an automatic entry ``summary`` to the case's timeline, inside ``session``."""
+    row = TimelineEntry(
+        case_id=case_id,
+        kind=SYSTEM,
+        occurred_at=datetime.now(),
+        summary=summary.strip(),
+        author=author,
+    )
+    session.add(row)
+    return row
