@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/cme-desktop $(ARGS)
 
+# The PostgreSQL tests run against CME_TEST_POSTGRES_URL, else a throwaway cluster on the
+# loopback that tools/test_postgres.py makes and starts (it says what to install if needed).
 test: $(STAMP)
+	CME_TEST_POSTGRES_URL="$${CME_TEST_POSTGRES_URL:-$$($(BIN)/python -m tools.test_postgres start)}" \
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
