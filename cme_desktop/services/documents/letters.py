@@ -1,0 +1,260 @@
+"""The standard letters: a template from ``resources/templates``, filled from a case, saved.
+
+The officer picks one of the three letters of ``resources/templates/README.md``
+(to the parents after a home visit, to a school, to another authority); it is
+filled from the case and the settings (``letter_text``), the officer reads and
+edits the text, and ``LetterService.save`` writes it as a PDF or a Word
+document — protected with a password unless the officer confirmed a plain file
+(``protection.outputs``), as every file naming a child — and records "Letter
+sent: …" on the case's timeline in the same step.
+
+What the record does not hold (a school's postal address, another authority's
+name) is written as a blank in square brackets, ``[school address]``, for the
+officer to fill in; ``blanks_in`` finds those left, so the window can ask before
+a letter goes out with one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from cme_desktop.resource_files import read_text
+from cme_desktop.services.cases import history
+from cme_desktop.services.cases.detail import CaseDetail, case_reference
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.documents.authority import AuthorityDetails
+from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.protection.outputs import ProtectedFiles, SavedFile, format_of
+from cme_desktop.services.rules.dates import MONTH_NAMES
+from cme_desktop.services.vault import audit
+from cme_desktop.services.vault.database import Database
+
+__all__ = [
+    "REPLY_DAYS",
+    "TEMPLATES",
+    "LetterService",
+    "LetterTemplate",
+    "blanks_in",
+    "letter_date",
+    "letter_fields",
+    "letter_text",
+    "template_named",
+]
+
+#: How long a letter gives for a reply.
+REPLY_DAYS = 14
+#: A letter longer than this was not typed by anyone (a pasted file): refused.
+MAX_LETTER_CHARS = 40_000
+_BLANK = re.compile(r"\[[^\[\]\n]{1,60}\]")
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    """One standard letter: its file's name in ``resources/templates``, and what to call it."""
+
+    name: str
+    title: str
+    to: str
+
+    def text(self) -> str:
+        """The template as shipped, placeholders and all."""
+        return read_text(f"templates/{self.name}.txt")
+
+
+#: The letters, in the order the officer sees them (README.md in ``resources/templates``).
+TEMPLATES: tuple[LetterTemplate, ...] = (
+    LetterTemplate(
+        "parents-after-home-visit",
+        "Parents after a home visit",
+        "the parents or carers, at the last known address",
+    ),
+    LetterTemplate("school-enquiry", "School enquiry", "the headteacher of a school"),
+    LetterTemplate(
+        "other-authority-enquiry",
+        "Other authority enquiry",
+        "the CME officer of another local authority",
+    ),
+)
+
+
+def template_named(name: str) -> LetterTemplate:
+    """The template called ``name`` (``school-enquiry``); ``InvalidInput`` naming the others."""
+    for template in TEMPLATES:
+        if template.name == name:
+            return template
+    known = ", ".join(t.name for t in TEMPLATES)
+    raise InvalidInput(f"There is no letter called “{name}”. The letters are: {known}.")
+
+
+def letter_date(day: date) -> str:
+    """A date the way a letter writes it, in full: ``5 December 2026``."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def _lines(address: str) -> str:
+    """An address one line to a line: "1 High St, Leicester" is two lines, blanks dropped."""
+    parts = [p.strip() for p in address.splitlines() if p.strip()]
+    if len(parts) == 1 and "," in parts[0]:
+        parts = [p.strip() for p in parts[0].split(",") if p.strip()]
+    return "\n".join(parts)
+
+
+def _names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _last_visit(case: CaseDetail) -> date | None:
+    visits = [
+        t.occurred_at.date() for t in case.timeline if t.kind == "visit" and t.deleted_at is None
+    ]
+    return max(visits) if visits else case.last_visit_on
+
+
+def letter_fields(case: CaseDetail, *, authority: AuthorityDetails, today: date) -> dict[str, str]:
+    """Every placeholder of every template, filled from ``case`` and ``authority``.
+
+    A value the record does not hold is a blank in square brackets for the officer.
+    """
+    d = case.draft
+    carers = [c.name.strip() for c in case.carers if c.name.strip()]
+    visit = _last_visit(case)
+    return {
+        "today": letter_date(today),
+        "our_reference": case_reference(case.id),
+        "authority_name": authority.name or "[council name]",
+        "authority_address": _lines(authority.address) or "[council address]",
+        "officer_name": authority.officer_name or "[your name]",
+        "officer_title": authority.officer_title or "Children Missing Education Officer",
+        "officer_phone": authority.phone or "[telephone number]",
+        "officer_email": authority.email or "[email address]",
+        "child_name": d.full_name,
+        "child_date_of_birth": letter_date(d.date_of_birth) if d.date_of_birth else "not known",
+        "parent_names": _names(carers) or "Parent or Carer",
+        "last_known_address": _lines(d.last_known_address) or "[last known address]",
+        "visit_date": letter_date(visit) if visit else "[date of the visit]",
+        "reply_by": letter_date(today + timedelta(days=REPLY_DAYS)),
+        "school_name": d.school.strip() or "[school name]",
+        "school_address": "[school address]",
+        "other_authority_name": "[the other local authority]",
+        "other_authority_address": "[the other authority's address]",
+        "new_address": "[the address where the family may now live]",
+    }
+
+
+def letter_text(
+    template: LetterTemplate, case: CaseDetail, *, authority: AuthorityDetails, today: date
+) -> str:
+    """The letter ``template`` filled in for ``case``, for the officer to read and edit."""
+    fields = letter_fields(case, authority=authority, today=today)
+    return template.text().format_map(fields).strip() + "\n"
+
+
+def blanks_in(text: str) -> list[str]:
+    """The blanks still to fill in (``[school address]``), each once, in order."""
+    return list(dict.fromkeys(_BLANK.findall(text)))
+
+
+class LetterService:
+    """Saves a letter for a case: protected or confirmed plain, on the case's timeline."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def draft(
+        self,
+        case_id: int,
+        template: LetterTemplate,
+        *,
+        authority: AuthorityDetails,
+        today: date | None = None,
+    ) -> str:
+        """The text of ``template`` filled in for ``case_id``."""
+        detail = CaseService(self.db).get(case_id)
+        return letter_text(template, detail, authority=authority, today=today or date.today())
+
+    def render(
+        self,
+        case_id: int,
+        template: LetterTemplate,
+        text: str,
+        *,
+        authority: AuthorityDetails,
+        fmt: str = "pdf",
+    ) -> bytes:
+        """The letter ``text`` as an unencrypted document (``pdf`` or ``docx``), in memory,
+        to print or to protect; ``InvalidInput`` for an empty or far too long letter."""
+        from cme_desktop.services.documents.letter_files import render_docx, render_pdf
+
+        if not text.strip():
+            raise InvalidInput("The letter is empty: write it before saving.", field="text")
+        if len(text) > MAX_LETTER_CHARS:
+            raise InvalidInput(
+                f"The letter is longer than {MAX_LETTER_CHARS:,} characters, far longer than "
+                "a letter: shorten it.",
+                field="text",
+            )
+        CaseService(self.db).get(case_id)  # a case that is not there is refused first
+        title = f"{template.title} ({case_reference(case_id)})"
+        make = render_pdf if fmt == "pdf" else render_docx
+        return make(text, authority=authority, title=title)
+
+    def save(
+        self,
+        case_id: int,
+        template: LetterTemplate,
+        text: str,
+        target: Path,
+        *,
+        authority: AuthorityDetails,
+        password: str | None,
+    ) -> SavedFile:
+        """Write the letter ``text`` to ``target`` (.pdf or .docx) and note it on the timeline.
+
+        ``password=None`` means the officer confirmed an unprotected file
+        (``ProtectedFiles.save`` audits that with the file). The timeline entry
+        "Letter sent: <title>" and the audit row are written once the file is.
+        """
+        fmt = format_of(target, allowed=("pdf", "docx"))
+        document = self.render(case_id, template, text, authority=authority, fmt=fmt)
+        saved = ProtectedFiles(self.db).save(
+            target,
+            document,
+            fmt=fmt,
+            password=password,
+            what="letter",
+            detail=f"case={case_id};template={template.name}",
+        )
+        how = "protected with a password" if saved.protected else "unprotected"
+        self._sent(case_id, template, f"{saved.path.name}, {how}", fmt, saved.protected)
+        return saved
+
+    def printed(self, case_id: int, template: LetterTemplate) -> None:
+        """Note on the timeline (and audit) that the letter was printed."""
+        self._sent(case_id, template, "printed", "printer", None)
+
+    def _sent(
+        self, case_id: int, template: LetterTemplate, how: str, fmt: str, protected: bool | None
+    ) -> None:
+        detail = f"template={template.name};format={fmt}"
+        if protected is not None:
+            detail += f";protected={'yes' if protected else 'no'}"
+        with self.db.write() as session:
+            history.record(
+                session,
+                case_id=case_id,
+                summary=f"Letter sent: {template.title} ({how}).",
+                author=self.db.actor,
+            )
+            audit.record(
+                session,
+                self.db,
+                action="letter_saved" if fmt != "printer" else "letter_printed",
+                entity="case",
+                entity_id=case_id,
+                detail=detail,
+            )
