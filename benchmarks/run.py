@@ -38,7 +38,16 @@ from benchmarks.common import Bench, Result, peak_rss_mb, samples_text
 from benchmarks.vaults import OUT, PASSPHRASE, SCRYPT, prepare, vault_path
 
 HERE = Path(__file__).resolve().parent
-_NOT_MEASURES = {"run", "common", "vaults", "launch", "register", "__init__", "__main__"}
+_NOT_MEASURES = {
+    "run",
+    "common",
+    "vaults",
+    "launch",
+    "register",
+    "server_load",  # run on its own: it needs a PostgreSQL server
+    "__init__",
+    "__main__",
+}
 #: Modules measured first, in this order; the rest follow by name.
 _FIRST = ("officer", "desktop")
 SIZES = (1_000, 10_000, 100_000)

@@ -17,6 +17,7 @@ of a measurement.
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import tempfile
 import time
@@ -29,7 +30,10 @@ from cme_desktop.services.vault import backups
 from cme_desktop.services.vault.keyslots import ScryptParams, read_slots
 from cme_desktop.services.vault.unlock import Vault
 
-OUT = Path(__file__).resolve().parent / "out"
+#: Where the vaults, registers and results are kept: ``CME_BENCH_OUT``, else ``out/`` here
+#: (ignored by git). A vault of 100,000 cases takes a few minutes to build; keep one
+#: outside the repository and point ``CME_BENCH_OUT`` at its folder to reuse it.
+OUT = Path(os.environ.get("CME_BENCH_OUT") or Path(__file__).resolve().parent / "out")
 PASSPHRASE = "benchmark vault passphrase"
 OFFICER = "Benchmark Officer"
 #: The key derivation of every benchmark vault: the most a new vault is ever tuned to.

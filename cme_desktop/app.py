@@ -41,6 +41,7 @@ from cme_desktop.ui.vault.unlock import UnlockPage
 if TYPE_CHECKING:
     from cme_desktop.services.registry import AppServices
     from cme_desktop.services.vault.database import Database
+    from cme_desktop.ui.vault.server_login import ServerLoginPage
 
 # How long ``--self-test`` lets the window run before it looks: the first paint is done.
 SELF_TEST_MS = 500
@@ -56,13 +57,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help=f"the vault to open (default: {default_vault_path()})",
     )
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        default=None,
+        help="work on the team's PostgreSQL server instead of a vault "
+        "(postgresql://login@host/database): a login screen replaces the unlock screen",
+    )
     parser.add_argument("--version", action="version", version=diagnostics.version_line())
     parser.add_argument(
         "--self-test",
         action="store_true",
         help="show the first screen, print which it is and quit (checks an installed copy)",
     )
-    return parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.server is not None:
+        from cme_desktop.services.errors import CmeError
+        from cme_desktop.services.server.connection import parse
+
+        try:
+            parse(args.server)
+        except CmeError as exc:
+            parser.error(exc.message)
+    return args
 
 
 def make_application(argv: Sequence[str]) -> QApplication:
@@ -104,6 +121,12 @@ def _install_chronology(window: MainWindow) -> None:
     chronology.install(window)
 
 
+def _install_letters(window: MainWindow) -> None:
+    from cme_desktop.ui import letters
+
+    letters.install(window)
+
+
 def _install_bulk_actions(window: MainWindow) -> None:
     from cme_desktop.ui.case_list import bulk
 
@@ -116,6 +139,24 @@ def _install_reports(window: MainWindow) -> None:
     reports.install(window)
 
 
+def _install_data_protection(window: MainWindow) -> None:
+    from cme_desktop.ui import data_protection
+
+    data_protection.install(window)
+
+
+def _install_school_returns(window: MainWindow) -> None:
+    from cme_desktop.ui import school_returns_section
+
+    school_returns_section.install(window)
+
+
+def _install_live_refresh(window: MainWindow) -> None:
+    from cme_desktop.ui import live_refresh
+
+    live_refresh.install(window)
+
+
 #: The features added here, in menu order. The window installs importing and the
 #: escalation questions itself (its own screens need them).
 FEATURES: tuple[Callable[[MainWindow], None], ...] = (
@@ -123,17 +164,26 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     _install_export,
     _install_visit_sheets,
     _install_chronology,
+    _install_letters,
     _install_bulk_actions,
     _install_reports,
+    _install_data_protection,
+    _install_school_returns,
+    _install_live_refresh,
 )
 
 
 def build_window(
-    vault: Vault, *, idle_lock_ms: int | None = None, start_later: bool = False
+    vault: Vault,
+    *,
+    idle_lock_ms: int | None = None,
+    start_later: bool = False,
+    server: str | None = None,
 ) -> MainWindow:
     """The main window on ``vault``; the services are made when it is unlocked.
 
     ``start_later``: the unlock screen first, the rest once it is drawn (``main``).
+    ``server``: a PostgreSQL address; its login screen replaces the vault's unlock screen.
     """
 
     def make_services(db: Database) -> AppServices:
@@ -142,11 +192,26 @@ def build_window(
         return AppServices(vault, db)
 
     window = MainWindow(
-        vault, make_services=make_services, idle_lock_ms=idle_lock_ms, start_later=start_later
+        vault,
+        make_services=make_services,
+        idle_lock_ms=idle_lock_ms,
+        start_later=start_later,
+        login_page=None if server is None else _server_login(server),
     )
     for install in FEATURES:
         window.later(functools.partial(install, window))
     return window
+
+
+def _server_login(url: str) -> Callable[[], ServerLoginPage]:
+    """The login screen for ``url`` (read now: a wrong address stops the start at once)."""
+    from cme_desktop.services.server.connection import parse
+    from cme_desktop.services.server.database import login_name
+    from cme_desktop.ui.vault.server_login import ServerLoginPage
+
+    address = parse(url, default_user=login_name())
+    store = system_secret_store()
+    return lambda: ServerLoginPage(address, store)
 
 
 @dataclass(frozen=True)
@@ -170,7 +235,7 @@ def running(argv: Sequence[str]) -> Iterator[Started]:
     with diagnostics.start_log("cme-desktop") as log:
         app = make_application([sys.argv[0]] if sys.argv else ["cme-desktop"])
         vault = Vault(args.db, secret_store=system_secret_store())
-        window = build_window(vault, start_later=True)
+        window = build_window(vault, start_later=True, server=args.server)
         window.log = log
         # An error nobody foresaw is logged and explained; the window stays open.
         restore_hooks = crash.install(window, vault_path=vault.path, log=log)
@@ -199,6 +264,8 @@ def _self_test(window: MainWindow) -> int:
         screen = "the unlock screen"
     elif isinstance(window.gate, FirstRunPage):
         screen = "the first-run screen"
+    elif window.gate is not None:
+        screen = "the server login screen"
     else:
         screen = "the desk"
     page = window.stack.currentWidget()

@@ -51,3 +51,14 @@ def copied_vault(vault_template: Template, tmp_path: Path) -> Vault:
 
     A module uses it for every test by overriding ``vault`` with it."""
     return copy_vault(vault_template, tmp_path / "vault")
+
+
+# PostgreSQL (the shared server): a fresh database per test, and ``engine_db`` over both.
+from tests.support.postgres import (  # noqa: E402, F401
+    engine_db,
+    postgres_empty_url,
+    postgres_server,
+    postgres_template,
+    postgres_url,
+    server_db,
+)

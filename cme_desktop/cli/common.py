@@ -185,7 +185,8 @@ class BusyWait:
 
 
 def open_db(args: argparse.Namespace, *, busy: BusyWait | None = None, warn: bool = True) -> Any:
-    """Unlock the vault named by ``--db`` (or the default one).
+    """Unlock the vault named by ``--db`` (or the default one); with ``--server``, log in
+    to that server instead (``cli.server_login``).
 
     ``warn``: say on stderr what the unlock found wrong (damage, audit rows missing,
     an edited key file); ``cme check`` reports them itself.
@@ -196,6 +197,11 @@ def open_db(args: argparse.Namespace, *, busy: BusyWait | None = None, warn: boo
     """
     from cme_desktop.services import settings
 
+    if getattr(args, "server", None):
+        # The shared server instead of a vault (``cme --server URL ...``).
+        from cme_desktop.cli.server_login import open_server
+
+        return open_server(args)
     vault = vault_of(args, busy_timeout=None if busy is None else BUSY_STEP)
     unlock_backoff(vault)
     passphrase = vault_passphrase()

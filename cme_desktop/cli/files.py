@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cme_desktop.cli import school_returns
 from cme_desktop.cli.common import (
     EXIT_OK,
     UsageError,
@@ -30,6 +31,7 @@ from cme_desktop.services.errors import (
 if TYPE_CHECKING:
     from cme_desktop.services.importing.pupil_csv import PupilRecord
     from cme_desktop.services.importing.result import ParsedReferral
+    from cme_desktop.services.importing.school_returns_csv import SchoolReturnRow
 
 
 def add_commands(sub: Any) -> None:
@@ -41,6 +43,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--password-file", type=Path, default=None)
     p.add_argument("--dry-run", action="store_true", help="read only: save nothing, no vault")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--close-on-roll",
+        action="store_true",
+        help="close the open cases a school's new pupil return matches, as on roll",
+    )
     p.set_defaults(func=_import)
     p = sub.add_parser("export", help="a case's referral as an encrypted PDF or Word file")
     p.add_argument("case_id", type=int)
@@ -254,12 +261,17 @@ def _import(args: argparse.Namespace) -> int:
     passwords = _Passwords(args.password_file)
     referrals: list[ParsedReferral] = []
     reports: list[tuple[Path, list[PupilRecord]]] = []
+    returns: list[tuple[Path, list[SchoolReturnRow]]] = []
     failures: list[CmeError] = []
     for path in paths:
         try:
             data = _read_input(path)
             if detect_kind(data, path.name) == "csv":
-                reports.append((path, _read_report(data)))
+                rows = school_returns.read(data)
+                if rows is not None:
+                    returns.append((path, rows))
+                else:
+                    reports.append((path, _read_report(data)))
                 continue
             for item in _read_referrals(path, data, passwords):
                 if isinstance(item, CmeError):
@@ -272,12 +284,12 @@ def _import(args: argparse.Namespace) -> int:
             print(f"cme: {error.message}", file=sys.stderr)
     # Each bad file has had its line; the good ones are imported (running again once a bad
     # file is sorted adds no duplicates: a file imported before is recognised by its bytes).
-    if failures and not (referrals or reports):
+    if failures and not (referrals or reports or returns):
         return failures[0].exit_code
     if args.dry_run:
-        code = _show(referrals, reports, as_json=args.json)
+        code = _show(referrals, reports, as_json=args.json, returns=returns)
     else:
-        code = _save(args, referrals, reports)
+        code = _save(args, referrals, reports, returns)
     if failures:
         print(
             f"cme: {len(failures)} file{'s' if len(failures) != 1 else ''} not imported "
@@ -293,13 +305,14 @@ def _show(
     reports: list[tuple[Path, list[PupilRecord]]],
     *,
     as_json: bool,
+    returns: list[tuple[Path, list[SchoolReturnRow]]],
 ) -> int:
     from cme_desktop.services.importing.pupil_report import pupil_referral
 
     if as_json:
         records = [p.referral for p in referrals]
         records += [pupil_referral(r) for _, report in reports for r in report]
-        _print_json(records)
+        _print_json(records + school_returns.records(returns))
         return EXIT_OK
     for parsed in referrals:
         names = ", ".join(c["full_name"] or "(no name)" for c in parsed.referral["children"])
@@ -309,6 +322,8 @@ def _show(
         for record in report:
             problems = " ".join(record.problems)
             print(f"{path.name} row {record.row}: {record.full_name} {problems}".rstrip())
+    for line in school_returns.lines(returns):
+        print(line)
     return EXIT_OK
 
 
@@ -316,6 +331,7 @@ def _save(
     args: argparse.Namespace,
     referrals: list[ParsedReferral],
     reports: list[tuple[Path, list[PupilRecord]]],
+    returns: list[tuple[Path, list[SchoolReturnRow]]],
 ) -> int:
     from cme_desktop.services.importing.commit import ImportService
 
@@ -360,6 +376,7 @@ def _save(
                 }
                 for row in report.rows
             ]
+        done += school_returns.save(db, returns, close_on_roll=args.close_on_roll)
     finally:
         db.close()
     _report(done, as_json=args.json)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cme_desktop.cli import files, reports, vault
+from cme_desktop.cli import data_protection, files, letters, owners, reports, server, vault
 from cme_desktop.cli.common import Parser, run
 from cme_desktop.services import diagnostics
 
@@ -26,10 +26,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", type=Path, default=None, help="the vault (default: the one in your data folder)"
     )
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="work on a shared PostgreSQL server instead of a vault "
+        "(postgresql://login@host/database; password from PGPASSWORD or asked)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     vault.add_commands(sub)
     files.add_commands(sub)
     reports.add_commands(sub)
+    data_protection.add_commands(sub)
+    server.add_commands(sub)
+    owners.add_commands(sub)
+    letters.add_commands(sub)  # a standard letter for a case (beyond the spec)
     return parser
 
 

@@ -37,9 +37,13 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--csv", type=Path, default=None, help="the same figures as CSV")
     q.set_defaults(func=_quarterly)
     d = kinds.add_parser("dfe-termly", help="the DfE termly children-missing-education return")
-    d.add_argument("--census-date", required=True, help="YYYY-MM-DD")
-    d.add_argument("--out", type=Path, required=True, help="FILE.csv")
-    d.add_argument("--pdf", type=Path, default=None, help="a printable summary")
+    d.add_argument(
+        "--census-date",
+        default=None,
+        help="YYYY-MM-DD; by default the latest school-census Thursday up to today",
+    )
+    d.add_argument("--out", type=Path, required=True, help="FILE.csv, in the DfE's layout")
+    d.add_argument("--pdf", type=Path, default=None, help="the return for sign-off")
     d.set_defaults(func=_dfe_termly)
     w = kinds.add_parser("without-place", help="pupils of school age without a school place")
     w.add_argument(
@@ -128,17 +132,24 @@ def _dfe_termly(args: argparse.Namespace) -> int:
     from cme_desktop.services.reports import csv as report_csv
     from cme_desktop.services.reports import pdf as report_pdf
     from cme_desktop.services.reports.dfe_return import dfe_termly
+    from cme_desktop.services.reports.periods import proposed_census_day
     from cme_desktop.services.reports.service import record_export
+    from cme_desktop.services.rules.local_time import local_today
+    from cme_desktop.services.settings import SettingsService
 
-    day = census_date(args.census_date)
+    day = None if args.census_date is None else census_date(args.census_date)
     _suffix(args.out, ".csv")
     if args.pdf is not None:
         _suffix(args.pdf, ".pdf")
     busy = BusyWait()
     db = open_db(args, busy=busy)
     try:
+        if day is None:
+            day = proposed_census_day(local_today(), SettingsService(db).load().census_dates)
         ret = dfe_termly(db, day)
-        write_atomically(args.out, report_csv.dfe_csv(ret).encode("utf-8-sig"))
+        # Checked (and refused while counted cases lack details) before anything is written.
+        text = report_csv.dfe_csv(ret)
+        write_atomically(args.out, text.encode("utf-8-sig"))
         if args.pdf is not None:
             write_atomically(args.pdf, report_pdf.dfe_pdf(ret, authority=vault_authority(db)))
         busy.run(lambda: record_export(db, report="dfe_termly", detail=f"census={day.isoformat()}"))

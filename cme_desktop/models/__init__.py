@@ -14,6 +14,10 @@ if TYPE_CHECKING:  # explicit re-exports for type checkers (``X as X``)
     from cme_desktop.models.audit import AuditEvent as AuditEvent
     from cme_desktop.models.base import Base as Base
     from cme_desktop.models.base import utcnow as utcnow
+    from cme_desktop.models.closures import CaseClosure as CaseClosure
+    from cme_desktop.models.closures import CaseEnquiry as CaseEnquiry
+    from cme_desktop.models.closures import SchoolReturn as SchoolReturn
+    from cme_desktop.models.figures import StoredFigures as StoredFigures
     from cme_desktop.models.records import Address as Address
     from cme_desktop.models.records import AgencyReferral as AgencyReferral
     from cme_desktop.models.records import Attachment as Attachment
@@ -34,7 +38,9 @@ _WHERE = {
     "AuditEvent": "audit",
     "Base": "base",
     "utcnow": "base",
+    **{name: "closures" for name in ("CaseClosure", "CaseEnquiry", "SchoolReturn")},
     "Setting": "settings",
+    "StoredFigures": "figures",
     "Snapshot": "settings",
     **{
         name: "records"

@@ -117,12 +117,20 @@ class Case(Base):
         # copy instead of the wide rows (``services.reports``).
         Index("ix_cases_report", *REPORT_COLUMNS),
         Index("ix_cases_next_task_due", "next_task_due"),
+        # The narrowest look-up of a case's status: the dashboard checks each due task's
+        # case here (migration 0011).
+        Index("ix_cases_id_status", "id", "status"),
         Index("ix_cases_notified_on", "notified_on"),
         Index("ix_cases_closed_on", "closed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    # On a shared server: the login of the officer whose case it is ("" = not allocated),
+    # set and guarded by the database (``services.server.roles``, migration 0010).
+    owner: Mapped[str] = mapped_column(
+        String(63), default="", server_default=text("''"), nullable=False
+    )
 
     # The child (Appendix A: pupil details)
     full_name: Mapped[str] = mapped_column(String(200, collation=NOCASE), nullable=False)
@@ -138,6 +146,16 @@ class Case(Base):
     aka: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
     gender: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    # For the DfE return (migration 0007): the controlled sex (``reports.dfe_codes.SEXES``;
+    # "" = not recorded), the DfE primary reason, and the day CME was confirmed (checks
+    # done, no school place, no suitable education). The typed gender above stays as typed.
+    sex: Mapped[str] = mapped_column(
+        String(12), default="", server_default=text("''"), nullable=False
+    )
+    dfe_reason: Mapped[str] = mapped_column(
+        String(12), default="", server_default=text("''"), nullable=False
+    )
+    cme_confirmed_on: Mapped[date | None] = mapped_column(Date)
     ethnicity: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     upn: Mapped[str] = mapped_column(String(13), default="", nullable=False, index=True)
     sen_disability: Mapped[str] = mapped_column(Text, default="", nullable=False)
@@ -164,6 +182,13 @@ class Case(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     closing_outcome: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     closing_note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # Retention (migration 0009, ``services.cases.retention``): kept longer than the rule
+    # to ``retain_until`` for ``retention_reason``; ``erased_on``: personal data erased.
+    retain_until: Mapped[date | None] = mapped_column(Date)
+    retention_reason: Mapped[str] = mapped_column(
+        Text, default="", server_default=text("''"), nullable=False
+    )
+    erased_on: Mapped[date | None] = mapped_column(Date)
 
     # Kept by the case service for the list (see module docstring)
     current_step: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
@@ -241,6 +266,11 @@ class Carer(Base):
     email: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     address: Mapped[str] = mapped_column(Text, default="", nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # Moved on by each save; a save of an older version is refused (migration 0010).
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default=text("1"), nullable=False
+    )
+    __mapper_args__ = {"version_id_col": version}
 
 
 class StepProgress(Base):
@@ -281,12 +311,22 @@ class TimelineEntry(Base):
     deleted_reason: Mapped[str] = mapped_column(
         Text, default="", server_default=text("''"), nullable=False
     )
+    # Moved on by each save; a save of an older version is refused (migration 0010).
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default=text("1"), nullable=False
+    )
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Task(Base):
     __tablename__ = "tasks"
     # With the case id, the dashboard counts due tasks from the index alone.
-    __table_args__ = (Index("ix_tasks_open_due_case", "done_on", "due_on", "case_id"),)
+    __table_args__ = (
+        Index("ix_tasks_open_due_case", "done_on", "due_on", "case_id"),
+        # Tasks not done and not struck through, in the dashboard's order, from the index
+        # alone (migration 0011).
+        Index("ix_tasks_due_list", "done_on", "deleted_at", "due_on", "id", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(
@@ -304,6 +344,11 @@ class Task(Base):
     deleted_reason: Mapped[str] = mapped_column(
         Text, default="", server_default=text("''"), nullable=False
     )
+    # Moved on by each save; a save of an older version is refused (migration 0010).
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default=text("1"), nullable=False
+    )
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AgencyReferral(Base):

@@ -340,7 +340,7 @@ CLOSING_OUTCOMES: tuple[Term, ...] = (
     Term("left_country", "Left the country"),
     Term("over_age", "Reached the end of compulsory school age"),
     Term("not_cme", "Not missing education (place already known)"),
-    Term("untraceable", "Untraceable after all enquiries (recorded on the lost pupil database)"),
+    Term("untraceable", "Untraceable after all enquiries"),
     Term("deceased", "Deceased"),
 )
 

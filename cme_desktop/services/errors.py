@@ -96,6 +96,18 @@ class InvalidInput(CmeError):
         self.field = field
 
 
+class ClosureRefused(InvalidInput):
+    """A case cannot close with the chosen outcome: ``missing`` names what it still needs."""
+
+    default_message = "The case cannot close this way yet: some details are missing."
+
+    def __init__(
+        self, message: str | None = None, *, missing: tuple[str, ...] = (), field: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.missing = missing
+
+
 # --- files in and out ------------------------------------------------------
 
 
@@ -148,3 +160,62 @@ class AlreadyImported(CmeError):
 
 class OutputError(CmeError):
     default_message = "The file could not be written; nothing was left at the target."
+
+
+class ReturnBlocked(CmeError):
+    """The DfE return cannot be written: counted cases lack what it needs, or it does not add up.
+
+    ``problems`` are one line each (a case, or a check of the file that failed).
+    """
+
+    default_message = "The DfE return is not ready: some counted cases need details first."
+
+    def __init__(self, message: str | None = None, *, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+# --- the shared server ------------------------------------------------------
+
+
+class ServerUnavailable(CmeError):
+    """The server cannot be reached, has no such database, or its certificate is refused."""
+
+    default_message = "The CME server cannot be reached. Check the network, then try again."
+
+
+class ServerLoginFailed(CmeError):
+    exit_code = 3
+    default_message = "The server refused the login: the password is wrong."
+
+
+class ServerLoginRequired(CmeError):
+    exit_code = 3
+    default_message = "The server needs a password for this login."
+
+
+class ChangedElsewhere(InvalidInput):
+    """Someone else saved the record since it was read: nothing was overwritten.
+
+    ``changed_by``/``changed_at``: the last change to it (from the audit log), when known;
+    ``fields``: what that person changed, as the audit log names the fields.
+    """
+
+    default_message = "This record was changed by someone else since you opened it."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        entity: str = "",
+        entity_id: int | None = None,
+        changed_by: str = "",
+        changed_at: str = "",
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.entity_id = entity_id
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.fields = fields

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 from cme_desktop.services.cases.case_list import CaseList
 from cme_desktop.services.cases.drafts import DraftService
+from cme_desktop.services.cases.erasure import ErasureService
+from cme_desktop.services.cases.retention import RetentionService
 from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.documents.subject_access import SubjectAccessService
 from cme_desktop.services.escalation.service import EscalationService
 from cme_desktop.services.importing.commit import ImportService
 from cme_desktop.services.protection.exports import ExportService
@@ -25,6 +28,7 @@ from cme_desktop.services.vault.unlock import Vault
 
 if TYPE_CHECKING:
     from cme_desktop.services.documents.chronology import ChronologyService
+    from cme_desktop.services.documents.letters import LetterService
     from cme_desktop.services.documents.visit_sheet import VisitSheetService
 
 
@@ -86,12 +90,32 @@ class AppServices:
         return ChronologyService(self.db)
 
     @cached_property
+    def letters(self) -> LetterService:
+        # Loaded with the first letter; its documents load reportlab only when one is saved.
+        from cme_desktop.services.documents.letters import LetterService
+
+        return LetterService(self.db)
+
+    @cached_property
     def statistics(self) -> Statistics:
         return Statistics(self.db)
 
     @cached_property
     def backups(self) -> Backups:
         return Backups(self.db)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(self.db)
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        return ErasureService(self.db)
+
+    @cached_property
+    def subject_access(self) -> SubjectAccessService:
+        # Its pack loads reportlab only when the first one is made.
+        return SubjectAccessService(self.db)
 
     def close(self) -> None:
         """Lock: close the database and forget the key."""

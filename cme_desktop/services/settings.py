@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cme_desktop.models import Setting
 from cme_desktop.services.documents.authority import DEFAULT as DEFAULT_AUTHORITY
 from cme_desktop.services.documents.authority import AuthorityDetails
+from cme_desktop.services.documents.privacy import check_notice, notice_text
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
@@ -43,6 +44,15 @@ class Settings:
     backup_keep_monthly: int = 24
     backup_keep_quarterly_after: bool = True
     backup_folder: str = ""
+    #: The retention rule (``cases.retention``): a closed case is due for review this many
+    #: years after closure, or at the child's birthday of this age if later (0: not used).
+    retention_years_after_closure: int = 7
+    retention_until_age: int = 25
+    #: The privacy notice printed on exports; empty: ``documents.privacy.DEFAULT_NOTICE``.
+    privacy_notice: str = ""
+    #: A vault made by the first run whose authority page was not answered yet (the officer
+    #: quit first): the page is asked again after the next unlock.
+    authority_pending: bool = False
 
     @property
     def configured(self) -> bool:
@@ -107,6 +117,17 @@ class SettingsService:
             check_la_number(settings.la_number)
         if settings.backup_keep_monthly < 1:
             raise InvalidInput("Keep at least one monthly backup.", field="backup_keep_monthly")
+        check_notice(settings.privacy_notice)
+        if not 1 <= settings.retention_years_after_closure <= 50:
+            raise InvalidInput(
+                "Keep closed cases for 1 to 50 years after closure.",
+                field="retention_years_after_closure",
+            )
+        if settings.retention_until_age and not 18 <= settings.retention_until_age <= 30:
+            raise InvalidInput(
+                "The age to keep a record until must be 18 to 30 (or 0 for none).",
+                field="retention_until_age",
+            )
         data = asdict(settings)
         with self.db.write() as session:
             for key, value in data.items():
@@ -188,13 +209,15 @@ def with_authority(settings: Settings, answers: AuthorityAnswers) -> Settings:
         contact_phone=phone,
         contact_email=email,
         contact_address=answers.contact_address.strip(),
+        authority_pending=False,
     )
 
 
 def authority_of(settings: Settings) -> AuthorityDetails:
     """Who documents come from: the authority and its named officer (policy 8.2)."""
+    notice = notice_text(settings.privacy_notice, settings.authority_name)
     if not settings.authority_name:
-        return DEFAULT_AUTHORITY
+        return replace(DEFAULT_AUTHORITY, privacy_notice=notice)
     return AuthorityDetails(
         name=settings.authority_name,
         officer_name=settings.officer_name,
@@ -203,4 +226,5 @@ def authority_of(settings: Settings) -> AuthorityDetails:
         email=settings.contact_email,
         address=settings.contact_address,
         la_number=settings.la_number,
+        privacy_notice=notice,
     )

@@ -7,8 +7,16 @@ show the list of open cases at that step.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,27 +26,82 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.case_list import CaseList, Dashboard
+from cme_desktop.services.cases.case_list import CaseList, Dashboard, DueTask
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look
 from cme_desktop.ui.fields import plain
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
+_Index = QModelIndex | QPersistentModelIndex
 
-class _TaskTable(QTableWidget):
+
+class _TaskModel(QAbstractTableModel):
+    """The tasks shown, as a model: only the rows on screen are ever drawn, so the dashboard
+    shows in the same time whether a few tasks are due or hundreds."""
+
+    HEADERS = ("Due", "Child", "Task")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: tuple[DueTask, ...] = ()
+        self._today = date.min
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_tasks(self, tasks: tuple[DueTask, ...], today: date) -> None:
+        self.beginResetModel()
+        self._tasks, self._today = tasks, today
+        self.endResetModel()
+
+    def case_id(self, row: int) -> int | None:
+        return self._tasks[row].case_id if 0 <= row < len(self._tasks) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._tasks)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._tasks):
+            return None
+        task = self._tasks[index.row()]
+        overdue = task.due_on < self._today
+        if role == CASE_ID_ROLE:
+            return task.case_id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if index.column() == 0:
+                return f"{format_date(task.due_on)} – {'overdue' if overdue else 'today'}"
+            return task.full_name if index.column() == 1 else task.title
+        if overdue and index.column() == 0:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return look.tone_brush("problem")
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+        return None
+
+
+class _TaskTable(QTableView):
     open_requested = Signal(int)
 
     def __init__(self) -> None:
-        super().__init__(0, 3)
-        self.setHorizontalHeaderLabels(["Due", "Child", "Task"])
+        super().__init__()
+        self.tasks = _TaskModel(self)
+        self.setModel(self.tasks)
         self.setAccessibleName("My tasks due today and overdue")
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -54,6 +117,16 @@ class _TaskTable(QTableWidget):
         self.setAlternatingRowColors(True)
         self.doubleClicked.connect(lambda index: self._open(index.row()))
 
+    def rowCount(self) -> int:  # noqa: N802 - as QTableWidget names it
+        """How many tasks are shown."""
+        return self.tasks.rowCount()
+
+    def currentRow(self) -> int:  # noqa: N802
+        return self.currentIndex().row()
+
+    def setCurrentCell(self, row: int, column: int) -> None:  # noqa: N802
+        self.setCurrentIndex(self.tasks.index(row, column))
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
             self._open(self.currentRow())
@@ -61,9 +134,9 @@ class _TaskTable(QTableWidget):
         super().keyPressEvent(event)
 
     def _open(self, row: int) -> None:
-        item = self.item(row, 0)
-        if item is not None:
-            self.open_requested.emit(int(item.data(CASE_ID_ROLE)))
+        case_id = self.tasks.case_id(row)
+        if case_id is not None:
+            self.open_requested.emit(case_id)
 
 
 class DashboardView(QWidget):
@@ -162,22 +235,7 @@ class DashboardView(QWidget):
 
     def show_data(self, data: Dashboard) -> None:
         self.data = data
-        bold = QFont()
-        bold.setBold(True)
-        shown = data.overdue + data.due_today
-        self.tasks.setRowCount(0)
-        self.tasks.setRowCount(len(shown))
-        for row, task in enumerate(shown):
-            overdue = task.due_on < data.today
-            when = f"{format_date(task.due_on)} – {'overdue' if overdue else 'today'}"
-            cells = (when, task.full_name, task.title)
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(CASE_ID_ROLE, task.case_id)
-                if overdue and col == 0:
-                    item.setForeground(look.tone_brush("problem"))
-                    item.setFont(bold)
-                self.tasks.setItem(row, col, item)
+        self.tasks.tasks.set_tasks(data.overdue + data.due_today, data.today)
         total = sum(data.open_by_step.values()) or 1
         for i, (count, bar) in enumerate(zip(self.step_counts, self.step_bars, strict=True)):
             n = data.open_by_step.get(i + 1, 0)
@@ -193,7 +251,7 @@ class DashboardView(QWidget):
         """Forget every name and figure (the vault is being locked)."""
         self._source = None
         self.data = None
-        self.tasks.setRowCount(0)
+        self.tasks.tasks.set_tasks((), date.min)
         for count, bar in zip(self.step_counts, self.step_bars, strict=True):
             count.setText("0")
             bar.setValue(0)

@@ -44,7 +44,6 @@ from cme_desktop.ui import prompts
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.fields import DateField, add_row
 from cme_desktop.ui.screen_fit import fit_window
-from cme_desktop.ui.workspace.context import CaseContext
 
 
 def term_combo(terms: tuple[vocab.Term, ...], *, blank: str | None = None) -> QComboBox:
@@ -267,26 +266,3 @@ class NewCaseDialog(FormDialog):
                 return
         self.case_id = self.services.cases.create(draft=draft)
         self.changes.case_changed.emit(self.case_id)
-
-
-class CloseCaseDialog(FormDialog):
-    """Close a case with one of the closing outcomes."""
-
-    def __init__(self, parent: QWidget | None, ctx: CaseContext) -> None:
-        super().__init__(parent, "Close the case", ok_text="&Close case")
-        self.ctx = ctx
-        self.set_intro("Choose why the case is closed. It can be reopened later; nothing is lost.")
-        self.outcome = term_combo(vocab.CLOSING_OUTCOMES)
-        self.add("&Outcome:", self.outcome, "outcome")
-        self.on = DateField("closed_on", "Closed on")
-        self.on.set_value(date.today())
-        self.add("&Date closed:", self.on, "closed_on")
-        self.note = text_box(3)
-        self.add("&Note:", self.note, "note")
-
-    def submit(self) -> None:
-        outcome, on, note = str(self.outcome.currentData()), self.on.value(), self.note
-        self.ctx.services.cases.close(
-            self.ctx.case_id, outcome=outcome, on=on, note=note.toPlainText()
-        )
-        self.ctx.changed()

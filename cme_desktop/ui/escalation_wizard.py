@@ -42,7 +42,8 @@ from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.escalation import flow
 from cme_desktop.services.escalation.service import EscalationOutcome
-from cme_desktop.services.referral.record import empty_referral
+from cme_desktop.services.referral.record import empty_referral, normalise
+from cme_desktop.services.referral.validation import serious_current_indicators
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, look, prompts
@@ -85,6 +86,13 @@ class QuestionPage(QWizardPage):
         self._labels: dict[str, QLabel] = {}
         for row, question in enumerate(page.questions):
             label = _wrapped(question.text)
+            if question.policy_text:
+                # Today's terms above, the policy's own wording kept visible beneath.
+                label.setText(
+                    f"{html.escape(question.text)}<br><small>Policy text: "
+                    f"{html.escape(question.policy_text)}</small>"
+                )
+                label.setTextFormat(Qt.TextFormat.RichText)
             buttons = ChoiceButtons(ANSWER_CHOICES)
             buttons.setObjectName(question.key)
             name_field(buttons, question.text)
@@ -157,9 +165,13 @@ class DecisionPage(QWizardPage):
         self.policy_label = _wrapped("")
         self.policy_label.setTextFormat(Qt.TextFormat.PlainText)
         self.recommended_label = _wrapped("", bold=True)
+        self.reasons_label = _wrapped("")
+        self.reasons_label.setObjectName("referral_reasons")
+        self.reasons_label.setAccessibleName("What the referral says")
         self.unknown_label = _wrapped("")
         look.role(self.unknown_label, "caution")
         layout.addWidget(self.policy_label)
+        layout.addWidget(self.reasons_label)
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.unknown_label)
         box = QGroupBox("Your decision")
@@ -189,9 +201,15 @@ class DecisionPage(QWizardPage):
     def initializePage(self) -> None:
         wizard = self.wizard()
         answers = wizard.answers() if isinstance(wizard, EscalationWizard) else {}
+        serious = wizard.serious_indicators if isinstance(wizard, EscalationWizard) else ()
         previous = self.recommendation
-        self.recommendation = flow.recommendation(answers)
+        self.recommendation = flow.recommendation(answers, serious)
         self.policy_label.setText(flow.policy_text(self.recommendation))
+        reasons = flow.referral_reasons(answers, serious)
+        self.reasons_label.setText(
+            "\n".join([flow.REFERRAL_RULE, *(f"• {r}" for r in reasons)]) if reasons else ""
+        )
+        self.reasons_label.setVisible(bool(reasons))
         recommended = label_of(ESCALATION_DECISIONS, self.recommendation)
         self.recommended_label.setText(
             f"<b>The policy recommends: {html.escape(recommended, quote=False)}</b>"
@@ -283,7 +301,12 @@ class EscalationWizard(QWizard):
             self.page(number).setSubTitle(f"{detail.full_name} ({case_reference(case_id)})")
         self.setStartId(PAGE_NUMBERS[flow.FIRST_PAGE])
         referrals = services.referrals.for_case(case_id)
-        prefilled = flow.prefill_from_referral(referrals[0].data if referrals else None, {})
+        latest = normalise(referrals[0].data) if referrals else None
+        #: The serious indicators the latest referral marks as current: they weigh in.
+        self.serious_indicators: tuple[str, ...] = (
+            tuple(serious_current_indicators(latest)) if latest is not None else ()
+        )
+        prefilled = flow.prefill_from_referral(latest, {})
         self.question_pages["safeguarding"].set_answers(prefilled)
         fit_window(self, QSize(760, 640))
 

@@ -5,6 +5,8 @@ agency, policy 2.1) and the password: generated (at most 32 letters and digits,
 read out over the phone) or typed. The export runs off the GUI thread through ``ExportService``,
 which encrypts in memory and writes atomically. The password is then shown once
 (``PasswordShownOnce``), with the reminder to send it by another channel.
+An export being chosen when the vault locks by itself is kept (its choices, never a
+typed password) and opened again after the unlock (``ui/unsaved.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models.vocabularies import PARTNER_AGENCIES
 from cme_desktop.services.cases.detail import case_reference
+from cme_desktop.services.cases.drafts import Draft
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.protection.exports import MIN_PASSWORD, ExportResult
 from cme_desktop.services.protection.passwords import (
@@ -55,6 +58,8 @@ from cme_desktop.ui.vault.passphrase import strength
 from cme_desktop.ui.window import Window
 
 TITLE = "Export referral"
+#: The kind of draft an export being chosen is kept as at an idle lock (``export:<case id>``).
+DRAFT_KIND = "export"
 
 _FORMATS = (
     ("pdf", "PDF (opens in Adobe Reader and web browsers)", "PDF files (*.pdf)"),
@@ -300,6 +305,33 @@ class ExportDialog(QDialog):
         if not self._locked:
             prompts.error(self, TITLE, exc)
 
+    # -- kept across an idle lock ------------------------------------------------------------
+
+    def unsaved_draft(self) -> dict[str, object] | None:
+        """The choices made (format, file, recipient, typed or generated password), or
+        ``None`` when none was. A typed password is never kept: it is typed again."""
+        data: dict[str, object] = {
+            "format": self.fmt(),
+            "target": self.target_edit.text(),
+            "recipient": str(self.recipient.currentData() or ""),
+            "typed": self.typed.isChecked(),
+        }
+        untouched = {"format": "pdf", "target": "", "recipient": "", "typed": False}
+        return None if data == untouched or self.result_file is not None else data
+
+    def restore_draft(self, data: dict[str, object]) -> None:
+        """Put back the choices kept by ``unsaved_draft``."""
+        if data.get("format") in self.format_buttons:
+            self.format_buttons[str(data["format"])].setChecked(True)
+        if data.get("target"):
+            self.target_edit.setText(str(data["target"]))
+        index = self.recipient.findData(str(data.get("recipient", "")))
+        if index > 0:
+            self.recipient.setCurrentIndex(index)
+        if data.get("typed"):
+            self.typed.setChecked(True)
+        self._update()
+
     def close_for_lock(self) -> None:
         """The vault locked: close, and show no password from an export still finishing."""
         self._locked = True
@@ -369,6 +401,29 @@ def install(window: Window) -> QAction:
     )
     window.add_action("File", action, toolbar=True, group=FILES_OUT)
     window.vault_locked.connect(lambda: _close_for_lock(widget))
+
+    def gather() -> list[Draft]:
+        return [
+            Draft(
+                f"{DRAFT_KIND}:{dialog.case_id}",
+                f"the export of {case_reference(dialog.case_id)}'s referral (not made yet)",
+                data,
+                case_id=dialog.case_id,
+            )
+            for dialog in widget.findChildren(ExportDialog)
+            if dialog.isVisible() and (data := dialog.unsaved_draft())
+        ]
+
+    def restore(kept: Draft) -> bool:
+        services = window.services
+        if services is None or kept.case_id is None:
+            return False
+        case_id, data = kept.case_id, dict(kept.data)
+        # Opened once the question that offered it back has closed.
+        QTimer.singleShot(0, lambda: export_referral(widget, services, case_id).restore_draft(data))
+        return True
+
+    window.add_draft_keeper(DRAFT_KIND, gather, restore)
     return action
 
 

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from cme_desktop.services.registry import AppServices
     from cme_desktop.services.vault.database import Database
     from cme_desktop.ui.desk import Desk, DeskState
+    from cme_desktop.ui.vault.server_login import ServerLoginPage
     from cme_desktop.ui.workspace.context import SectionFactory
 
 APP_TITLE = "CME Desktop"
@@ -86,11 +87,16 @@ class MainWindow(QMainWindow):
         idle_lock_ms: int | None = None,
         today: date | None = None,
         start_later: bool = False,
+        login_page: Callable[[], ServerLoginPage] | None = None,
     ) -> None:
         """``start_later``: draw the unlock screen first, and build the desk and install the
-        window's own features once it is on screen (``later``); otherwise all at once."""
+        window's own features once it is on screen (``later``); otherwise all at once.
+        ``login_page``: on a shared server (``--server``), the login screen shown in place
+        of the vault's unlock screen."""
         super().__init__()
+        self._login_page = login_page
         self.vault = vault
+        vault.check_pages_at_open = False  # checked once the list is painted (ui/vault/damage)
         self.make_services = make_services
         self.services: AppServices | None = None
         self.changes = Changes(self)
@@ -115,7 +121,7 @@ class MainWindow(QMainWindow):
             self._build_desk,
             self._install_own_features,
         ]
-        self.gate: UnlockPage | FirstRunPage | None = None
+        self.gate: UnlockPage | FirstRunPage | ServerLoginPage | None = None
         self.idle = IdleWatcher(idle_lock_ms or 10 * 60_000, self)
         self.idle.idle.connect(self.lock_idle)
         self.idle_notice = IdleNotice(self)
@@ -143,7 +149,7 @@ class MainWindow(QMainWindow):
         fit_window(self, QSize(1280, 800))
         self.changes.settings_changed.connect(self._settings_changed)
         self._show_gate()
-        if start_later and isinstance(self.gate, UnlockPage):
+        if start_later and not isinstance(self.gate, FirstRunPage):
             # Once the unlock screen has been painted, one step per turn of the event loop,
             # so the passphrase can be typed meanwhile.
             self.stack.installEventFilter(self)
@@ -217,11 +223,12 @@ class MainWindow(QMainWindow):
     def _install_own_features(self) -> None:
         from cme_desktop.ui import escalation_wizard
         from cme_desktop.ui.importing import flow as importing
-        from cme_desktop.ui.vault import damage
+        from cme_desktop.ui.vault import authority_later, damage
 
         importing.install(self)  # File > Import…, Import folder…, files dropped on the window
         escalation_wizard.install(self)  # Case > Escalation questions…, and the offers
         damage.install(self)  # after each unlock: damage or tampering found, and what to do
+        authority_later.install(self)  # the first run's authority page, if left unanswered
 
     @property
     def desk(self) -> Desk:
@@ -435,8 +442,12 @@ class MainWindow(QMainWindow):
 
     def _show_gate(self) -> None:
         old = self.gate
-        page: UnlockPage | FirstRunPage
-        if self.vault.exists:
+        page: UnlockPage | FirstRunPage | ServerLoginPage
+        if self._login_page is not None:
+            page = self._login_page()
+            page.starting.connect(self._unlock_starting)
+            page.unlocked.connect(lambda db: self._unlocked(db))
+        elif self.vault.exists:
             page = UnlockPage(self.vault, offer_remembered=self._state is None)
             page.starting.connect(self._unlock_starting)
             page.unlocked.connect(lambda db: self._unlocked(db))
@@ -451,7 +462,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.toolbar.hide()
         self.setWindowTitle(f"{APP_TITLE} — locked")
-        self.status_text.setText(f"Vault: {self.vault.path}")
+        self.status_text.setText(self._where())
         self._enable_actions()
         page.focus_first()
 
@@ -498,8 +509,15 @@ class MainWindow(QMainWindow):
         who = officer or "no name set (Settings, Ctrl+,)"
         self.status_text.setText(
             f"Signed in as {who} · locks after {minutes} minute{'s' if minutes != 1 else ''} "
-            f"without use · {self.vault.path}"
+            f"without use · {self._where()}"
         )
+
+    def _where(self) -> str:
+        """What the window works on: the vault's file, or the shared server."""
+        if self._login_page is None:
+            return f"Vault: {self.vault.path}"
+        db = self.services.db if self.services is not None else None
+        return f"Server: {getattr(db, 'address', None) or getattr(self.gate, 'address', '')}"
 
     def _settings_changed(self) -> None:
         if self.services is not None:

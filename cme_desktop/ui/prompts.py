@@ -104,6 +104,22 @@ def restore_or_discard(parent: QWidget | None, title: str, text: str) -> str:
     return "restore" if clicked is restore else "discard" if clicked is discard else "later"
 
 
+def reload_or_keep(parent: QWidget | None, title: str, text: str) -> str:
+    """'reload', 'keep' or 'cancel' — for a save refused because someone else saved first."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton)
+    box.setParent(parent, box.windowFlags())
+    reload = box.addButton("&Reload their version", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("&Keep my changes", QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    reload.setAccessibleName("Reload the case as the other person saved it")
+    keep.setAccessibleName("Save my changes on top of the other person's")
+    box.setDefaultButton(keep)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return "reload" if clicked is reload else "keep" if clicked is keep else "cancel"
+
+
 def save_discard_cancel(parent: QWidget | None, title: str, text: str) -> str:
     """'save', 'discard' or 'cancel' — for the unsaved-changes guard."""
     buttons = (

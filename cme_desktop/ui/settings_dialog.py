@@ -33,6 +33,7 @@ from cme_desktop.services.rules.dates import format_uk_date, parse_uk_date
 from cme_desktop.services.settings import Settings, TermDates
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.changes import Changes
+from cme_desktop.ui.data_protection_settings import DataProtectionTab
 from cme_desktop.ui.dialogs import text_box
 from cme_desktop.ui.fields import add_row
 from cme_desktop.ui.screen_fit import fit_window
@@ -102,6 +103,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._officer_tab(), "&Officer and authority")
         self.tabs.addTab(self._dates_tab(), "School &dates")
         self.tabs.addTab(self._security_tab(), "&Security")
+        self.data_protection = DataProtectionTab(self.loaded)
+        self.tabs.addTab(self.data_protection, "Data protect&ion")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -218,7 +221,7 @@ class SettingsDialog(QDialog):
                 if day is None:
                     raise InvalidInput(f"'{part.strip()}' is not a date.", field="census_dates")
                 census.append(day)
-        return replace(
+        typed = replace(
             self.loaded,
             officer_name=self.officer_name.text().strip(),
             officer_title=self.officer_title.text().strip(),
@@ -232,6 +235,7 @@ class SettingsDialog(QDialog):
             terms=tuple(terms),
             census_dates=tuple(sorted(census)),
         )
+        return self.data_protection.apply(typed)
 
     def accept(self) -> None:
         try:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from cme_desktop.cli import main as cli
+from cme_desktop.models.records import Case
 from cme_desktop.services.cases import demo
+from cme_desktop.services.reports.dfe_csv import COLUMNS, validate_return_csv
+from cme_desktop.services.settings import Settings, SettingsService
 from cme_desktop.services.vault.unlock import Vault
 from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
 
@@ -18,6 +21,7 @@ def vault_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cases.cme"
     created = Vault(path, scrypt=FAST_SCRYPT).create(PASSPHRASE, actor="T")
     demo.fill(created.db, cases=25, seed=3)
+    SettingsService(created.db).save(Settings(la_number="855"))
     created.db.close()
     monkeypatch.setenv("CME_PASSPHRASE", PASSPHRASE)
     monkeypatch.setattr(
@@ -65,7 +69,9 @@ def test_report_commands_write_their_files(
         )
         == 0
     )
-    assert "Census date,2026-10-01" in (out / "d.csv").read_text("utf-8-sig")
+    returned = (out / "d.csv").read_text("utf-8-sig")
+    assert returned.startswith(",".join(COLUMNS)) and validate_return_csv(returned) == []
+    assert "CME,855,2026-10-01,Total,TOTAL," in returned
     assert (out / "d.pdf").read_bytes().startswith(b"%PDF")
     for name in ("w.csv", "w.pdf"):
         assert _cme(vault_file, "report", "without-place", "--out", str(out / name), "--plain") == 0
@@ -115,3 +121,26 @@ def test_snapshot_saves_the_month_once(
     assert out[0].startswith(f"Saved {month}: ") and out[0].endswith(f"cases-{month}.cme")
     assert out[1].startswith(f"This month ({month}) is already saved")
     assert (vault_file.parent / "backups" / f"cases-{month}.cme").is_file()
+
+
+def test_a_dfe_return_with_incomplete_cases_is_refused_and_nothing_written(
+    vault_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = Vault(vault_file, scrypt=FAST_SCRYPT).unlock(PASSPHRASE, actor="T")
+    try:
+        with db.write() as s:
+            case = s.get(Case, 1)
+            assert case is not None
+            case.status, case.closed_on, case.sex = "open", None, ""
+            case.date_of_birth, case.cme_confirmed_on = date(2015, 3, 15), date(2026, 9, 1)
+            case.opened_on = date(2026, 9, 1)
+    finally:
+        db.close()
+    out = tmp_path / "dfe.csv"
+    code = _cme(
+        vault_file, "report", "dfe-termly", "--census-date", "2026-10-01", "--out", str(out)
+    )
+    assert code == 1 and not out.exists()
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cme: The DfE return is not ready:") and "CME-000001" in err
+    assert "no sex recorded" in err and len(err.splitlines()) == 1

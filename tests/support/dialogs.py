@@ -8,18 +8,23 @@ dialog (not shown) with the main window or the case workspace as its parent.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
 from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.services.importing import school_returns
 from cme_desktop.services.importing.result import ParsedReferral
+from cme_desktop.services.importing.school_returns_csv import SchoolReturnRow, read_school_returns
 from cme_desktop.services.referral.record import empty_referral
 from cme_desktop.ui.about import AboutDialog
-from cme_desktop.ui.dialogs import CloseCaseDialog, NewCaseDialog
+from cme_desktop.ui.close_case import CloseCaseDialog
+from cme_desktop.ui.dialogs import NewCaseDialog
 from cme_desktop.ui.escalation_wizard import EscalationWizard
 from cme_desktop.ui.export_dialog import ExportDialog
 from cme_desktop.ui.importing.review import ImportReview
+from cme_desktop.ui.importing.school_returns_review import SchoolReturnsReview
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.password_shown_once import PasswordShownOnce
 from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
@@ -34,6 +39,20 @@ from cme_desktop.ui.workspace.tasks import TaskDialog
 from cme_desktop.ui.workspace.timeline import EntryDialog, VisitDialog
 
 Make = Callable[[], QWidget]
+#: A school's deletion and new pupil returns, as a school sends them.
+RETURNS = Path(__file__).parents[1] / "fixtures" / "school_returns" / "returns-2026-11.csv"
+
+
+def _untraceable(dialog: CloseCaseDialog) -> CloseCaseDialog:
+    """The close dialog at its tallest: the untraceable enquiries shown."""
+    dialog.outcome.setCurrentIndex(dialog.outcome.findData("untraceable"))
+    return dialog
+
+
+def _returns() -> list[SchoolReturnRow]:
+    rows = read_school_returns(RETURNS.read_bytes())
+    assert rows is not None
+    return rows
 
 
 def _parsed(name: str) -> ParsedReferral:
@@ -61,6 +80,7 @@ def every_dialog(window: MainWindow, case_id: int) -> Iterator[tuple[str, Make]]
         ("timeline entry", lambda: EntryDialog(workspace, ctx)),
         ("home visit", lambda: VisitDialog(workspace, ctx)),
         ("close case", lambda: CloseCaseDialog(workspace, ctx)),
+        ("close case as untraceable", lambda: _untraceable(CloseCaseDialog(workspace, ctx))),
         ("tracking step", lambda: StepDialog(workspace, ctx, detail.steps[0])),
         ("agency referral", lambda: AgencyReferralDialog(workspace, ctx)),
         ("meeting", lambda: MeetingDialog(workspace, ctx)),
@@ -82,6 +102,12 @@ def every_dialog(window: MainWindow, case_id: int) -> Iterator[tuple[str, Make]]
         ),
         ("escalation questions", lambda: EscalationWizard(services, case_id, window)),
         (
+            "school return review",
+            lambda: SchoolReturnsReview(
+                window, RETURNS.name, school_returns.plan(services.db, _returns())
+            ),
+        ),
+        (
             "password shown once",
             lambda: PasswordShownOnce(
                 "amber-orbit-velvet-harbour-1987",
@@ -102,6 +128,7 @@ def names() -> list[str]:
         "timeline entry",
         "home visit",
         "close case",
+        "close case as untraceable",
         "tracking step",
         "agency referral",
         "meeting",
@@ -116,6 +143,7 @@ def names() -> list[str]:
         "new case from a notification",
         "import review",
         "escalation questions",
+        "school return review",
         "password shown once",
         "about",
     ]

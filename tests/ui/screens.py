@@ -19,10 +19,12 @@ from typing import Any
 from PySide6.QtWidgets import QApplication, QDialog, QWidget, QWizard
 
 from cme_desktop.services.cases.case_list import CaseQuery
+from cme_desktop.services.cases.retention import DueCase
 from cme_desktop.services.importing.result import ParsedReferral
 from cme_desktop.services.vault.unlock import Vault
-from cme_desktop.ui import background, export_dialog, visit_sheets
-from cme_desktop.ui.dialogs import CloseCaseDialog, NewCaseDialog
+from cme_desktop.ui import background, data_protection, export_dialog, visit_sheets
+from cme_desktop.ui.close_case import CloseCaseDialog
+from cme_desktop.ui.dialogs import NewCaseDialog
 from cme_desktop.ui.escalation_wizard import EscalationWizard
 from cme_desktop.ui.export_dialog import ExportDialog
 from cme_desktop.ui.importing.review import ImportReview
@@ -33,6 +35,7 @@ from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
 from cme_desktop.ui.referral.page import ReferralDialog
 from cme_desktop.ui.reports import dialog as reports
 from cme_desktop.ui.reports.dialog import ReportsDialog
+from cme_desktop.ui.retention import EraseDialog, KeepLongerDialog, RetentionWindow
 from cme_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from cme_desktop.ui.visit_sheets import VisitOrderDialog
 from cme_desktop.ui.workspace.agencies import AgencyReferralDialog, MeetingDialog
@@ -109,6 +112,7 @@ def _install_features(window: MainWindow) -> None:
     export_dialog.install(window)
     visit_sheets.install(window)
     reports.install(window)
+    data_protection.install(window)
 
 
 def every_screen(window: MainWindow, tmp_path: Path) -> Iterator[Screen]:
@@ -213,6 +217,16 @@ def _dialogs(window: MainWindow, tmp_path: Path, case_id: int) -> Iterator[Scree
     passphrase = ChangePassphraseDialog(window, services)
     yield "change the passphrase", _shown(passphrase)
     _closed(passphrase)
+    retention = RetentionWindow(window, services, lambda _case_id: None)
+    yield "retention review", _shown(retention)
+    _closed(retention)
+    erase = EraseDialog(window, case_id, KNOWN_NAME)
+    yield "erase a case", _shown(erase)
+    _closed(erase)
+    due = DueCase(case_id, KNOWN_NAME, None, date(2016, 3, 1), "ehe", date(2023, 3, 1), "")
+    keep = KeepLongerDialog(window, due, date(2026, 3, 2))
+    yield "keep a case longer", _shown(keep)
+    _closed(keep)
     review = ImportReview(window, services, _parsed_referral(), today=date(2026, 3, 2))
     yield "import review", _shown(review)
     _closed(review)

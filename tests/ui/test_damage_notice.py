@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from cme_desktop.services.vault import health
 from cme_desktop.services.vault.backups import monthly_save
@@ -20,15 +21,16 @@ from tests.support.main_window import Prompts, make_window, unlock
 from tests.support.tampering import execute, flip_byte, table_data_page
 
 
-def _saved_then_damaged(vault: Vault, tmp_path: Path) -> tuple[Path, int]:
-    """A monthly save, then one page of the referrals damaged (the desk opens without them)."""
+def _saved_then_damaged(vault: Vault, tmp_path: Path, table: str = "referrals") -> tuple[Path, int]:
+    """A monthly save, then one page of ``table`` damaged (by default the referrals: the desk
+    opens without them)."""
     db = vault.unlock(PASSPHRASE)
     save = monthly_save(db, today=date(2026, 10, 5))
     key = bytes(db.key)
     checkpoint(db)
     db.close()
     assert save is not None and save.backup_file is not None
-    page = table_data_page(vault.path, key, table="referrals", scratch=tmp_path / "scratch.cme")
+    page = table_data_page(vault.path, key, table=table, scratch=tmp_path / "scratch.cme")
     flip_byte(vault.path, page)
     return save.backup_file, page
 
@@ -55,6 +57,79 @@ def test_damage_found_at_unlock_says_what_it_means_and_what_to_do(
     assert TAMPER_TITLE not in asked.titles("warn")
     background.wait_for_all()
     window.close()
+
+
+def test_the_window_checks_the_pages_after_the_list_is_painted_not_before(
+    qtbot: Any,
+    demo_vault: Vault,
+    asked: Prompts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _saved_then_damaged(demo_vault, tmp_path)
+    painted: list[bool] = []
+    real_check = health.quick_check
+
+    def noting(db: Any, **kwargs: Any) -> health.QuickCheck:
+        table = window.desk.case_list.table
+        painted.append(table.model().rowCount() > 0 and table.isVisible())
+        return real_check(db, **kwargs)
+
+    monkeypatch.setattr(health, "quick_check", noting)
+    window = _open(qtbot, demo_vault)
+    # The unlock itself did not check (nothing found yet), the check ran once, after the list
+    # was on screen, and what it found is shown and kept with the unlock's findings.
+    qtbot.waitUntil(lambda: DAMAGE_TITLE in asked.titles("warn"), timeout=10_000)
+    assert painted == [True]
+    assert window.services is not None
+    assert [f.kind for f in window.services.db.findings] == ["damage_found"]
+    background.wait_for_all()
+    window.close()
+    db = demo_vault.unlock(PASSPHRASE)
+    try:
+        with db.read() as session:
+            actions = [
+                str(a)
+                for (a,) in session.execute(
+                    text("SELECT action FROM audit_log ORDER BY id DESC LIMIT 3")
+                )
+            ]
+    finally:
+        db.close()
+    assert "damage_found" in actions  # on record, as when the unlock finds it
+
+
+def test_the_cme_command_still_checks_the_pages_as_the_vault_opens(
+    demo_vault: Vault, tmp_path: Path
+) -> None:
+    _saved_then_damaged(demo_vault, tmp_path)
+    assert demo_vault.check_pages_at_open
+    db = demo_vault.unlock(PASSPHRASE)
+    try:
+        assert [f.kind for f in db.findings] == ["damage_found"]
+    finally:
+        db.close()
+
+
+def test_damage_under_the_case_list_is_told_and_the_list_does_not_fail(
+    qtbot: Any, demo_vault: Vault, asked: Prompts, tmp_path: Path
+) -> None:
+    # The cases' own rows are damaged: the list cannot read them while it paints, scrolls or
+    # closes. It says so in its count line instead of raising, and the notice comes.
+    _saved_then_damaged(demo_vault, tmp_path, table="cases")
+    window = _open(qtbot, demo_vault)
+    qtbot.waitUntil(lambda: DAMAGE_TITLE in asked.titles("warn"), timeout=10_000)
+    panel = window.desk.case_list
+    assert panel.count.text().startswith("Some cases cannot be shown: The vault file is damaged")
+    panel.table.scrollToBottom()
+    panel.show_all_matches()
+    panel.search.setText("ab")
+    panel.apply_filters()
+    qtbot.wait(50)
+    assert panel.model.problem is not None
+    background.wait_for_all()
+    window.close()  # locking reads the list's state: nothing raised
+    assert window.is_locked()
 
 
 def test_damage_the_unlock_did_not_reach_is_found_by_the_background_check(

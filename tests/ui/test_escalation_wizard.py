@@ -102,13 +102,15 @@ def run_to_decision(qtbot: QtBot, services: AppServices, case_id: int, yes: set[
     return wizard
 
 
+# The referral marks CSE (9) as current and its referrer considered social care: each
+# recommendation includes at least social care (``flow.referral_reasons``).
 @pytest.mark.parametrize(
     ("yes", "recommendation", "police", "social_care"),
     [
-        ({"police.older_associates"}, "refer_police", True, False),
+        ({"police.older_associates"}, "refer_both", True, True),
         ({"social_care.in_care"}, "refer_social_care", False, True),
         ({"police.victim_of_crime", "social_care.protection_plan"}, "refer_both", True, True),
-        (set(), "no_escalation", False, False),
+        (set(), "refer_social_care", False, True),
     ],
 )
 def test_each_recommendation_is_recorded_with_its_flags(
@@ -130,6 +132,10 @@ def test_each_recommendation_is_recorded_with_its_flags(
     assert label_of(ESCALATION_DECISIONS, recommendation) in page.recommended_label.text()
     assert page.decision() == recommendation
     assert "answered Not known" in page.unknown_label.text()
+    reasons = page.reasons_label.text()
+    assert not page.reasons_label.isHidden()
+    assert "considered a referral to Social Care" in reasons
+    assert "9. At Risk of Child Sexual Exploitation" in reasons
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert shown.errors == []
     assert wizard.result() == QWizard.DialogCode.Accepted
@@ -164,7 +170,7 @@ def test_a_differing_decision_needs_a_rationale(
     assert page.error_label.isHidden()
     finish.click()
     [row] = services.cases.get(case_id).escalations
-    assert (row.recommendation, row.decision) == ("refer_police", "no_escalation")
+    assert (row.recommendation, row.decision) == ("refer_both", "no_escalation")
     assert row.rationale.startswith("Spoke to the duty sergeant")
 
 
@@ -209,10 +215,11 @@ def test_the_summary_is_saved_protected_and_its_password_shown_once(
     clipboard = QGuiApplication.clipboard()
     assert clipboard.text() == password
     qtbot.waitUntil(lambda: clipboard.text() != password, timeout=3000)
-    assert [t.title for t in services.cases.get(case_id).tasks] == [
-        "Confirm police reference number"
-    ]
-    assert services.cases.get(case_id).tasks[0].due_on == date(2026, 3, 10)
+    tasks = {t.title: t.due_on for t in services.cases.get(case_id).tasks}
+    assert tasks == {
+        "Confirm police reference number": date(2026, 3, 10),
+        "Confirm Children's Social Care (Access Team) outcome": date(2026, 3, 13),
+    }
 
 
 def test_the_wizard_is_offered_not_forced(
@@ -230,3 +237,18 @@ def test_the_wizard_is_offered_not_forced(
     asked = Prompts(monkeypatch, confirm=True, save_to=None)
     assert maybe_offer_escalation(None, services, quiet) is None
     assert asked.confirms == []
+
+
+def test_the_social_care_questions_keep_the_policys_words_beneath(
+    qtbot: QtBot, services: AppServices, case_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Prompts(monkeypatch, confirm=False, save_to=None)
+    wizard = EscalationWizard(services, case_id, today=TODAY)
+    qtbot.addWidget(wizard)
+    page = wizard.question_pages["social_care"]
+    text = page._labels["social_care.protection_plan"].text()
+    assert "section 47 enquiry" in text
+    assert (
+        "Policy text: Is the child/young person the subject of a child protection plan (on the "
+        "child protection register)?" in text
+    )

@@ -30,7 +30,9 @@ from tests.support.workbooks import cells, decrypt
 
 @pytest.fixture
 def services(vault: Vault, db: Database) -> AppServices:
-    SettingsService(db).save(Settings(officer_name="Test Officer", authority_name="Testshire"))
+    SettingsService(db).save(
+        Settings(officer_name="Test Officer", authority_name="Testshire", la_number="855")
+    )
     demo.fill(db, cases=40, seed=11)
     return AppServices(vault, db)
 
@@ -251,7 +253,7 @@ def test_figures_without_names_save_as_before_without_asking(
     monkeypatch.setattr(prompts, "save_file", lambda *_a, **_k: tmp_path / "dfe.csv")
     dialog.dfe.save_csv_button.click()
     assert asked.titles("protection") == []
-    assert (tmp_path / "dfe.csv").read_text("utf-8-sig").startswith("Children missing")
+    assert (tmp_path / "dfe.csv").read_text("utf-8-sig").startswith("collection,la_number,")
 
 
 def test_locking_closes_the_reports_and_a_password_on_screen(

@@ -102,7 +102,8 @@ def _type_and_save(dialog: QDialog) -> None:
         ),
         (
             (Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier),
-            lambda d: [d.closing_note],
+            # "On roll at a school" comes first: the school is typed first (cases.closing).
+            lambda d: [d.draft.new_school],
         ),
     ],
     ids=["add-task", "timeline-entry", "home-visit", "close-case"],

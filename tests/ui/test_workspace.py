@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.errors import InvalidInput
-from cme_desktop.ui.dialogs import CloseCaseDialog, NewCaseDialog
+from cme_desktop.ui.close_case import CloseCaseDialog
+from cme_desktop.ui.dialogs import NewCaseDialog
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.workspace.tasks import TaskDialog
 from cme_desktop.ui.workspace.timeline import EntryDialog, VisitDialog
@@ -160,6 +161,11 @@ def test_close_with_outcome_and_reopen(qtbot: Any, window: MainWindow, asked: Pr
     dialog = CloseCaseDialog(workspace, workspace.ctx)
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("on_roll"))
     dialog.note.setPlainText("Started at Larkrise.")
+    dialog.school.setText("")
+    dialog.accept()
+    assert "without the school the child is on roll at" in asked.texts("error")[-1]
+    assert workspace.detail.status == "open"
+    dialog.school.setText("Larkrise Primary")
     dialog.accept()
     assert workspace.detail is not None and workspace.detail.status == "closed"
     assert "On roll at a school" in workspace.status.text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Column, func, inspect, select
 from sqlalchemy.orm import ColumnProperty
 
 from cme_desktop.models import AuditEvent
+from cme_desktop.services.cases.closing import ClosureDetails
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault import audit
@@ -50,7 +51,11 @@ def filled(copy: Vault) -> Iterator[tuple[Vault, bytes]]:
     for n in range(3):
         case_id = cases.create(draft=CaseDraft(full_name=f"Child {n}"))
         cases.get(case_id)
-        cases.close(case_id, outcome="on_roll")
+        cases.close(
+            case_id,
+            outcome="on_roll",
+            details=ClosureDetails(school="Marchbank Primary", school_start=date.today()),
+        )
     key = bytes(db.key)
     db.close()
     yield copy, key

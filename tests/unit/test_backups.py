@@ -11,11 +11,11 @@ import pytest
 from cme_desktop.models.settings import Snapshot
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
-from cme_desktop.services.errors import CorruptFile, InvalidInput, VaultBusy
-from cme_desktop.services.vault import audit
+from cme_desktop.services.errors import CorruptFile, InvalidInput, OutputError, VaultBusy
+from cme_desktop.services.vault import audit, backups, health
 from cme_desktop.services.vault.backup_files import list_saves, slots_path
-from cme_desktop.services.vault.backups import due_monthly_save, monthly_save
-from cme_desktop.services.vault.database import Database
+from cme_desktop.services.vault.backups import copy_vault, due_monthly_save, monthly_save
+from cme_desktop.services.vault.database import Database, open_connection
 from cme_desktop.services.vault.pruning import PruneRule, prune, prune_plan
 from cme_desktop.services.vault.restore import replace_live, restore, restore_unlocked
 from cme_desktop.services.vault.unlock import Vault
@@ -246,3 +246,46 @@ def test_restore_when_the_vault_is_lost_with_the_backups_own_keys(tmp_path: Path
         assert restored.integrity_problems() == []
     finally:
         restored.close()
+
+
+# --- the copy ----------------------------------------------------------------------------
+
+
+def test_the_copy_holds_changes_still_in_the_write_ahead_log(db: Database, tmp_path: Path) -> None:
+    """A reader at an older moment stops the log being folded into the file: the copy takes
+    the log as well, so the case added last is in it, and the copy stands on its own."""
+    _fill(db, 2)
+    reader = open_connection(db.path, db.key)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM cases").fetchone()[0] == 2
+        _fill(db, 1)  # committed to the log, which the reader keeps from being folded in
+        wal = db.path.with_name(db.path.name + "-wal")
+        assert wal.stat().st_size > 0
+        target = tmp_path / "copy.cme"
+        copy_vault(db, target)
+    finally:
+        reader.close()
+    assert not target.with_name("copy.cme-wal").exists()
+    copy = open_connection(target, db.key)
+    try:
+        assert copy.execute("SELECT count(*) FROM cases").fetchone()[0] == 3
+        assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        copy.close()
+    assert health.file_check(db, target).sound
+
+
+def test_a_copy_that_cannot_be_written_leaves_nothing(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(db, 1)
+
+    def disk_full(_source: Path, _target: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backups, "_copy_bytes", disk_full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        monthly_save(db, today=TODAY, folder=tmp_path / "saves")
+    assert list((tmp_path / "saves").iterdir()) == []
+    assert due_monthly_save(db, TODAY)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent, Case, Task, TimelineEntry
 from cme_desktop.services.cases.bulk import MAX_CASES, BulkCases, list_csv
+from cme_desktop.services.cases.closing import ClosureDetails
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput, NotFound
@@ -70,7 +71,12 @@ def test_a_task_on_every_selected_case(vault: tuple[Database, list[int]]) -> Non
 
 def test_closing_many_is_one_transaction(vault: tuple[Database, list[int]]) -> None:
     db, ids = vault
-    CaseService(db).close(ids[1], outcome="on_roll", on=TODAY)
+    CaseService(db).close(
+        ids[1],
+        outcome="on_roll",
+        on=TODAY,
+        details=ClosureDetails(school="Marchbank Primary", school_start=TODAY),
+    )
     before = len(_actions(db))
     with pytest.raises(InvalidInput) as caught:
         BulkCases(db).close(ids, outcome="ehe", on=TODAY)

@@ -20,6 +20,7 @@ from cme_desktop.services.cases.case_list import (
     CaseRow,
     fts_query,
 )
+from cme_desktop.services.cases.closing import ClosureDetails
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.list_columns import escalation_flags
 from cme_desktop.services.cases.service import CaseService
@@ -136,7 +137,12 @@ def dataset(
     cases.add_task(ids["beatrice"], title="Ring housing", due_on=REF + timedelta(days=3))
     _escalate(db, ids["beatrice"], "refer_police")
     cases.add_task(ids["carlos"], title="Left open", due_on=REF - timedelta(days=2))
-    cases.close(ids["carlos"], outcome="on_roll", on=REF - timedelta(days=20))
+    cases.close(
+        ids["carlos"],
+        outcome="on_roll",
+        on=REF - timedelta(days=20),
+        details=ClosureDetails(school="Marchbank", school_start=REF - timedelta(days=20)),
+    )
     cases.set_step(ids["dana"], step="check_place", done_on=REF)
     cases.add_task(ids["dana"], title="Visit", due_on=REF)
     _escalate(db, ids["dana"], "refer_both")

@@ -314,3 +314,22 @@ def test_the_dashboard_lists_today_s_tasks_however_many_are_overdue(
         assert (board.overdue_cases, board.due_today_total) == (1, 1)
     finally:
         db.close()
+
+
+def test_the_dashboard_counts_due_tasks_from_indexes_alone(seeded: Database) -> None:
+    """Migration 0011: each task not done is read from ``ix_tasks_due_list`` in the
+    dashboard's order, and its case's status from ``ix_cases_id_status``, so no task row
+    and no case row is read for the counts, and the overdue list stops after a page."""
+    listing = CaseList(seeded)
+    plans = _plans(seeded, lambda: listing.dashboard(today=TODAY))
+    task_plans = [p for p in plans if "tasks" in p]
+    assert len(task_plans) == 4, plans  # overdue, due today, today's count, the week's count
+    for plan in task_plans:
+        assert "USING INDEX ix_tasks_due_list" in plan or "COVERING INDEX ix_tasks_due_list" in (
+            plan
+        ), plan
+        assert "TEMP B-TREE" not in plan, plan
+    counts = [p for p in task_plans if "COVERING INDEX ix_tasks_due_list" in p]
+    assert len(counts) == 2, task_plans
+    for plan in counts:
+        assert "COVERING INDEX ix_cases_id_status" in plan, plan

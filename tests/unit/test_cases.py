@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cme_desktop.models import AuditEvent, Case, Escalation
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases.closing import ClosureDetails
 from cme_desktop.services.cases.detail import CaseDraft, case_reference
 from cme_desktop.services.cases.list_columns import escalation_flags
 from cme_desktop.services.cases.service import CaseService
@@ -395,7 +396,15 @@ def test_every_call_is_audited_without_personal_details(cases: CaseService, db: 
             lambda: cases.add_meeting(case_id, held_on=TODAY, attendees="Gwen", actions=""),
         ),
         ("family_linked", lambda: cases.link_family([case_id, sibling])),
-        ("case_closed", lambda: cases.close(case_id, outcome="on_roll", note="Marchbank")),
+        (
+            "case_closed",
+            lambda: cases.close(
+                case_id,
+                outcome="on_roll",
+                note="Marchbank",
+                details=ClosureDetails(school="Marchbank", school_start=TODAY),
+            ),
+        ),
         ("case_reopened", lambda: cases.reopen(case_id, reason="Gwen rang")),
     ]
     for action, call in calls:

@@ -85,13 +85,15 @@ def test_every_combination_gives_the_policys_recommendation() -> None:
     assert seen == set(DECISIONS)
 
 
-def test_safeguarding_answers_do_not_change_the_recommendation() -> None:
+def test_a_referrer_who_considered_social_care_brings_at_least_a_consultation() -> None:
     for considered, consent in itertools.product(VALUES, repeat=2):
         answers = flow.blank_answers() | {
             "safeguarding.social_care_referral_considered": considered,
             "safeguarding.parental_consent": consent,
         }
-        assert flow.recommendation(answers) == "no_escalation"
+        expected = "refer_social_care" if considered is True else "no_escalation"
+        assert flow.recommendation(answers) == expected
+        assert bool(flow.referral_reasons(answers)) is (considered is True)
 
 
 def test_unknown_decision_and_unknown_recommendation() -> None:
@@ -115,9 +117,11 @@ def test_the_pages_in_order_with_the_policys_words() -> None:
     assert [q.text for q in police.questions] == [t.label for t in POLICE_QUESTIONS]
     assert police.examples == POLICE_EXAMPLES
     assert POLICE_RULE in police.intro
-    assert [q.text for q in flow.page("social_care").questions] == [
-        t.label for t in SOCIAL_CARE_QUESTIONS
-    ]
+    # 6.0 in Working Together 2023 terms, the policy's own words kept beneath each question.
+    social_care = flow.page("social_care").questions
+    assert [q.policy_text for q in social_care] == [t.label for t in SOCIAL_CARE_QUESTIONS]
+    assert "section 47 enquiry" in social_care[0].text
+    assert "child protection register" not in social_care[0].text
     with pytest.raises(KeyError):
         flow.page("nowhere")
 

@@ -35,6 +35,9 @@ SEARCH_TABLES = {
     "case_search_config",
 }
 
+#: Tables a later revision adds, so not made by the initial one.
+LATER_TABLES = {"case_closures", "case_enquiries", "school_returns", "stored_figures"}  # 0008, 0011
+
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
@@ -76,7 +79,7 @@ def test_initial_migration_from_an_empty_file(tmp_path: Path) -> None:
                 r[0]: r[1]
                 for r in conn.exec_driver_sql("SELECT name, type FROM sqlite_master").fetchall()
             }
-        for table in Base.metadata.tables:
+        for table in set(Base.metadata.tables) - LATER_TABLES:
             assert names.get(table) == "table", table
         assert names["case_search"] == "table"
         assert {n for n, kind in names.items() if kind == "trigger"} == {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cme_desktop.models import Attachment, Referral
 from cme_desktop.services import settings as settings_service
+from cme_desktop.services.cases.closing import ClosureDetails
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault.database import Database, checkpoint
@@ -78,7 +79,14 @@ def _write_everything(db: Database) -> int:
     cases.add_meeting(
         case_id, held_on=date(2026, 5, 4), attendees=SECRETS["meeting"], actions=SECRETS["note"]
     )
-    cases.close(case_id, outcome="moved_out", note=SECRETS["note"])
+    cases.close(
+        case_id,
+        outcome="moved_out",
+        note=SECRETS["note"],
+        details=ClosureDetails(
+            receiving_authority="Leeds City Council", authority_told_on=date.today()
+        ),
+    )
     with db.write() as session:
         attachment = Attachment(
             case_id=case_id,

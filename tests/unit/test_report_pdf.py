@@ -14,6 +14,7 @@ from cme_desktop.models.records import Case
 from cme_desktop.services.cases import demo
 from cme_desktop.services.documents.styles import AuthorityDetails
 from cme_desktop.services.reports import csv as report_csv
+from cme_desktop.services.reports import dfe_csv
 from cme_desktop.services.reports import pdf as report_pdf
 from cme_desktop.services.reports.dfe_return import dfe_termly
 from cme_desktop.services.reports.periods import Quarter
@@ -71,15 +72,13 @@ def test_quarterly_csv_one_line_per_figure_and_formulas_neutralised(filled: Data
 
 
 def test_dfe_csv_and_pdf(filled: Database) -> None:
-    ret = dfe_termly(filled, date(2026, 10, 1), today=TODAY)
+    ret = dfe_termly(filled, date(2026, 10, 1), la_number="855", today=TODAY)
     rows = list(csv.reader(io.StringIO(report_csv.dfe_csv(ret))))
-    assert rows[1] == ["Census date", "2026-10-01"]
-    blocks = [r[0] for r in rows if r and r[0] in {t.title for t in ret.tables}]
-    assert blocks == [t.title for t in ret.tables]
-    header = rows[rows.index([ret.tables[0].title]) + 1]
-    assert header == ["", "Female", "Male", "Other or not known", "Total"]
+    assert rows[0] == list(dfe_csv.COLUMNS)
+    assert {r[1] for r in rows[1:]} == {"855"} and {r[2] for r in rows[1:]} == {"2026-10-01"}
     text = _text(report_pdf.dfe_pdf(ret, authority=AUTHORITY))
-    assert "DfE termly return" in text and "Census date 1 Oct 2026" in text
+    assert "DfE termly return" in text and "census date 1 Oct 2026" in text
+    assert "LA 855" in text and "Sign-off" in text and "not kept by this authority" in text
 
 
 def test_without_place_pdf_and_csv_name_the_children() -> None:

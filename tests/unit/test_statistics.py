@@ -1,4 +1,5 @@
-"""Each figure of the quarterly report and the DfE return, on datasets worked out by hand."""
+"""Each figure of the quarterly report and pupils without a place, on datasets worked out by
+hand (the DfE return: ``test_dfe_return``)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from cme_desktop.models.records import Case, CaseGroup, Escalation, TimelineEntry
+from cme_desktop.services.cases.closing import ClosureDetails
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.reports.counting import reopened_spells
-from cme_desktop.services.reports.dfe_return import DfeReturn, dfe_termly, sex_key
 from cme_desktop.services.reports.periods import Quarter
 from cme_desktop.services.reports.quarterly import QuarterlyReport, quantile, quarterly
 from cme_desktop.services.reports.service import record_export
@@ -128,11 +127,13 @@ def quarterly_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]
         visits = s.query(TimelineEntry).filter_by(kind="visit").order_by(TimelineEntry.id).all()
         for row, outcome in zip(visits, ("seen", "moved", "seen"), strict=True):
             row.outcome = outcome
+        # Decisions are kept in UTC (``utcnow``) and counted by England's days: in summer
+        # time 30 Jun 23:59, 1 Jul 00:00, 30 Sep 12:00 and 1 Oct 00:00 are an hour earlier.
         for when, decision in (
-            (datetime(2026, 6, 30, 23, 59), "refer_police"),
-            (datetime(2026, 7, 1, 0, 0), "refer_both"),
-            (datetime(2026, 9, 30, 12, 0), "refer_social_care"),
-            (datetime(2026, 10, 1, 0, 0), "refer_police"),
+            (datetime(2026, 6, 30, 22, 59), "refer_police"),
+            (datetime(2026, 6, 30, 23, 0), "refer_both"),
+            (datetime(2026, 9, 30, 11, 0), "refer_social_care"),
+            (datetime(2026, 9, 30, 23, 0), "refer_police"),
         ):
             s.add(
                 Escalation(
@@ -274,7 +275,14 @@ def test_the_reopen_note_written_by_the_case_service_is_understood(db: Database)
         draft=CaseDraft(full_name="Test Child", notified_on=date(2026, 1, 5)),
         today=date(2026, 1, 5),
     )
-    cases.close(case_id, outcome="moved_out", on=date(2026, 2, 1))
+    cases.close(
+        case_id,
+        outcome="moved_out",
+        on=date(2026, 2, 1),
+        details=ClosureDetails(
+            receiving_authority="Leeds City Council", authority_told_on=date(2026, 2, 1)
+        ),
+    )
     cases.reopen(case_id, reason="Back in the area.")
     with db.read() as session:
         spells = reopened_spells(session)[case_id]
@@ -384,46 +392,6 @@ def dfe_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     db.close()
 
 
-@pytest.fixture(scope="module")
-def dfe(dfe_db: Database) -> DfeReturn:
-    return dfe_termly(dfe_db, CENSUS, today=CENSUS)
-
-
-def test_dfe_children_missing_by_year_group_and_sex(dfe) -> None:
-    table = dfe.table("dfe_year_sex")
-    assert table.columns == ("Female", "Male", "Other or not known", "Total")
-    assert table.values("2") == (0, 0, 1, 1)  # P3
-    assert table.values("7") == (1, 2, 0, 3)  # P1; P2, P11
-    assert table.values("10") == (1, 0, 0, 1)  # P9, reopened
-    assert table.values("11") == (0, 0, 0, 0)  # P4 left at the leaving date
-    assert table.values("total") == (2, 2, 1, 5)
-    assert dfe.missing_total == 5
-    assert dfe.unknown_date_of_birth == 1  # P5
-
-
-def test_dfe_twelve_week_boundary_and_unknown(dfe) -> None:
-    table = dfe.table("dfe_duration")
-    assert table.values("up_to_12") == (2,)  # P2 (84 days), P3 (11 days)
-    assert table.values("over_12") == (2,)  # P1 (85 days), P9
-    assert table.values("unknown") == (1,)  # P11
-    assert table.values("total") == (5,)
-
-
-def test_dfe_primary_reason(dfe) -> None:
-    table = dfe.table("dfe_reason")
-    assert table.values("ceased") == (2,)
-    assert table.values("never_entered") == (1,)
-    assert table.values("failed_transition") == (1,)
-    assert table.values("") == (1,)
-
-
-def test_dfe_previous_academic_year(dfe) -> None:
-    assert (dfe.previous_year.start, dfe.previous_year.end) == (date(2025, 9, 1), date(2026, 8, 31))
-    assert dfe.previous_year.label == "2025/26"
-    # P1, P2 (opened July 2026), P4 (of age until 26 Jun 2026), P8 (open on 1 Sep 2025).
-    assert dfe.previous_year_total == 4
-
-
 def test_pupils_without_place_longest_first(dfe_db: Database) -> None:
     rows = pupils_without_place(dfe_db, CENSUS)
     assert [r.case_id for r in rows] == [9, 1, 3, 11]
@@ -434,54 +402,6 @@ def test_pupils_without_place_longest_first(dfe_db: Database) -> None:
         from cme_desktop.services.vault import audit
 
         assert audit.recent(session, limit=1)[0].action == "report_read"
-
-
-def test_sex_key() -> None:
-    assert [sex_key(g) for g in ("Female", " girl", "M", "Boy", "", "X")] == [
-        "female",
-        "female",
-        "male",
-        "male",
-        "other",
-        "other",
-    ]
-
-
-@pytest.fixture(scope="module")
-def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    vault = Vault(tmp_path_factory.mktemp("h") / "cases.cme", scrypt=FAST_SCRYPT)
-    db = vault.create(PASSPHRASE).db
-    yield db
-    db.close()
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.dates(date(2008, 1, 1), date(2022, 12, 31)), st.integers(0, 900)),
-        min_size=1,
-        max_size=8,
-    )
-)
-def test_census_count_agrees_with_the_school_age_rules(
-    empty_db: Database, children: list[tuple[date, int]]
-) -> None:
-    """Children of compulsory school age on the census date, counted in SQL, as Python says."""
-    from cme_desktop.services.rules.school_age import is_compulsory_school_age, school_year_group
-
-    with empty_db.write() as s:
-        s.query(Case).delete()
-        for i, (dob, days) in enumerate(children, start=1):
-            s.add(
-                _case(i, notified=CENSUS.fromordinal(CENSUS.toordinal() - days), date_of_birth=dob)
-            )
-    result = dfe_termly(empty_db, CENSUS)
-    expected = [d for d, _ in children if is_compulsory_school_age(d, CENSUS)]
-    assert result.missing_total == len(expected)
-    for group in {school_year_group(d, CENSUS) for d in expected}:
-        assert result.table("dfe_year_sex").values(str(group))[-1] == sum(
-            1 for d in expected if school_year_group(d, CENSUS) == group
-        )
 
 
 def test_snapshot_figures_are_plain_json(quarterly_db: Database) -> None:

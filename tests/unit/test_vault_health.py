@@ -182,10 +182,16 @@ def test_a_copy_that_does_not_read_back_is_removed_and_the_earlier_saves_kept(
         assert good is not None and good.backup_file is not None
         folder = good.backup_file.parent
         before = sorted(p.name for p in folder.iterdir())
-        monkeypatch.setattr(
-            health, "backup_problems", lambda _db, _path: ["HMAC verification failed for page 7"]
-        )
-        with pytest.raises(OutputError, match="did not read back intact"):
+        # The copy fails its full check while the vault itself is sound.
+        real = health.file_check
+
+        def copy_damaged(db: Database, path: Path) -> health.CheckReport:
+            found = real(db, path)
+            assert path != db.path and path.name.endswith(".partial")
+            return replace(found, pages=("HMAC verification failed for page 7",))
+
+        monkeypatch.setattr(health, "file_check", copy_damaged)
+        with pytest.raises(OutputError, match=r"did not read back intact \(page 7 of"):
             monthly_save(db, today=NOVEMBER)
         assert sorted(p.name for p in folder.iterdir()) == before
         assert [s.month for s in list_saves(db)] == ["2026-10"]

@@ -52,9 +52,11 @@ PG_NOCASE = (
 )
 PG_SEARCH = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
-    # unaccent() with its dictionary named is immutable, as an index needs.
+    # unaccent() with its dictionary named is immutable, as an index needs. The two
+    # functions the index calls keep the schema they were made in (SET search_path FROM
+    # CURRENT): pg_restore rebuilds the index with an empty search path.
     """CREATE FUNCTION cme_words(t text) RETURNS text[]
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
         SELECT coalesce(array_agg(w ORDER BY n), '{}')
         FROM regexp_split_to_table(
             lower(unaccent('unaccent'::regdictionary, coalesce(t, '')) COLLATE "und-x-icu"),
@@ -62,7 +64,7 @@ PG_SEARCH = (
         WHERE w <> '' $$""",
     """CREATE FUNCTION cme_search_vector(
             full_name text, aka text, address text, school text, upn text)
-        RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
         SELECT coalesce(string_agg(
             quote_literal(w) || ':' || least(p, 16383) || CASE WHEN c = 3 THEN 'B' ELSE 'A' END,
             ' '), '')::tsvector

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from cme_desktop.models import Case, Task
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases import history
 from cme_desktop.services.cases.case_list import CaseList, CaseRow
+from cme_desktop.services.cases.closing import ClosureDetails, apply_closure
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.cases.list_columns import refresh_next_task_due
 from cme_desktop.services.errors import InvalidInput, NotFound
@@ -111,33 +111,21 @@ class BulkCases:
         if outcome not in vocab.INDEX["closing_outcomes"]:
             raise InvalidInput("Choose why the cases are closed.", field="outcome")
         day = on or date.today()
-        label = vocab.label_of(vocab.CLOSING_OUTCOMES, outcome)
         with self.db.write() as session:
             cases = _cases(session, ids)
             for case in cases:
-                if case.status == "closed":
-                    raise InvalidInput(
-                        f"Case {case_reference(case.id)} ({case.full_name}) is already "
-                        "closed: nothing was closed.",
-                        field="cases",
-                    )
-                if day < case.opened_on:
-                    raise InvalidInput(
-                        f"Case {case_reference(case.id)} opened on {case.opened_on:%d/%m/%Y}, "
-                        f"after {day:%d/%m/%Y}: nothing was closed.",
-                        field="closed_on",
-                    )
-                case.status = "closed"
-                case.closed_on = day
-                case.closing_outcome = outcome
-                case.closing_note = note.strip()
-                history.record(
+                # The outcome's own checks (``cases.closing``): an outcome needing details
+                # per child (a school, an authority, enquiries) is refused here.
+                apply_closure(
                     session,
-                    case_id=case.id,
-                    summary=f"Case closed on {day:%d/%m/%Y}: {label}. {case.closing_note}",
-                    author=self.db.actor,
+                    self.db,
+                    case,
+                    outcome=outcome,
+                    on=day,
+                    note=note,
+                    details=ClosureDetails(),
+                    bulk=True,
                 )
-                self._audit(session, "case_closed", case.id, f"outcome={outcome};bulk=yes")
             self._audit(session, "bulk_closed", None, f"cases={len(cases)};outcome={outcome}")
         return BulkResult(len(ids))
 

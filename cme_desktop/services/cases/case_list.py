@@ -4,7 +4,8 @@ The list window asks how many cases match (``count``) and reads the page it is
 about to paint (``page``): one query each, answered from the indexes of
 migration 0003 in time that does not grow with the vault, so the list is as
 quick at 100,000 cases as at 1,000. Search starts from the FTS5 index over
-name, AKA, address, school and UPN.
+name, AKA, address, school and UPN; on a PostgreSQL server, from the same words in a
+text-search index (migration 0001), looked up so as to find the same cases.
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
-from sqlalchemy.sql.elements import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
+from sqlalchemy import Select, cast, func, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Date
 
 from cme_desktop.models import Case, Task
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.rules.dates import parse_uk_date
 from cme_desktop.services.rules.names import strip_format
+from cme_desktop.services.server.dialect import by_dialect, no_index
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import UnitOfWork
 
@@ -135,6 +141,15 @@ def fts_query(search: str) -> str | None:
 _POSTCODE = re.compile(r"(?P<outward>[A-Z]{1,2}[0-9][A-Z0-9]?)(?P<inward>[0-9][A-Z]{2})?")
 
 
+def _postcode(search: str) -> tuple[str, str] | None:
+    """The outward and inward codes (lower case) of a postcode typed as the search."""
+    compact = "".join(strip_format(search).split()).upper()
+    found = _POSTCODE.fullmatch(compact)
+    if found is None:
+        return None
+    return found["outward"].lower(), (found["inward"] or "").lower()
+
+
 def postcode_query(search: str) -> str | None:
     """An FTS5 MATCH expression for a postcode typed as the search, else ``None``.
 
@@ -143,14 +158,56 @@ def postcode_query(search: str) -> str | None:
     exactly, not ``LE11`` or ``LE12``. Only the last known address is searched:
     the list's full-text index holds it (migration 0001), so no row is scanned.
     """
-    compact = "".join(strip_format(search).split()).upper()
-    found = _POSTCODE.fullmatch(compact)
+    found = _postcode(search)
     if found is None:
         return None
-    outward, inward = found["outward"].lower(), (found["inward"] or "").lower()
+    outward, inward = found
     if not inward:
         return f'last_known_address : "{outward}"'
     return f'last_known_address : ("{outward} {inward}" OR "{outward}{inward}")'
+
+
+def postcode_tsquery(search: str) -> str | None:
+    """``postcode_query`` for PostgreSQL: a ``tsquery`` on the address's words (weight B)."""
+    found = _postcode(search)
+    if found is None:
+        return None
+    outward, inward = found  # letters and digits only: nothing to quote
+    if not inward:
+        return f"'{outward}':B"
+    return f"('{outward}':B <-> '{inward}':B) | '{outward}{inward}':B"
+
+
+def _search_vector() -> Any:
+    # Exactly the expression of the index ix_cases_search (migration 0001), so it is used.
+    return func.cme_search_vector(
+        Case.full_name, Case.aka, Case.last_known_address, Case.school, Case.upn
+    )
+
+
+def _words_found(search: str) -> Any:
+    """The search's words, each as a prefix, found in the case's text (either engine)."""
+    match = fts_query(search)
+    assert match is not None
+    words = " ".join(re.findall(r"\w+", strip_format(search), flags=re.UNICODE))
+    return by_dialect(
+        Case.id.in_(
+            text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
+        ),
+        _search_vector().op("@@")(func.cme_prefix_query(literal(words))),
+    )
+
+
+def _postcode_found(search: str) -> Any | None:
+    match, tsquery = postcode_query(search), postcode_tsquery(search)
+    if match is None or tsquery is None:
+        return None
+    return by_dialect(
+        Case.id.in_(
+            text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
+        ),
+        _search_vector().op("@@")(cast(literal(tsquery), TSQUERY)),
+    )
 
 
 def date_of_birth_searched(search: str, *, today: date) -> date | None:
@@ -171,12 +228,12 @@ def _search_term(query: CaseQuery, today: date) -> Any | None:
     born = date_of_birth_searched(query.search, today=today)
     if born is not None:
         return Case.date_of_birth == born
-    match = postcode_query(query.search) or fts_query(query.search)
-    if match is None:
+    by_postcode = _postcode_found(query.search)
+    if by_postcode is not None:
+        return by_postcode
+    if fts_query(query.search) is None:
         return None
-    return Case.id.in_(
-        text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
-    )
+    return _words_found(query.search)
 
 
 def is_searching(query: CaseQuery, *, today: date | None = None) -> bool:
@@ -195,9 +252,9 @@ def _plain(column: Any) -> Any:
     rows (then sorts them all) to one that gives their order (and stops after a
     page); a search may walk every open case in name order instead of starting from
     its matches. With ``+`` on the other terms, the one index left usable is the one
-    meant (see ``_conditions``).
+    meant (see ``_conditions``). On PostgreSQL the column is left as it is.
     """
-    return UnaryExpression(column.expression, operator=custom_op("+"), type_=column.type)
+    return no_index(column)
 
 
 def _as_is(column: Any) -> Any:
@@ -252,7 +309,9 @@ def _filtered(query: CaseQuery, today: date) -> Select[Any]:
 def _surname_of_name() -> Any:
     """``cases.surname_key`` worked out from ``full_name`` in SQL, as migration 0006 and
     ``models.records.surname_of`` do: the text after the last space of the trimmed name."""
-    name = func.trim(Case.full_name)
+    # PostgreSQL finds no substring under a case-blind collation: the name is cut up
+    # under its plain one ("C"), and the surname compared under NOCASE again.
+    name = by_dialect(func.trim(Case.full_name), func.trim(Case.full_name.collate("C")))
     before_surname = func.rtrim(name, func.replace(name, " ", ""))
     return func.substr(name, func.length(before_surname) + 1).collate("NOCASE")
 
@@ -282,7 +341,7 @@ def _order(query: CaseQuery, today: date) -> list[Any]:
         "step": [col(Case.current_step)],
         # As the list shows it: to the closing date, or to today while open.
         "days_open": [
-            func.julianday(func.coalesce(Case.closed_on, today.isoformat()))
+            func.julianday(func.coalesce(Case.closed_on, literal(today, Date)))
             - func.julianday(Case.opened_on)
         ],
         "next_task": [col(Case.next_task_due)],
@@ -302,8 +361,34 @@ def _order(query: CaseQuery, today: date) -> list[Any]:
         due = chosen[0]
         ordered = [due.desc().nulls_last() if descending else due.asc().nulls_last()]
     else:
-        ordered = [c.desc() if descending else c for c in chosen]
+        ordered = [_NullsAsSqlite(c.desc() if descending else c, descending) for c in chosen]
     return [*ordered, Case.id]
+
+
+class _NullsAsSqlite(ColumnElement[Any]):
+    """An ORDER BY term with empty values where SQLite puts them: first going up, last
+    going down (PostgreSQL's default is the other way round)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("term", InternalTraversal.dp_clauseelement),
+        ("descending", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, term: Any, descending: bool) -> None:
+        self.term = term
+        self.descending = descending
+
+
+@compiles(_NullsAsSqlite)
+def _compile_nulls(element: _NullsAsSqlite, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.term, **kw))
+
+
+@compiles(_NullsAsSqlite, "postgresql")
+def _compile_nulls_postgresql(element: _NullsAsSqlite, compiler: SQLCompiler, **kw: Any) -> str:
+    where = "NULLS LAST" if element.descending else "NULLS FIRST"
+    return f"{compiler.process(element.term, **kw)} {where}"
 
 
 def _day(today: date | None) -> date:
@@ -469,11 +554,19 @@ class CaseList:
         words = [w for w in re.findall(r"\w+", f"{full_name} {aka}") if len(w) > 1]
         match = " OR ".join(f'"{w}"' for w in words)
         if match:
+            on_server = (
+                select(Case.id)
+                .where(_search_vector().op("@@")(func.cme_any_query(literal(" ".join(words)))))
+                .limit(500)
+            )
             conditions.append(
-                Case.id.in_(
-                    text(
-                        "SELECT rowid FROM case_search WHERE case_search MATCH :m LIMIT 500"
-                    ).bindparams(m=match)
+                by_dialect(
+                    Case.id.in_(
+                        text(
+                            "SELECT rowid FROM case_search WHERE case_search MATCH :m LIMIT 500"
+                        ).bindparams(m=match)
+                    ),
+                    Case.id.in_(on_server),
                 )
             )
         if not conditions:

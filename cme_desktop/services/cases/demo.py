@@ -42,6 +42,7 @@ from cme_desktop.services.cases.demo_people import (
     referral_form,
 )
 from cme_desktop.services.errors import InvalidInput
+from cme_desktop.services.reports.dfe_codes import propose_reason
 from cme_desktop.services.rules.upn import make_upn
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
@@ -348,8 +349,21 @@ def _one_case(
         if case["closing_outcome"] == "on_roll":
             case["new_school"] = rng.choice(pools.schools)
             case["new_school_start"] = case["closed_on"]
-    for key in rng.sample([t.key for t in vocab.ALL_GROUPS], k=rng.choice((0, 0, 1, 1, 2))):
+    group_keys = rng.sample([t.key for t in vocab.ALL_GROUPS], k=rng.choice((0, 0, 1, 1, 2)))
+    for key in group_keys:
         rows[CaseGroup].append({"case_id": case_id, "group_key": key})
+    # The DfE return's fields, drawn from their own generator so the rest stays as it was.
+    dfe = random.Random(f"dfe {case_id} {full_name}")
+    case["sex"] = gender.lower()
+    case["dfe_reason"] = propose_reason(
+        case["reason_missing"], group_keys, whereabouts_unknown=whereabouts_unknown
+    )
+    still_checking = case["closing_outcome"] == "not_cme" or (not closed and dfe.random() < 0.15)
+    case["cme_confirmed_on"] = (
+        None
+        if still_checking
+        else min(case["closed_on"] or today, notified + timedelta(days=dfe.randint(0, 20)))
+    )
     rows[Address].append(
         {
             "case_id": case_id,

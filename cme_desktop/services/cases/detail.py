@@ -22,6 +22,9 @@ class CaseDraft:
     aka: str = ""
     date_of_birth: date | None = None
     gender: str = ""
+    sex: str = ""
+    dfe_reason: str = ""
+    cme_confirmed_on: date | None = None
     ethnicity: str = ""
     upn: str = ""
     sen_disability: str = ""

@@ -10,11 +10,10 @@ delete these entries (``CaseService.edit_timeline`` refuses them).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
 from cme_desktop.models import TimelineEntry
+from cme_desktop.services.rules.local_time import local_now
 
 #: The timeline kind of an entry the program wrote.
 SYSTEM = "system"
@@ -25,7 +24,9 @@ def record(session: Session, *, case_id: int, summary: str, author: str) -> Time
     row = TimelineEntry(
         case_id=case_id,
         kind=SYSTEM,
-        occurred_at=datetime.now(),
+        # England's time, as the officer types times on the timeline: a reopening's day
+        # decides the quarter its spell is counted in (``reports.counting``).
+        occurred_at=local_now(),
         summary=summary.strip(),
         author=author,
     )

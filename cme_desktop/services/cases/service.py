@@ -29,11 +29,15 @@ from cme_desktop.models import (
 )
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases import history
+from cme_desktop.services.cases.closing import ClosureDetails, apply_closure
 from cme_desktop.services.cases.detail import DRAFT_COLUMNS, CaseDetail, CaseDraft, case_reference
 from cme_desktop.services.cases.list_columns import refresh_current_step, refresh_next_task_due
 from cme_desktop.services.cases.reading import case_detail
 from cme_desktop.services.errors import InvalidInput, NotFound
+from cme_desktop.services.reports import dfe_codes
+from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.rules.names import clean_name
+from cme_desktop.services.server.concurrency import changed_elsewhere, stale_case
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import UnitOfWork
 
@@ -59,6 +63,7 @@ def _clean(draft: CaseDraft) -> CaseDraft:
         raise InvalidInput(f"Unknown group: {unknown[0]}.", field="groups")
     if draft.date_of_birth and draft.date_of_birth > date.today():
         raise InvalidInput("The date of birth is in the future.", field="date_of_birth")
+    dfe_codes.check_case_fields(draft.sex, draft.dfe_reason, draft.cme_confirmed_on)
     return replace(
         draft,
         full_name=name,
@@ -94,7 +99,7 @@ class CaseService:
     def create(self, *, draft: CaseDraft, today: date | None = None) -> int:
         """Log a new case (steps 1 and 3 of policy 3.0 are done by logging it)."""
         draft = _clean(draft)
-        today = today or date.today()
+        today = today or local_today()
         with self.db.write() as session:
             case = Case(
                 **{name: getattr(draft, name) for name in DRAFT_COLUMNS},
@@ -133,9 +138,9 @@ class CaseService:
         with self.db.write() as session:
             case = self._case(session, case_id)
             if case.version != version:
-                raise InvalidInput(
-                    "This case was changed elsewhere since you opened it. "
-                    "Your edits are kept on screen: reopen the case to see the other change."
+                # Who changed it, when and what, from the audit log (services.server.concurrency).
+                raise stale_case(
+                    session, case_id, read_version=version, current_version=case.version
                 )
             # A draft without a notification date keeps the case's own.
             names = [
@@ -152,7 +157,7 @@ class CaseService:
             try:
                 session.flush()
             except StaleDataError as exc:
-                raise InvalidInput("This case was changed elsewhere; reopen it.") from exc
+                raise changed_elsewhere(self.db, exc, session) from exc
             self._audit(session, "case_updated", case_id, "fields=" + ",".join(sorted(changed)))
             return case_detail(session, case)
 
@@ -172,30 +177,34 @@ class CaseService:
 
     # -- close / reopen ---------------------------------------------------------
 
-    def close(self, case_id: int, *, outcome: str, on: date | None = None, note: str = "") -> None:
-        """Close a case with one of the closing outcomes."""
+    def close(
+        self,
+        case_id: int,
+        *,
+        outcome: str,
+        on: date | None = None,
+        note: str = "",
+        details: ClosureDetails | None = None,
+    ) -> None:
+        """Close a case with one of the closing outcomes, checked by ``cases.closing``.
+
+        ``details`` carries what the outcome needs (a school and start day, the
+        receiving authority, the untraceable enquiries); ``ClosureRefused`` names
+        what is missing, and nothing changes.
+        """
         if outcome not in vocab.INDEX["closing_outcomes"]:
             raise InvalidInput("Choose why the case is closed.", field="outcome")
         with self.db.write() as session:
             case = self._case(session, case_id)
-            if case.status == "closed":
-                raise InvalidInput("The case is already closed.")
-            case.status = "closed"
-            case.closed_on = on or date.today()
-            if case.closed_on < case.opened_on:
-                raise InvalidInput("A case cannot close before it opened.", field="closed_on")
-            case.closing_outcome = outcome
-            case.closing_note = note.strip()
-            history.record(
+            apply_closure(
                 session,
-                case_id=case_id,
-                summary=(
-                    f"Case closed on {case.closed_on:%d/%m/%Y}: "
-                    f"{vocab.label_of(vocab.CLOSING_OUTCOMES, outcome)}. {case.closing_note}"
-                ),
-                author=self.db.actor,
+                self.db,
+                case,
+                outcome=outcome,
+                on=on or local_today(),
+                note=note,
+                details=details or ClosureDetails(),
             )
-            self._audit(session, "case_closed", case_id, f"outcome={outcome}")
 
     def reopen(self, case_id: int, *, reason: str = "") -> None:
         """Reopen a closed case; its history is kept."""
@@ -203,6 +212,12 @@ class CaseService:
             case = self._case(session, case_id)
             if case.status != "closed":
                 raise InvalidInput("The case is open already.")
+            if case.erased_on is not None:
+                # Only the figures' facts are left (``cases.erasure``): nothing to work on.
+                raise InvalidInput(
+                    f"Case {case_reference(case_id)} was erased under the retention rule: "
+                    "log a new case for the child."
+                )
             case.status = "open"
             outcome = vocab.label_of(vocab.CLOSING_OUTCOMES, case.closing_outcome)
             # The reports find reopened spells by this wording (``reports.counting``).

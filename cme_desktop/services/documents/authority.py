@@ -21,6 +21,8 @@ class AuthorityDetails:
     address: str = ""
     #: The DfE's three-digit LA number, when the officer has given it.
     la_number: str = ""
+    #: The privacy notice printed on documents (``documents.privacy``); empty: none.
+    privacy_notice: str = ""
 
     def contact_line(self) -> str:
         """One line for a page footer: the officer, then how to reach them."""

@@ -48,6 +48,7 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
 )
+from cme_desktop.services.documents.privacy import HEADING as PRIVACY_HEADING
 from cme_desktop.services.documents.word_form import (
     ACTION_COLUMN,
     ACTION_DATE_PREFIX,
@@ -82,7 +83,7 @@ _LABEL_FILL = "E7EEF7"
 _HEADING_FILL = "C9D7EA"
 
 
-def render_docx(ref: Referral, *, authority_name: str) -> bytes:
+def render_docx(ref: Referral, *, authority_name: str, privacy_notice: str = "") -> bytes:
     """The referral as an (unprotected) ``.docx`` laid out like policy Appendix A.
 
     Every field is written where the form has it, so the Word importer reads
@@ -100,6 +101,8 @@ def render_docx(ref: Referral, *, authority_name: str) -> bytes:
     _questions_table(doc, ref)
     _assessment_table(doc, ref)
     _referrer_table(doc, ref)
+    if privacy_notice:
+        _privacy(doc, privacy_notice)
     _embed_record(doc, ref)
     props = doc.core_properties
     # Nothing identifying in the file's properties: they show in Explorer and mail previews.
@@ -339,6 +342,15 @@ def _referrer_table(doc: Any, ref: Referral) -> None:
             _write(cells[1], _shown(referrer[lfield.path.split(".")[1]], lfield.kind))
         _label(cells[2], rfield)
         _write(cells[3], _shown(referrer[rfield.path.split(".")[1]], rfield.kind))
+
+
+def _privacy(doc: Any, notice: str) -> None:
+    heading = doc.add_paragraph()
+    heading.add_run(PRIVACY_HEADING).bold = True
+    heading.paragraph_format.space_before = Pt(8)
+    heading.paragraph_format.space_after = Pt(2)
+    text = doc.add_paragraph()
+    text.add_run(_xml_safe(notice)).font.size = Pt(8)
 
 
 # --- the embedded record ---------------------------------------------------------

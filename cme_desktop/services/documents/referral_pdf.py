@@ -47,6 +47,7 @@ from cme_desktop.models.vocabularies import (
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
 )
+from cme_desktop.services.documents.privacy import HEADING as PRIVACY_HEADING
 from cme_desktop.services.documents.styles import (
     FORM_GRID,
     FORM_SHADE,
@@ -231,6 +232,14 @@ def _story(record: dict[str, Any], authority: AuthorityDetails, s: Styles) -> It
     yield _questions_table(record, s)
     yield from _assessment(record, s)
     yield kept_section(REFERRER_HEADING, _referrer_table(record, s), s.heading)
+    if authority.privacy_notice:
+        yield Spacer(1, 3 * mm)
+        yield KeepTogether(
+            [
+                Paragraph(markup(PRIVACY_HEADING), s.heading),
+                Paragraph(markup(authority.privacy_notice), s.note),
+            ]
+        )
 
 
 def _title_block(authority: AuthorityDetails, s: Styles) -> Table:

@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.documents.privacy import HEADING as PRIVACY_HEADING
 from cme_desktop.services.documents.styles import (
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -108,6 +109,7 @@ class _Styles:
         self.fonts = f
         self.body = ParagraphStyle("body", fontName=f.regular, fontSize=10, leading=13)
         self.small = ParagraphStyle("small", parent=self.body, fontSize=8.5, leading=11)
+        self.notice = ParagraphStyle("notice", parent=self.body, fontSize=7, leading=8.5)
         self.title = ParagraphStyle(
             "title", parent=self.body, fontName=f.bold, fontSize=15, leading=19
         )
@@ -401,6 +403,13 @@ def render(sheets: Sequence[VisitSheet], *, authority: AuthorityDetails) -> byte
     for i, sheet in enumerate(sheets):
         if i:
             story.append(PageBreak())
-        story.append(KeepInFrame(WIDTH, FRAME_H, _sheet_story(sheet, st), mode="shrink"))
+        parts = _sheet_story(sheet, st)
+        if authority.privacy_notice:
+            parts += [
+                Spacer(1, 6),
+                _p(PRIVACY_HEADING, st.heading),
+                _p(authority.privacy_notice, st.notice),
+            ]
+        story.append(KeepInFrame(WIDTH, FRAME_H, parts, mode="shrink"))
     doc.build(story)
     return out.getvalue()

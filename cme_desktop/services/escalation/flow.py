@@ -12,13 +12,25 @@ Answers are a dict keyed ``"<page>.<question>"`` (``"police.past_suspicions"``,
 ``"social_care.in_care"``, ``"safeguarding.parental_consent"``): ``True`` (Yes),
 ``False`` (No) or ``None`` (Not known).
 
+The recommendation also weighs what the referral already says: the referrer's
+"considered a referral to Social Care: Yes" and any serious indicator the
+referral marks as current (``vocabularies.SERIOUS_INDICATORS``: goes missing,
+CSE, whereabouts unknown, abuse) recommend at least a consultation with
+Children's Social Care, with the reason shown (``referral_reasons``). The
+officer may still decide otherwise, with a rationale.
+
+Policy 6.0 (2015/16) speaks of the "child protection register", abolished in
+2008. The 6.0 questions are asked in the terms of Working Together to Safeguard
+Children 2023 (a child protection plan, a section 47 enquiry, a looked-after
+child), each with the policy's own wording shown beneath it.
+
 Follow-up tasks are due in working days, counted Monday to Friday; bank holidays
 are not known to the application and count as working days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -28,6 +40,8 @@ from cme_desktop.models.vocabularies import (
     PARENTAL_CONSENT_QUESTION,
     POLICE_EXAMPLES,
     POLICE_QUESTIONS,
+    RISK_INDICATORS,
+    SERIOUS_INDICATORS,
     SOCIAL_CARE_QUESTIONS,
     SOCIAL_CARE_REFERRAL_QUESTION,
     label_of,
@@ -55,6 +69,7 @@ __all__ = [
     "prefill_from_referral",
     "previous_page",
     "recommendation",
+    "referral_reasons",
     "validate_decision",
     "visible_questions",
 ]
@@ -79,6 +94,8 @@ class Question:
     key: str
     text: str
     shown_when: str | None = None
+    #: The policy's own wording, shown beneath when ``text`` puts it in today's terms.
+    policy_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,25 @@ SOCIAL_CARE_RULE = (
     "If the answer to any of the following questions is YES then liaison and/or a further "
     "referral to Children's Social Care (Access Team) should be made."
 )
+WORKING_TOGETHER_NOTE = (
+    "The questions are in the terms of Working Together to Safeguard Children 2023; the "
+    "policy's own wording is shown beneath each one."
+)
+#: The 6.0 questions in Working Together 2023 terms, by the policy question's key.
+WORKING_TOGETHER_2023: dict[str, str] = {
+    "protection_plan": (
+        "Is the child the subject of a child protection plan, or of a section 47 enquiry "
+        "(Children Act 1989) now under way?"
+    ),
+    "in_care": (
+        "Is the child looked after by the local authority (in care under a care order, or "
+        "accommodated under section 20 of the Children Act 1989)?"
+    ),
+    "involvement": (
+        "Is Children's Social Care involved with the child or family (a child in need plan, "
+        "a child and family assessment, or early help led by the local authority)?"
+    ),
+}
 SAFEGUARDING_INTRO = (
     "The referral form's own safeguarding questions, filled in from the latest referral "
     "where the referrer answered them. Correct them if you know better."
@@ -127,8 +163,15 @@ PAGES: tuple[Page, ...] = (
     Page(
         id="social_care",
         title="6.0 How and when to consider social care involvement",
-        intro=SOCIAL_CARE_RULE,
-        questions=tuple(Question(f"social_care.{t.key}", t.label) for t in SOCIAL_CARE_QUESTIONS),
+        intro=f"{SOCIAL_CARE_RULE}\n\n{WORKING_TOGETHER_NOTE}",
+        questions=tuple(
+            Question(
+                f"social_care.{t.key}",
+                WORKING_TOGETHER_2023.get(t.key, t.label),
+                policy_text=t.label if t.key in WORKING_TOGETHER_2023 else "",
+            )
+            for t in SOCIAL_CARE_QUESTIONS
+        ),
     ),
     Page(
         id="safeguarding",
@@ -244,10 +287,35 @@ def answer_label(value: Answer) -> str:
 # --- the recommendation ----------------------------------------------------------
 
 
-def recommendation(answers: Mapping[str, Answer]) -> Recommendation:
-    """What the policy says follows: any 5.0 YES → police; any 6.0 YES → social care; both."""
+def referral_reasons(
+    answers: Mapping[str, Answer], serious_indicators: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Why the referral calls for at least a social care consultation, one line each.
+
+    The referrer considered a referral to Social Care (the safeguarding answer,
+    as the officer confirmed it), and each serious indicator the referral marks as
+    current (keys of ``SERIOUS_INDICATORS``; others are ignored).
+    """
+    reasons: list[str] = []
+    if answers.get("safeguarding.social_care_referral_considered") is True:
+        reasons.append("The referrer has considered a referral to Social Care (answered Yes).")
+    for key in dict.fromkeys(serious_indicators):
+        if key in SERIOUS_INDICATORS:
+            reasons.append(
+                f"The referral marks as current: {key}. {label_of(RISK_INDICATORS, key)}."
+            )
+    return tuple(reasons)
+
+
+def recommendation(
+    answers: Mapping[str, Answer], serious_indicators: Iterable[str] = ()
+) -> Recommendation:
+    """What follows: any 5.0 YES → police; any 6.0 YES, or a reason of the referral
+    (``referral_reasons``) → at least social care; both when both."""
     police = any(answers.get(f"police.{t.key}") is True for t in POLICE_QUESTIONS)
-    social_care = any(answers.get(f"social_care.{t.key}") is True for t in SOCIAL_CARE_QUESTIONS)
+    social_care = any(
+        answers.get(f"social_care.{t.key}") is True for t in SOCIAL_CARE_QUESTIONS
+    ) or bool(referral_reasons(answers, serious_indicators))
     if police and social_care:
         return "refer_both"
     if police:
@@ -255,6 +323,12 @@ def recommendation(answers: Mapping[str, Answer]) -> Recommendation:
     if social_care:
         return "refer_social_care"
     return "no_escalation"
+
+
+REFERRAL_RULE = (
+    "What the referral says calls for at least a consultation with Children's Social Care "
+    "(Access Team), whatever the answers above:"
+)
 
 
 def policy_text(rec: str) -> str:

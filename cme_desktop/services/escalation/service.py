@@ -15,8 +15,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from cme_desktop.models import AgencyReferral, Case, Escalation, Task
+from cme_desktop.models import AgencyReferral, Case, Escalation, Referral, Task
 from cme_desktop.models.vocabularies import ESCALATION_DECISIONS, label_of
 from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import case_reference
@@ -29,8 +30,11 @@ from cme_desktop.services.escalation.flow import (
     clean_answers,
     follow_ups,
     recommendation,
+    referral_reasons,
     validate_decision,
 )
+from cme_desktop.services.referral.record import normalise
+from cme_desktop.services.referral.validation import serious_current_indicators
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
     from cme_desktop.services.documents.escalation_summary import ProtectedPdf
     from cme_desktop.services.documents.styles import AuthorityDetails
 
-__all__ = ["EscalationOutcome", "EscalationService"]
+__all__ = ["EscalationOutcome", "EscalationService", "latest_serious_indicators"]
 
 
 @dataclass(frozen=True)
@@ -72,19 +76,23 @@ class EscalationService:
     ) -> EscalationOutcome:
         """Record the officer's decision with every answer, who and when, in one transaction.
 
-        Creates the follow-up tasks and agency referrals of the decision, notes it
-        on the case's timeline, updates the case's escalation flags, and audits it
+        The recommendation weighs the case's latest referral too (its current
+        serious indicators, ``flow.referral_reasons``). Creates the follow-up tasks
+        and agency referrals of the decision, notes it on the case's timeline with
+        the referral's reasons, updates the case's escalation flags, and audits it
         (ids and keys only). ``InvalidInput`` for a decision that differs from the
         recommendation without a rationale.
         """
         clean = clean_answers(answers)
-        rec = recommendation(clean)
-        validate_decision(rec, decision, rationale)
         today = today or date.today()
         with self.db.write() as session:
             case = session.get(Case, case_id)
             if case is None:
                 raise NotFound(f"Case {case_reference(case_id)} does not exist.")
+            serious = latest_serious_indicators(session, case_id)
+            rec = recommendation(clean, serious)
+            validate_decision(rec, decision, rationale)
+            reasons = referral_reasons(clean, serious)
             row = Escalation(
                 case_id=case_id,
                 decided_by=self.db.actor,
@@ -114,7 +122,7 @@ class EscalationService:
             history.record(
                 session,
                 case_id=case_id,
-                summary=_timeline_summary(rec, decision, rationale),
+                summary=_timeline_summary(rec, decision, rationale, reasons),
                 author=self.db.actor,
             )
             session.flush()
@@ -195,10 +203,27 @@ def _ids(rows: Iterable[Task | AgencyReferral]) -> str:
     return ",".join(str(r.id) for r in rows)
 
 
-def _timeline_summary(rec: str, decision: str, rationale: str) -> str:
+def latest_serious_indicators(session: Session, case_id: int) -> tuple[str, ...]:
+    """The serious indicators the case's latest referral marks as current (none if none)."""
+    data = session.scalar(
+        select(Referral.data)
+        .where(Referral.case_id == case_id)
+        .order_by(Referral.received_on.desc(), Referral.id.desc())
+        .limit(1)
+    )
+    if data is None:
+        return ()
+    return tuple(serious_current_indicators(normalise(data)))
+
+
+def _timeline_summary(
+    rec: str, decision: str, rationale: str, reasons: tuple[str, ...] = ()
+) -> str:
     text = f"Escalation decision: {label_of(ESCALATION_DECISIONS, decision)}."
     if decision != rec:
         text += f" The policy recommended: {label_of(ESCALATION_DECISIONS, rec)}."
+    if reasons:
+        text += " From the referral: " + " ".join(reasons)
     if rationale.strip():
         text += f" Rationale: {rationale.strip()}"
     return text

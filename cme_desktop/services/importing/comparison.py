@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from cme_desktop.models.vocabularies import label_of
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.referral.parties import child_draft
 from cme_desktop.services.referral.record import Referral, field_label
+from cme_desktop.services.reports.dfe_codes import SEXES, sex_from_gender
 from cme_desktop.services.rules.dates import format_uk_date
 
 __all__ = [
@@ -84,12 +86,23 @@ def compare_fields(case: CaseDraft, referral: Mapping[str, Any]) -> tuple[FieldC
             label=merge_field_label(name),
             case_value=ours[name],
             referral_value=referral[name],
-            case_text=_text(ours[name]),
-            referral_text=_text(referral[name]),
+            case_text=_shown(name, ours[name]),
+            referral_text=_shown(name, referral[name]),
             differs=_text(ours[name]) != _text(referral[name]),
         )
         for name in MERGE_FIELDS
     )
+
+
+def _shown(name: str, value: Any) -> str:
+    """The value as the review shows it: a gender with the sex it is read as for the DfE
+    return, and a note when that reading needs the officer's check (``M / F``)."""
+    text = _text(value)
+    if name != "gender" or not text:
+        return text
+    reading = sex_from_gender(text)
+    sex = label_of(SEXES, reading.key).casefold()
+    return f"{text} (sex: {sex}, check it)" if reading.needs_review else f"{text} (sex: {sex})"
 
 
 def _text(value: Any) -> str:

@@ -30,6 +30,7 @@ from cme_desktop.services.referral.parties import (
 )
 from cme_desktop.services.referral.record import Referral
 from cme_desktop.services.referral.service import ReferralService
+from cme_desktop.services.reports.dfe_codes import sex_from_gender
 
 __all__ = [
     "Action",
@@ -216,6 +217,8 @@ class Committer:
                 continue  # the form's slip stays on the referral, flagged there
             if choice == "referral" or getattr(draft, name) in (None, ""):
                 changes[name] = value
+        if "gender" in changes and not draft.sex:
+            changes["sex"] = sex_from_gender(changes["gender"]).key
         if not draft.identified_by and identified_by(self.ref):
             changes["identified_by"] = identified_by(self.ref)
         if whereabouts_unknown(self.ref) and not draft.whereabouts_unknown:

@@ -5,7 +5,10 @@
 2. A filled fillable form (``blank_form``) has fields named after the record's dotted
    paths; each is read by name. Dates and Yes/No typed into a text box are read
    leniently, and what cannot be read is listed in ``uncertain`` for the officer.
-3. Anything else is not a referral (``NotAReferral``).
+3. A Word form "saved as PDF" (no form fields, only its printed text) is read by its
+   labels like the Word form: ``flat_pdf`` rebuilds its paragraphs and ruled tables
+   from the page, and ``docx_fields.read_form`` finds each field.
+4. Anything else is not a referral (``NotAReferral``).
 
 Protected PDFs are opened with the password given (``pdf_security.open_pdf`` and its
 limits); nothing decrypted is written to disk.
@@ -13,6 +16,7 @@ limits); nothing decrypted is written to disk.
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from collections.abc import Iterator
@@ -66,9 +70,11 @@ def parse_pdf(data: bytes, *, password: str | None, source: str) -> list[ParsedR
         if record_json is not None:
             referral = from_json(record_json)
             uncertain: tuple[str, ...] = ()
-        else:
+        elif isinstance(doc.Root.get("/AcroForm"), pikepdf.Dictionary):
             values = _field_values(doc)
             referral, uncertain = _referral_from_fields(values)
+        else:
+            referral, uncertain = _printed_form(doc)
     return [
         ParsedReferral(
             referral=referral,
@@ -128,6 +134,26 @@ def _read_bounded(stream: pikepdf.Stream) -> bytes:
     if len(data) > MAX_RECORD_BYTES:
         raise too_large
     return bytes(data)
+
+
+# --- 3. a form saved as PDF ------------------------------------------------------------
+
+
+def _printed_form(doc: pikepdf.Pdf) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The referral in the printed text of a PDF without fields (``flat_pdf``)."""
+    from cme_desktop.services.importing.docx_fields import read_form
+    from cme_desktop.services.importing.flat_pdf import not_a_form, read_flat_pdf
+
+    plain = io.BytesIO()
+    try:
+        doc.save(plain)  # decrypted, in memory: pypdf reads the text from this copy
+    except pikepdf.PdfError:
+        raise CorruptFile("The PDF is damaged and its text cannot be read.") from None
+    blocks = read_flat_pdf(plain.getvalue())
+    try:
+        return read_form(blocks)
+    except NotAReferral:
+        raise not_a_form() from None
 
 
 # --- 2. a filled form ----------------------------------------------------------------

@@ -45,6 +45,7 @@ from datetime import date
 from typing import Final
 
 from cme_desktop.services.errors import CorruptFile, HostileFile, UnsupportedFile
+from cme_desktop.services.reports.dfe_codes import sex_from_gender
 from cme_desktop.services.rules.dates import parse_uk_date
 from cme_desktop.services.rules.names import clean_name
 from cme_desktop.services.rules.upn import normalise_upn, upn_problem
@@ -255,6 +256,10 @@ def _record(
         problems.append(f"The postcode “{postcode}” does not look like a UK postcode.")
 
     gender = cell("gender")
+    if sex_from_gender(gender).needs_review:
+        problems.append(
+            f"The sex “{gender}” is not clear: it is recorded as not known, for you to check."
+        )
     address_columns = columns.get("address", [])[:1] + columns.get("address_part", [])
     # A line break inside an address cell separates its lines, as the commas between cells do.
     address_lines = [

@@ -32,6 +32,7 @@ from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.importing.candidates import AUTO_MATCH_SCORE, CaseCandidate, find_cases
 from cme_desktop.services.importing.pupil_csv import PupilRecord
 from cme_desktop.services.referral.record import Referral, empty_referral, normalise
+from cme_desktop.services.reports.dfe_codes import sex_from_gender
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 
@@ -216,6 +217,7 @@ def _pupil_draft(record: PupilRecord, day: date) -> CaseDraft:
         full_name=record.full_name,
         date_of_birth=dob,
         gender=record.gender[:40],
+        sex=sex_from_gender(record.gender).key,
         upn=record.upn or "",
         last_known_address=", ".join(p for p in (record.address, record.postcode) if p),
         school=record.last_school[:200],

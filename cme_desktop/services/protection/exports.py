@@ -69,7 +69,9 @@ def render_referral(ref: dict[str, Any], *, fmt: str, authority: AuthorityDetail
         return referral_pdf.render(ref, authority=authority)
     from cme_desktop.services.documents import referral_docx
 
-    return referral_docx.render_docx(ref, authority_name=authority.name)
+    return referral_docx.render_docx(
+        ref, authority_name=authority.name, privacy_notice=authority.privacy_notice
+    )
 
 
 def encrypt(document: bytes, *, fmt: str, password: str) -> bytes:

@@ -23,9 +23,9 @@ from cme_desktop.services.protection.passwords import MAX_PDF_PASSWORD
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import UnitOfWork
 
-#: File formats by suffix; only the first two can carry a password.
-FORMATS = {".pdf": "pdf", ".xlsx": "xlsx", ".csv": "csv"}
-PROTECTABLE = ("pdf", "xlsx")
+#: File formats by suffix; all but CSV can carry a password.
+FORMATS = {".pdf": "pdf", ".xlsx": "xlsx", ".csv": "csv", ".docx": "docx"}
+PROTECTABLE = ("pdf", "xlsx", "docx")
 MIN_PASSWORD = 10
 #: What the officer is asked before a file with names is written unprotected.
 UNPROTECTED_WARNING = (
@@ -71,13 +71,13 @@ def check_password(password: str, *, fmt: str) -> None:
 
 
 def protect(document: bytes, *, fmt: str, password: str) -> bytes:
-    """``document`` (a PDF or a workbook) encrypted with ``password``, in memory."""
+    """``document`` (a PDF, a workbook or a Word letter) encrypted with ``password``, in memory."""
     check_password(password, fmt=fmt)
     if fmt == "pdf":
         from cme_desktop.services.protection.pdf import encrypt_pdf
 
         return encrypt_pdf(document, password)
-    if fmt == "xlsx":
+    if fmt in ("xlsx", "docx"):
         from cme_desktop.services.protection.office import encrypt_office
 
         return encrypt_office(document, password)

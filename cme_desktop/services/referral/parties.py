@@ -19,6 +19,7 @@ from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.referral.record import Referral, normalise
 from cme_desktop.services.referral.typed_answers import split_pupil_names
 from cme_desktop.services.referral.validation import current_indicators
+from cme_desktop.services.reports.dfe_codes import sex_from_gender
 
 __all__ = [
     "UNNAMED_CARER",
@@ -265,6 +266,7 @@ def child_draft(
         aka=child["aka"],
         date_of_birth=_iso(child["date_of_birth"]),
         gender=child["gender"][:40],
+        sex=sex_from_gender(child["gender"]).key,
         ethnicity=child["ethnicity"][:100],
         upn=_upn(child["upn"]),
         sen_disability=child["sen_disability"],
@@ -287,6 +289,7 @@ def sibling_draft(case: Case, child: dict[str, Any]) -> CaseDraft:
         aka=child["aka"],
         date_of_birth=_iso(child["date_of_birth"]),
         gender=child["gender"][:40],
+        sex=sex_from_gender(child["gender"]).key,
         ethnicity=child["ethnicity"][:100],
         upn=_upn(child["upn"]),
         sen_disability=child["sen_disability"],
@@ -320,6 +323,7 @@ def fill_blanks(case: Case, ref: Referral) -> list[str]:
         dob = _iso(child["date_of_birth"])
         fill("date_of_birth", dob if dob is not None and dob <= date.today() else None)
         fill("gender", child["gender"][:40])
+        fill("sex", sex_from_gender(child["gender"]).key)
         fill("ethnicity", child["ethnicity"][:100])
         fill("upn", _upn(child["upn"]))
         fill("sen_disability", child["sen_disability"])

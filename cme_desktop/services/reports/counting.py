@@ -39,16 +39,15 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    type_coerce,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.models.records import Case, TimelineEntry
 from cme_desktop.services.reports.periods import Period
+from cme_desktop.services.rules.local_time import utc_end_of_local_day, utc_start_of_local_day
 from cme_desktop.services.rules.school_age import compulsory_school_age
+from cme_desktop.services.server.dialect import count_by, iso_date, no_index
 
 _REOPEN_PREFIX = "Case reopened (was closed "
 _REOPEN = re.compile(r"^Case reopened \(was closed (\d{2})/(\d{2})/(\d{4}): (.*?)\)\.")
@@ -139,7 +138,7 @@ def scan(col: Any) -> Any:
     through an index costs several times a single pass over an encrypted table
     (measured: 0.44 s against 0.12 s over 100,000 cases), and a pass is bounded.
     """
-    return UnaryExpression(col, operator=operators.custom_op("+"), type_=col.type)
+    return no_index(col)  # on a PostgreSQL server, the column as it is (services.server)
 
 
 def period_bucket(col: Any, periods: Sequence[Period]) -> Any:
@@ -148,20 +147,31 @@ def period_bucket(col: Any, periods: Sequence[Period]) -> Any:
     return case(*[(col.between(p.start, p.end), i) for i, p in enumerate(periods)], else_=None)
 
 
-def timed_period_bucket(col: Any, periods: Sequence[Period]) -> Any:
-    """The index of the period a date-and-time column falls in (``NULL`` when in none)."""
+def timed_period_bucket(col: Any, periods: Sequence[Period], *, utc: bool = False) -> Any:
+    """The index of the period a date-and-time column falls in (``NULL`` when in none).
+
+    ``utc``: the column holds UTC times (``models.base.utcnow``), so a period's days
+    are England's days (``rules.local_time``), not UTC's.
+    """
     col = scan(col)
     return case(
-        *[(and_(col >= _midnight(p.start), col < _after(p.end)), i) for i, p in enumerate(periods)],
+        *[
+            (and_(col >= _midnight(p.start, utc), col < _after(p.end, utc)), i)
+            for i, p in enumerate(periods)
+        ],
         else_=None,
     )
 
 
-def _midnight(day: date) -> datetime:
+def _midnight(day: date, utc: bool = False) -> datetime:
+    if utc:
+        return utc_start_of_local_day(day)
     return datetime.combine(day, time())
 
 
-def _after(day: date) -> datetime:
+def _after(day: date, utc: bool = False) -> datetime:
+    if utc:
+        return utc_end_of_local_day(day)
     return datetime.combine(day + timedelta(days=1), time())
 
 
@@ -172,17 +182,26 @@ def grouped_counts(
     keys: Sequence[Any],
     *where: ColumnElement[bool],
     timed: bool = False,
+    utc: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """``(period index, *keys, count)`` rows from one grouped pass over the periods' range."""
-    bucket = (timed_period_bucket if timed else period_bucket)(date_col, periods).label("bucket")
+    """``(period index, *keys, count)`` rows from one grouped pass over the periods' range.
+
+    ``timed``: ``date_col`` holds dates and times, local ones unless ``utc`` (see
+    ``timed_period_bucket``).
+    """
+    bucket = (
+        timed_period_bucket(date_col, periods, utc=utc)
+        if timed
+        else period_bucket(date_col, periods)
+    ).label("bucket")
     first, last = periods[0].start, periods[-1].end
     span = (
-        and_(scan(date_col) >= _midnight(first), scan(date_col) < _after(last))
+        and_(scan(date_col) >= _midnight(first, utc), scan(date_col) < _after(last, utc))
         if timed
         else scan(date_col).between(first, last)
     )
-    query = select(bucket, *keys, func.count()).where(*where, span)
-    return [tuple(r) for r in all_rows(session, query.group_by(bucket, *keys))]
+    query = count_by(session, select(bucket, *keys).where(*where, span))
+    return [tuple(r) for r in all_rows(session, query)]
 
 
 def marginal(rows: Iterable[tuple[Any, ...]], position: int, width: int) -> dict[str, list[int]]:
@@ -239,8 +258,9 @@ def csa_bounds(dob: str) -> tuple[str, str]:
 
 def iso_text(col: Any) -> Any:
     """A date column as the ISO text SQLite holds."""
-    # Dates as the ISO text SQLite holds: compared as text, converted only where needed.
-    return type_coerce(col, String)
+    # Dates as the ISO text SQLite holds: compared as text, converted only where needed
+    # (on a PostgreSQL server, written out as that text: services.server.dialect).
+    return iso_date(col)
 
 
 #: Per date of birth (and period), what Python's school-age rules say, for SQL to join on.
@@ -252,7 +272,7 @@ DOBS = table(
     column("k2", String),
     column("a", String),
     column("b", String),
-    schema="temp",
+    # A temporary table (fill_dobs): SQLite and PostgreSQL both find it by its name alone.
 )
 
 
@@ -274,7 +294,8 @@ def fill_dobs(session: Session, rows: Iterable[tuple[str, int, str, str, str, st
         "CREATE TEMP TABLE IF NOT EXISTS cme_report_dobs (dob TEXT NOT NULL, idx INTEGER NOT "
         "NULL, k1 TEXT, k2 TEXT, a TEXT, b TEXT, PRIMARY KEY (dob, idx))"
     )
-    conn.exec_driver_sql("DELETE FROM temp.cme_report_dobs")
+    conn.execute(DOBS.delete())
     values = list(rows)
     if values:
-        conn.exec_driver_sql("INSERT INTO temp.cme_report_dobs VALUES (?, ?, ?, ?, ?, ?)", values)
+        names = ("dob", "idx", "k1", "k2", "a", "b")
+        conn.execute(DOBS.insert(), [dict(zip(names, row, strict=True)) for row in values])

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from cme_desktop.services.reports.dfe_csv import return_csv
 from cme_desktop.services.reports.dfe_return import DfeReturn
 from cme_desktop.services.reports.quarterly import QuarterlyReport
 from cme_desktop.services.reports.without_place import WITHOUT_PLACE_COLUMNS, WithoutPlace
@@ -42,23 +43,8 @@ def _csv_number(value: Any) -> str:
 
 
 def dfe_csv(ret: DfeReturn) -> str:
-    """The DfE return as CSV, one block per table, laid out for copying into the return."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["Children missing education: termly return"])
-    writer.writerow(["Census date", ret.census_date.isoformat()])
-    writer.writerow(
-        ["Open cases with no date of birth (not counted)", str(ret.unknown_date_of_birth)]
-    )
-    for table in ret.tables:
-        writer.writerow([])
-        writer.writerow([_cell(table.title)])
-        writer.writerow(["", *table.columns])
-        for row in table.rows:
-            writer.writerow([_cell(row.label), *[_csv_number(v) for v in row.values]])
-        if table.note:
-            writer.writerow([_cell(table.note)])
-    return out.getvalue()
+    """The DfE return in the collection's layout, checked (``dfe_csv.return_csv``)."""
+    return return_csv(ret)
 
 
 def without_place_table(rows: Sequence[WithoutPlace]) -> list[list[str | int | date]]:

@@ -145,30 +145,48 @@ def quarterly_pdf(
 
 
 def dfe_pdf(ret: DfeReturn, *, authority: AuthorityDetails | str | None = None) -> bytes:
-    """A printable summary of the DfE termly return (aggregate figures only)."""
+    """The DfE termly return for sign-off: the figures as submitted, the EHE half's state,
+    and lines for the officer who checked it and the manager who signs it off."""
     who = authority_details(authority)
     styles = ReportStyles()
     width = A4[0] - 32 * mm
+    la = f"LA {ret.la_number}" if ret.la_number else "LA number not set"
     story: list[Any] = heading(
         styles,
         "Children missing education — DfE termly return",
-        f"Census date {format_date(ret.census_date)} · {ret.missing_total:,} children missing "
-        f"education on the day · {ret.previous_year_total:,} at any point in "
+        f"{la} · census date {format_date(ret.census_date)} · {ret.missing_total:,} children "
+        f"missing education on the day · {ret.previous_year_total:,} at any point in "
         f"{ret.previous_year.label}",
         who,
     )
-    for table in ret.tables:
-        story.append(figure_section(styles, table, width, highlight_last=False))
-    if ret.unknown_date_of_birth:
-        story.append(Spacer(1, 3 * mm))
+    if not ret.ready:
         story.append(
             Paragraph(
-                f"{ret.unknown_date_of_birth:,} open case(s) have no date of birth recorded: "
-                "whether the child is of compulsory school age cannot be worked out, so they "
-                "are not counted above. Record the dates of birth to include them.",
+                "<b>Not ready to submit.</b> "
+                + escape(
+                    f"{len(ret.blockers)} counted case(s) lack a sex, a date of birth or a DfE "
+                    "reason, and are not in the figures below"
+                    if ret.blockers
+                    else "The authority's LA number is not set (Settings)"
+                )
+                + ".",
                 styles.body,
             )
         )
+    for table in ret.tables:
+        # A long table (the reasons) comes back as its parts, to run over a page.
+        section = figure_section(styles, table, width, highlight_last=False)
+        story.extend(section if isinstance(section, list) else [section])
+    story.append(
+        Paragraph(
+            "Elective home education: not kept by this authority in this application. The "
+            "EHE figures of the collection are marked “x” (not collected) in the CSV; they "
+            "will come from the EHE register.",
+            styles.note,
+        )
+    )
+    story.append(Spacer(1, 6 * mm))
+    story.append(KeepTogether(_sign_off(styles, width)))
     return build_pdf(
         story,
         title=f"CME DfE return {ret.census_date.isoformat()}",
@@ -176,6 +194,31 @@ def dfe_pdf(ret: DfeReturn, *, authority: AuthorityDetails | str | None = None) 
         generated=ret.generated_on,
         marking_note="aggregate figures, no personal data",
     )
+
+
+def _sign_off(styles: ReportStyles, width: float) -> list[Any]:
+    rows = [
+        [Paragraph(escape(t), styles.cell_bold) for t in ("", "Name", "Signature", "Date")],
+        *[
+            [Paragraph(escape(role), styles.cell), "", "", ""]
+            for role in ("Checked by (named CME officer)", "Signed off by")
+        ],
+    ]
+    table = Table(
+        rows,
+        colWidths=[width * 0.34, width * 0.26, width * 0.24, width * 0.16],
+        rowHeights=[None, 11 * mm, 11 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("BACKGROUND", (0, 0), (-1, 0), SOFT),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return [Paragraph("Sign-off", styles.h2), table]
 
 
 # --- pupils without a school place -------------------------------------------------------------

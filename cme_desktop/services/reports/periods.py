@@ -1,7 +1,9 @@
-"""The periods the reports count over: calendar quarters, and the academic year before a census.
+"""The periods the reports count over: calendar quarters, the academic year before a census,
+and the DfE's census days.
 
 *Quarters* are calendar quarters: Q1 January-March, Q2 April-June, Q3
-July-September, Q4 October-December. A period's days include both ends.
+July-September, Q4 October-December. A period's days include both ends. Every
+date here is a date in England (``rules.local_time.local_today``), never a UTC date.
 """
 
 from __future__ import annotations
@@ -90,3 +92,33 @@ def academic_year_before(day: date) -> Period:
     return Period(
         before, year_start - timedelta(days=1), f"{before.year}/{str(year_start.year)[2:]}"
     )
+
+
+# --- the DfE's census days -----------------------------------------------------------------
+
+
+def _nth_thursday(year: int, month: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def census_days(academic_year: int) -> tuple[date, date, date]:
+    """The school-census Thursdays of the academic year starting in September ``academic_year``.
+
+    Autumn: the first Thursday in October; spring: the third Thursday in January; summer:
+    the third Thursday in May (the DfE's CME and EHE collection uses the school census
+    days: ``docs/dfe-return.md``).
+    """
+    return (
+        _nth_thursday(academic_year, 10, 1),
+        _nth_thursday(academic_year + 1, 1, 3),
+        _nth_thursday(academic_year + 1, 5, 3),
+    )
+
+
+def proposed_census_day(today: date, saved: tuple[date, ...] = ()) -> date:
+    """The census day to propose: the latest saved or standard census day on or before ``today``."""
+    year = academic_year_start(today).year
+    standard = (*census_days(year - 1), *census_days(year))
+    candidates = [d for d in (*standard, *saved) if d <= today]
+    return max(candidates)

@@ -8,6 +8,7 @@ from cme_desktop.services.reports.dfe_return import DfeReturn, dfe_termly
 from cme_desktop.services.reports.periods import Quarter
 from cme_desktop.services.reports.quarterly import QuarterlyReport, quarterly
 from cme_desktop.services.reports.without_place import WithoutPlace, pupils_without_place
+from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database
 
@@ -28,7 +29,7 @@ class Statistics:
 
     def pupils_without_place(self, today: date | None = None) -> list[WithoutPlace]:
         """See :func:`pupils_without_place`."""
-        return pupils_without_place(self.db, today or date.today())
+        return pupils_without_place(self.db, today or local_today())
 
     def record_export(self, *, report: str, detail: str = "") -> None:
         """Audit that a report left the application (saved or printed)."""

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from cme_desktop.services.rules.local_time import local_today
+
 #: Month names in calendar order, as they are written in full.
 MONTH_NAMES: tuple[str, ...] = (
     "January",
@@ -82,7 +84,7 @@ _TIME_SUFFIX = re.compile(
 
 
 def _today(today: date | None) -> date:
-    return today if today is not None else date.today()
+    return today if today is not None else local_today()
 
 
 def _date_from(match: re.Match[str], today: date) -> date | None:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event, text
@@ -144,6 +144,11 @@ class AuditAnchor(Protocol):
 @dataclass
 class Database:
     """The unlocked vault: engine, sessions, and the keys derived for this session."""
+
+    #: What holds the record: ``"vault"``, this SQLCipher file; ``"server"`` for a shared
+    #: server's database (``services.server``), whose backups, checks and keys are the
+    #: server's own, so the vault's are not offered there.
+    kind: ClassVar[str] = "vault"
 
     path: Path
     engine: Engine

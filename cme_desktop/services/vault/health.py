@@ -3,17 +3,22 @@
 - ``quick_check`` runs at every unlock: SQLite's ``quick_check`` table by table,
   starting at a different table each time, stopped when its time budget is
   spent (``QUICK_BUDGET``), so unlocking stays quick at 100,000 cases while
-  repeated unlocks cover the whole file.
-- ``full_check`` is ``cme check`` and runs before every monthly save:
-  SQLCipher's HMAC check of every page, SQLite's ``integrity_check`` and
-  ``foreign_key_check``, and (for ``cme check``) the audit chain against its
-  anchors.
+  repeated unlocks cover the whole file. The ``cme`` command runs it as the
+  vault opens; the window runs it once the case list is painted, in the
+  background, with every page's HMAC after it (``after_unlock_check``), so the
+  officer does not wait for it before seeing the list.
+- ``full_check`` is ``cme check``: SQLCipher's HMAC check of every page,
+  SQLite's ``integrity_check`` and ``foreign_key_check``, and the audit chain
+  against its anchors. Every monthly save runs the same check of pages,
+  structure and links on its copy (``file_check``), which holds the vault's
+  pages as they were, before the copy counts.
 - ``last_good_save`` and ``restore_advice`` say which monthly save to restore
   and how, for the notice the officer sees.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import time
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy.exc import SQLAlchemyError
 
 from cme_desktop.services.errors import CmeError, VaultDamaged
 from cme_desktop.services.rules.dates import format_date
@@ -246,11 +252,55 @@ def page_check(db: Database) -> Finding | None:
     return damage_finding(db, pages) if pages else None
 
 
+def after_unlock_check(db: Database) -> Finding | None:
+    """The unlock's bounded ``quick_check``, then every page against its HMAC.
+
+    For a caller that opened the vault without the check (``Vault.check_pages_at_open``
+    False), once the officer can see the list. Damage found is written to the audit
+    log as at unlock, where the vault still takes a write, and returned for the notice;
+    ``None`` when none was found.
+    """
+    quick = quick_check(db)
+    found = damage_finding(db, quick.problems) if quick.damaged else page_check(db)
+    if found is not None:
+        # A damaged vault may refuse the write (SQLite can turn read-only on finding a bad
+        # page): the notice matters more than the record.
+        with contextlib.suppress(CmeError, SQLAlchemyError), db.write() as session:
+            audit.record(session, db, action=found.kind, entity="vault", detail=found.detail)
+    return found
+
+
 def full_check(db: Database, *, with_audit: bool = True) -> CheckReport:
     """Every page, the structure, the links and (``with_audit``) the audit log and its anchors."""
     started = time.perf_counter()
+    report = _file_report(db, db.path)
+    timings = dict(report.timings)
+    check = None
+    if with_audit and not report.damaged:
+        t = time.perf_counter()
+        check = check_audit(db)
+        timings["audit"] = time.perf_counter() - t
+    return CheckReport(
+        page_count=report.page_count,
+        pages=report.pages,
+        structure=report.structure,
+        links=report.links,
+        audit=check,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
+
+
+def file_check(db: Database, path: Path) -> CheckReport:
+    """Every page, the structure and the links of a file encrypted with the vault's key (a
+    monthly save's copy, checked before it counts): ``full_check`` without the audit log."""
+    return _file_report(db, path)
+
+
+def _file_report(db: Database, path: Path) -> CheckReport:
+    started = time.perf_counter()
     timings: dict[str, float] = {}
-    conn = db.open_other(db.path)
+    conn = db.open_other(path)
     try:
         page_count = int(conn.execute("PRAGMA page_count").fetchone()[0])
         t = time.perf_counter()
@@ -264,17 +314,11 @@ def full_check(db: Database, *, with_audit: bool = True) -> CheckReport:
         timings["links"] = time.perf_counter() - t
     finally:
         conn.close()
-    check = None
-    if with_audit and not (pages or structure):
-        t = time.perf_counter()
-        check = check_audit(db)
-        timings["audit"] = time.perf_counter() - t
     return CheckReport(
         page_count=page_count,
         pages=tuple(pages),
         structure=tuple(structure),
         links=tuple(links),
-        audit=check,
         seconds=time.perf_counter() - started,
         timings=timings,
     )
@@ -301,7 +345,12 @@ def check_audit(db: Database) -> AuditCheck:
 
 
 def refuse_if_damaged(db: Database) -> CheckReport:
-    """The full check before a monthly save: ``VaultDamaged`` (saying what to do) if damaged."""
+    """The full check of the vault: ``VaultDamaged`` (saying what to do) if damaged.
+
+    The monthly save calls this only when its copy failed ``file_check``: the copy is
+    the vault's pages as they were, so this tells damage in the vault from a copy that
+    went wrong.
+    """
     report = full_check(db, with_audit=False)
     if report.damaged:
         good = last_good_save(db)

@@ -1,7 +1,11 @@
 """What every unlock does once the key is known, before the officer sees anything.
 
 1. A bounded check of the pages (``health.quick_check``): damage found here is
-   reported at once instead of at the first record that will not open.
+   reported at once instead of at the first record that will not open. With
+   ``check_pages=False`` (the window, which runs the same check in the
+   background once the case list is painted: ``ui/vault/damage.py``) it runs
+   here only when the schema needs upgrading, as a damaged vault must never be
+   upgraded.
 2. The schema brought up to date (``migrations``), unless the vault is damaged.
 3. The key file's seal and the audit anchor against the log (``anchor``), and
    the record of failed unlocks (``attempts``).
@@ -52,10 +56,13 @@ def open_vault(
     method: str = "passphrase",
     opened: tuple[str, OpenedSlot] | None = None,
     busy_timeout: float = BUSY_TIMEOUT,
+    check_pages: bool = True,
 ) -> Database:
     """Open the database with ``key`` and do the unlock's checks and records (see above).
 
     ``opened``: the slot kind and its opened wrapping, to rebind a format 1 slot.
+    ``check_pages``: False when the caller runs ``health.quick_check`` itself once
+    the vault is open (it still runs here before any schema upgrade).
     """
     db = Database.open(
         files.path, key, audit_key=derive_subkey(key, "audit-chain"), busy_timeout=busy_timeout
@@ -63,7 +70,7 @@ def open_vault(
     db.actor = actor
     seal_key = seal_key_of(key)
     try:
-        findings = _pages(db)
+        findings = _pages(db) if check_pages or _needs_upgrade(db) else []
         migrations.upgrade(db)
         seen = read_slots(files.slots_path)
         findings += anchor.check_at_unlock(db, seen, seal_key)
@@ -85,12 +92,16 @@ def open_vault(
 _RESET_ANCHOR = frozenset({"key_file_altered", "audit_chain_broken"})
 
 
+def _needs_upgrade(db: Database) -> bool:
+    return migrations.current_revision(db) != migrations.head_revision()
+
+
 def _pages(db: Database) -> list[Finding]:
     quick = health.quick_check(db)
     if not quick.damaged:
         return []
     found = health.damage_finding(db, quick.problems)
-    if migrations.current_revision(db) != migrations.head_revision():
+    if _needs_upgrade(db):
         raise VaultDamaged(
             f"{found.message} This version of CME Desktop would have to upgrade it, which "
             "cannot be done safely: nothing has been changed. "

@@ -99,6 +99,9 @@ class Vault:
         self._scrypt = scrypt  # tests pass cheap parameters; None = tuned to ~0.5 s
         # Seconds a connection waits for the write lock (None: ``database.BUSY_TIMEOUT``).
         self.busy_timeout = busy_timeout
+        # False where the caller checks the pages itself once the vault is open (the
+        # window does, in the background after the list is painted): see ``opening``.
+        self.check_pages_at_open = True
 
     # -- state -----------------------------------------------------------------
 
@@ -199,7 +202,13 @@ class Vault:
         files = VaultFiles(self.path, self.slots_path, self.attempts_path)
         timeout = BUSY_TIMEOUT if self.busy_timeout is None else self.busy_timeout
         return open_vault(
-            files, key, actor=actor, method=method, opened=opened, busy_timeout=timeout
+            files,
+            key,
+            actor=actor,
+            method=method,
+            opened=opened,
+            busy_timeout=timeout,
+            check_pages=self.check_pages_at_open,
         )
 
     # -- failed attempts ---------------------------------------------------------

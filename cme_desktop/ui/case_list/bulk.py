@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QMenu, QPlainTextEdit, QWidg
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.bulk import BulkCases
+from cme_desktop.services.cases.closing import PER_CHILD_OUTCOMES
 from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
 from cme_desktop.ui import prompts, protected_save
@@ -71,8 +72,12 @@ class BulkCloseDialog(FormDialog):
 
     def __init__(self, parent: QWidget | None, count: int) -> None:
         super().__init__(parent, "Close the selected cases", ok_text="Cl&ose cases")
-        self.set_intro(f"Each of the {_cases(count)} selected closes with the same outcome.")
-        self.outcome: QComboBox = term_combo(vocab.CLOSING_OUTCOMES, blank="Choose…")
+        self.set_intro(
+            f"Each of the {_cases(count)} selected closes with the same outcome. On roll, "
+            "moved out and untraceable need details for each child: close those one at a time."
+        )
+        outcomes = tuple(t for t in vocab.CLOSING_OUTCOMES if t.key not in PER_CHILD_OUTCOMES)
+        self.outcome: QComboBox = term_combo(outcomes, blank="Choose…")
         self.add("&Outcome:", self.outcome, "outcome")
         self.closed_on = DateField("closed_on", "Closed on")
         self.closed_on.set_value(date.today())

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.case_list import QUICK_FILTERS, CaseList, CaseQuery
+from cme_desktop.services.errors import CmeError
 from cme_desktop.ui import look
 from cme_desktop.ui.case_list.table import SORT_KEYS, CaseTableModel, CaseTableView
 
@@ -114,6 +115,7 @@ class CaseListPanel(QWidget):
         layout.addWidget(self.table, 1)
         self.table.open_requested.connect(self.open_requested)
         self.model.modelReset.connect(self._update_count)
+        self.model.problem_found.connect(self._update_count)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -253,9 +255,13 @@ class CaseListPanel(QWidget):
             or self.model.rowCount()
             or query.quick == "all"
             or not query.search
+            or self.model.problem is not None
         ):
             return 0
-        return self._source.count(replace(query, quick="all"), today=self.model.today)
+        try:
+            return self._source.count(replace(query, quick="all"), today=self.model.today)
+        except CmeError:
+            return 0  # the count line says already that the vault cannot be read
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
@@ -267,5 +273,7 @@ class CaseListPanel(QWidget):
             text = f"Showing {n:,} case{'' if n == 1 else 's'}"
         if 0 < len(self.search.text().strip()) < MIN_SEARCH:
             text += " (type a second letter to search)"
+        if self.model.problem is not None:
+            text = f"Some cases cannot be shown: {self.model.problem}"
         self.count.setText(text)
         self.show_hidden.setVisible(bool(hidden))

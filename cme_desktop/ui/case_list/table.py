@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery, CaseRow
 from cme_desktop.services.cases.detail import case_reference
+from cme_desktop.services.errors import CmeError
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look
 
@@ -102,6 +103,9 @@ class _Line:
 class CaseTableModel(QAbstractTableModel):
     """How many cases match; their rows read by page, in display order, as they are painted."""
 
+    #: A page could not be read while painting (``problem`` says why).
+    problem_found = Signal()
+
     def __init__(self, parent: QWidget | None = None, *, today: date | None = None) -> None:
         super().__init__(parent)
         self._source: CaseList | None = None
@@ -117,6 +121,10 @@ class CaseTableModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._overdue_icon: Any = None
+        #: Why the vault could not give the list (a damaged page), for the count line;
+        #: ``None`` when it could. Reads happen while Qt paints, where an error cannot
+        #: be raised: the list shows what it has and says why the rest is missing.
+        self.problem: str | None = None
 
     # -- what is shown --------------------------------------------------------------------
 
@@ -139,6 +147,7 @@ class CaseTableModel(QAbstractTableModel):
         self._count = 0
         self._pages.clear()
         self._last_row = -1
+        self.problem = None
         self.endResetModel()
 
     def set_query(self, query: CaseQuery) -> None:
@@ -150,8 +159,14 @@ class CaseTableModel(QAbstractTableModel):
         """Ask the vault again (after a change): how many, and the first page."""
         self._day = self._today or date.today()
         count, first = 0, list[CaseRow]()
+        self.problem = None
         if self._source is not None:
-            count, first = self._source.first_page(self._query, limit=PAGE_SIZE, today=self._day)
+            try:
+                count, first = self._source.first_page(
+                    self._query, limit=PAGE_SIZE, today=self._day
+                )
+            except CmeError as exc:
+                self.problem = exc.message
         self.beginResetModel()
         self._count = count
         self._pages.clear()
@@ -198,7 +213,10 @@ class CaseTableModel(QAbstractTableModel):
             self._line(near)
             found = self._row_in_pages(case_id)
         if found is None and self._source is not None and self._count:
-            found = self._source.position(self._query, case_id, today=self._day)
+            try:
+                found = self._source.position(self._query, case_id, today=self._day)
+            except CmeError as exc:
+                self.problem = exc.message
         return found
 
     def _row_in_pages(self, case_id: int) -> int | None:
@@ -234,9 +252,18 @@ class CaseTableModel(QAbstractTableModel):
     def _fetch(self, page: int) -> list[_Line]:
         if self._source is None:
             return []
-        rows = self._source.page(
-            self._query, offset=page * PAGE_SIZE, limit=PAGE_SIZE, today=self._day
-        )
+        try:
+            rows = self._source.page(
+                self._query, offset=page * PAGE_SIZE, limit=PAGE_SIZE, today=self._day
+            )
+        except CmeError as exc:
+            # Kept empty until the next refresh, so painting does not ask again cell by
+            # cell; the count line says why these rows are blank.
+            self._pages[page] = []
+            if self.problem is None:
+                self.problem = exc.message
+                self.problem_found.emit()
+            return []
         lines = [_Line(row, self._overdue(row)) for row in rows]
         self._pages[page] = lines
         self.pages_fetched += 1

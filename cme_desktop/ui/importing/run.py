@@ -25,6 +25,9 @@ out of Outlook) and goes through them in order, one file at a time:
    for them.
 5. A pupil database report is previewed (matched against the cases, nothing saved)
    and the new cases are logged only once the officer agrees.
+6. A school's deletion or new pupil return is matched against the cases and each
+   row's proposal shown (``SchoolReturnsReview``); the rows the officer leaves
+   ticked are carried out.
 """
 
 from __future__ import annotations
@@ -48,8 +51,10 @@ from cme_desktop.services.importing.detect import (
 )
 from cme_desktop.services.importing.pupil_csv import PupilRecord
 from cme_desktop.services.importing.result import ParsedReferral
+from cme_desktop.services.importing.school_returns_csv import SchoolReturnRow
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.changes import EscalationDue
+from cme_desktop.ui.importing import school_returns_review
 from cme_desktop.ui.importing.outlook_drop import Dropped
 from cme_desktop.ui.importing.review import ImportReview
 from cme_desktop.ui.window import Window
@@ -84,6 +89,7 @@ class Opened:
     documents: tuple[Document, ...] = ()
     report: tuple[PupilRecord, ...] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
+    returns: tuple[SchoolReturnRow, ...] | None = None
 
 
 def _too_large() -> UnreadableFile:
@@ -109,7 +115,11 @@ def open_data(name: str, data: bytes) -> Opened:
     _log.info("import: a %s file of %d bytes", kind, len(data))
     if kind == "csv":
         from cme_desktop.services.importing.pupil_csv import read_pupil_csv
+        from cme_desktop.services.importing.school_returns_csv import read_school_returns
 
+        rows = run_isolated(read_school_returns, data)
+        if rows is not None:
+            return Opened(returns=tuple(rows))
         return Opened(report=tuple(run_isolated(read_pupil_csv, data)))
     if kind not in EMAIL_KINDS:
         return Opened(documents=(Document(name, data, name, kind == "encrypted_office"),))
@@ -172,6 +182,7 @@ class ImportRun(QObject):
         self.documents: deque[Document] = deque()
         self.referrals: list[ParsedReferral] = []
         self.reports: list[tuple[str, tuple[PupilRecord, ...]]] = []
+        self.returns: list[tuple[str, tuple[SchoolReturnRow, ...]]] = []
         self.skipped: list[tuple[str, str]] = list(skipped)
         self.not_read: list[str] = []
         self.imported: list[int] = []
@@ -257,6 +268,8 @@ class ImportRun(QObject):
         self.skipped.extend(opened.skipped)
         if opened.report is not None:
             self.reports.append((source_name(source), opened.report))
+        if opened.returns is not None:
+            self.returns.append((source_name(source), opened.returns))
         self._step()
 
     def _next_document(self) -> None:
@@ -365,7 +378,7 @@ class ImportRun(QObject):
     def _next_report(self) -> None:
         services = self.window.services
         if services is None or not self.reports:
-            return self._finish()
+            return self._next_returns()
         name, records = self.reports.pop(0)
 
         def previewed(preview: Any) -> None:
@@ -423,6 +436,31 @@ class ImportRun(QObject):
                 f"Not opened, so not imported (import them again when you are ready):\n{names}"
             )
         return "\n\n".join(lines)
+
+    # -- 6. schools' deletion and new pupil returns ------------------------------------------
+
+    def _next_returns(self) -> None:
+        services = self.window.services
+        if services is None or not self.returns:
+            return self._finish()
+        name, rows = self.returns.pop(0)
+
+        def saved(case_ids: list[int], text: str) -> None:
+            self.imported.extend(case_ids)
+            self.window.changes.cases_changed.emit()
+            for case_id in case_ids:
+                self.window.changes.case_changed.emit(case_id)
+            self._status(text)
+
+        school_returns_review.review(
+            self.widget,
+            services,
+            name,
+            rows,
+            run=lambda work, done: self._run(work, done, name, self._next_returns),
+            saved=saved,
+            after=self._next_returns,
+        )
 
     def _finish(self) -> None:
         if self.done:

@@ -27,14 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cme_desktop.services.errors import CmeError
+from cme_desktop.services.errors import CmeError, ReturnBlocked
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports import csv as report_csv
 from cme_desktop.services.reports import workbook
-from cme_desktop.services.reports.periods import Quarter
+from cme_desktop.services.reports.periods import Quarter, proposed_census_day
+from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.settings import authority_of
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.fields import label_for
+from cme_desktop.ui.reports.dfe_page import DfeMade, DfePage
 from cme_desktop.ui.reports.monthly_saves import SavesPage
 from cme_desktop.ui.reports.report_page import Made, ReportPage, grid_of, grid_of_pupils
 from cme_desktop.ui.screen_fit import fit_window
@@ -44,7 +46,13 @@ from cme_desktop.ui.window import Window
 class ReportsDialog(QDialog):
     """Quarterly report, DfE return, pupils without a place, and the monthly saves."""
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: AppServices,
+        parent: QWidget | None = None,
+        *,
+        open_case: Callable[[int], Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reports and monthly saves")
         fit_window(self, QSize(1200, 780))
@@ -55,25 +63,25 @@ class ReportsDialog(QDialog):
         from cme_desktop.services.reports import pdf
 
         self.pdf = pdf
-        today = date.today()
+        today = local_today()
         self.quarter = QComboBox()
         last = Quarter.containing(today).previous()
         for n in range(-1, 8):
             q = last.previous(n)
             self.quarter.addItem(f"{q.label} ({q})", str(q))
         self.quarter.setCurrentIndex(1)
-        self.census = QDateEdit(QDate(today.year, today.month, today.day))
+        # The latest school-census Thursday (or census day saved in Settings) up to today.
+        day = proposed_census_day(today, services.settings.load().census_dates)
+        self.census = QDateEdit(QDate(day.year, day.month, day.day))
         self.census.setCalendarPopup(True)
         self.census.setDisplayFormat("d MMM yyyy")
-        past = [d for d in services.settings.load().census_dates if d <= today]
-        if past:
-            day = max(past)
-            self.census.setDate(QDate(day.year, day.month, day.day))
         self.tabs = QTabWidget()
         self.quarterly = ReportPage(
             services, _labelled("Quarter", self.quarter), self.make_quarterly
         )
-        self.dfe = ReportPage(services, _labelled("Census date", self.census), self.make_dfe)
+        self.dfe = DfePage(
+            services, _labelled("Census date", self.census), self.make_dfe, open_case
+        )
         self.pupils = ReportPage(services, QLabel("Open cases today"), self.make_pupils, names=True)
         self.saves = SavesPage(services)
         self.tabs.addTab(self.quarterly, "Quarterly report")
@@ -120,17 +128,25 @@ class ReportsDialog(QDialog):
 
     def _dfe(self, census: date) -> Made:
         ret = self.services.statistics.dfe_termly(census)
-        return Made(
+        try:
+            text, not_ready = report_csv.dfe_csv(ret), ""
+        except ReturnBlocked as exc:
+            # Shown, not raised: the figures and the cases to complete are what the officer
+            # needs to see; only the CSV waits.
+            text, not_ready = "", "" if ret.blockers else exc.message
+        return DfeMade(
             grids=tuple(grid_of(t) for t in ret.tables),
             pdf=self.pdf.dfe_pdf(ret, authority=self.authority),
-            csv=report_csv.dfe_csv(ret),
+            csv=text,
             name=f"cme-dfe-return-{census.isoformat()}",
             kind="dfe_termly",
             detail=f"census={census.isoformat()}",
+            blockers=ret.blockers,
+            not_ready=not_ready,
         )
 
     def make_pupils(self) -> Callable[[], Made]:
-        return lambda: self._pupils(date.today())
+        return lambda: self._pupils(local_today())
 
     def _pupils(self, today: date) -> Made:
         rows = self.services.statistics.pupils_without_place(today)
@@ -154,9 +170,13 @@ def _labelled(text: str, widget: QWidget) -> QWidget:
     return box
 
 
-def open_reports(parent: QWidget | None, services: AppServices) -> ReportsDialog:
+def open_reports(
+    parent: QWidget | None,
+    services: AppServices,
+    open_case: Callable[[int], Any] | None = None,
+) -> ReportsDialog:
     """Show the Reports window (not modal); the main window's menu calls this."""
-    dialog = ReportsDialog(services, parent)
+    dialog = ReportsDialog(services, parent, open_case=open_case)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
@@ -174,7 +194,11 @@ def install(window: Window) -> QAction:
     action.setShortcut(QKeySequence("Ctrl+R"))
     action.setStatusTip("The quarterly report, the DfE termly return, pupils without a place")
     action.triggered.connect(
-        lambda: open_reports(widget, window.services) if window.services else None
+        lambda: (
+            open_reports(widget, window.services, window.desk.open_case)
+            if window.services
+            else None
+        )
     )
     window.add_action("Reports", action)
     window.vault_unlocked.connect(lambda: _monthly_save(window))

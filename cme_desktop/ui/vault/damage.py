@@ -1,12 +1,15 @@
 """What the officer is told when the vault is found damaged or tampered with.
 
 As soon as the vault is open the window shows what the unlock found
-(``db.findings``, ``tell_findings``): damaged pages, audit rows missing, a key
-file or a failed-unlock record changed outside the program. Where the
-unlock's bounded check found no damage, every page is then checked against
-its HMAC in the background (``check_pages``, ``health.page_check``), so damage
-anywhere in a large vault is noticed within a second or so of unlocking, not
-at the first record that will not open.
+(``db.findings``, ``tell_findings``): audit rows missing, a key file or a
+failed-unlock record changed outside the program, damaged pages found before a
+schema upgrade. The window opens the vault without the unlock's bounded page
+check (``Vault.check_pages_at_open``): that check runs once the case list is
+painted, in the background, followed by every page against its HMAC
+(``check_pages``, ``health.after_unlock_check``). So the officer sees the list
+without waiting for the check, and damage anywhere in a large vault is still
+noticed within a second or so of unlocking, not at the first record that will
+not open.
 
 Damage gets one notice: what it means and what to do — restore the last good
 monthly save, named, and how.
@@ -14,8 +17,12 @@ monthly save, named, and how.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
+from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.vault import health
 from cme_desktop.services.vault.backup_files import SnapshotInfo
@@ -34,8 +41,13 @@ MEANING = (
 )
 
 
+#: The check starts at the list's first paint, or after this long if the list is not
+#: painted (the window hidden, another screen in front): it is moved, never left out.
+PAINT_WAIT_MS = 1_000
+
+
 def install(window: Window) -> None:
-    """After each unlock, check every page in the background (``tell_findings`` comes first)."""
+    """After each unlock, check the pages in the background (``tell_findings`` comes first)."""
     window.vault_unlocked.connect(lambda: check_pages(window))
 
 
@@ -56,23 +68,71 @@ def tell_findings(window: Window, services: AppServices) -> None:
 
 
 def check_pages(window: Window) -> None:
-    """Every page against its HMAC, in the background, unless the unlock found damage already."""
+    """Once the case list is painted: the unlock's quick check and every page's HMAC, in the
+    background, unless the unlock found damage already."""
     services = window.services
     if services is None or any(f.damage for f in services.db.findings):
         return
+    if services.db.kind != "vault":
+        return  # a shared server has no file here to check: its administrator checks it
     widget = window.widget()
 
     def checked(found: Finding | None) -> None:
         if found is not None and window.services is services:
+            services.db.findings.append(found)
             show_damage(widget, services, found)
 
-    background.run(
-        widget,
-        lambda: health.page_check(services.db),
-        on_done=checked,
-        on_error=lambda _exc: None,  # the vault was locked meanwhile: nothing to say
-        busy=False,
-    )
+    def failed(exc: BaseException) -> None:
+        # Locked meanwhile: nothing to say. Still open: the check itself could not read
+        # the vault, which is damage too; anything else is a fault for the crash report.
+        if window.services is not services:
+            return
+        if not isinstance(exc, CmeError):
+            raise exc
+        checked(Finding(kind="damage_found", message=exc.message, damage=True))
+
+    def start() -> None:
+        if window.services is services:
+            background.run(
+                widget,
+                lambda: health.after_unlock_check(services.db),
+                on_done=checked,
+                on_error=failed,
+                busy=False,
+            )
+
+    when_painted(window.desk.case_list.table.viewport(), start)
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, on the next turn of the event loop after ``watched`` is painted
+    (what else was due to be drawn in the same pass is drawn by then), or after
+    ``PAINT_WAIT_MS`` if it is not painted."""
+
+    def __init__(self, watched: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(watched)
+        self._watched = watched
+        self._then: Callable[[], None] | None = then
+        watched.installEventFilter(self)
+        QTimer.singleShot(PAINT_WAIT_MS, self, self._go)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._watched and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._go)
+        return False
+
+    def _go(self) -> None:
+        then, self._then = self._then, None
+        if then is None:
+            return
+        self._watched.removeEventFilter(self)
+        self.deleteLater()
+        then()
+
+
+def when_painted(widget: QWidget, then: Callable[[], None]) -> None:
+    """Run ``then`` once ``widget`` has been painted (see ``_FirstPaint``)."""
+    _FirstPaint(widget, then)
 
 
 def show_damage(widget: QWidget, services: AppServices, finding: Finding) -> None:

@@ -11,6 +11,8 @@ emitted with the unlocked database.
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -34,6 +36,20 @@ from cme_desktop.ui.vault.recovery_key import RecoveryKeyPanel
 
 if TYPE_CHECKING:  # the database modules load after the screen is drawn
     from cme_desktop.services.vault.database import Database
+
+
+def _create_asking_authority(vault: Vault, passphrase: str, actor: str) -> CreatedVault:
+    """A new vault that notes its authority page is still to be answered, so that quitting
+    before it is answered brings the page back after the next unlock."""
+    from cme_desktop.services.settings import SettingsService
+
+    created = vault.create(passphrase, actor=actor)
+    settings = SettingsService(created.db)
+    # The vault is made: if this cannot be saved (a full disk), the page is asked now all
+    # the same, only not again after a quit. The name typed with the passphrase is kept.
+    with suppress(CmeError):
+        settings.save(replace(settings.load(), authority_pending=True, officer_name=actor))
+    return created
 
 
 class FirstRunPage(QWidget):
@@ -108,7 +124,7 @@ class FirstRunPage(QWidget):
         actor = self.officer_name.text().strip()
         background.run(
             self,
-            lambda: self.vault.create(passphrase, actor=actor),
+            lambda: _create_asking_authority(self.vault, passphrase, actor),
             on_done=self._created,
             on_error=self._failed,
         )

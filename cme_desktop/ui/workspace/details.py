@@ -42,10 +42,17 @@ from cme_desktop.services.rules.upn import upn_problem
 from cme_desktop.ui import look
 from cme_desktop.ui.dialogs import set_combo_key, term_combo, text_box
 from cme_desktop.ui.fields import DateField, WrappingCheckBox, add_row, mark_invalid
+from cme_desktop.ui.workspace.dfe_box import DfeReturnBox
 
 GENDERS = ("", "Female", "Male", "Other", "Not known")
 _IN_CARE = (("Not known", None), ("Yes", True), ("No", False))
-_DATE_FIELDS = ("date_of_birth", "date_last_attended", "new_school_start", "notified_on")
+_DATE_FIELDS = (
+    "date_of_birth",
+    "date_last_attended",
+    "new_school_start",
+    "notified_on",
+    "cme_confirmed_on",
+)
 _TEXT_FIELDS = (
     "full_name",
     "aka",
@@ -56,7 +63,7 @@ _TEXT_FIELDS = (
     "new_school",
     "identified_by",
 )
-_COMBO_FIELDS = ("identification_route", "referring_agency", "reason_missing")
+_COMBO_FIELDS = ("identification_route", "referring_agency", "reason_missing", "sex", "dfe_reason")
 
 
 def raw_of(draft: CaseDraft) -> dict[str, Any]:
@@ -102,12 +109,16 @@ class DetailsForm(QScrollArea):
         self.widgets: dict[str, QWidget] = {}
         left.addWidget(self._child_box())
         left.addWidget(self._school_box())
+        self.dfe_box = DfeReturnBox(self.widgets, self._case_facts)
+        self.dfe_box.watch_gender(self._combo("gender"))
+        left.addWidget(self.dfe_box)
         left.addStretch(1)
         right.addWidget(self._identified_box())
         right.addWidget(self._groups_box())
         right.addStretch(1)
         for widget in self.widgets.values():
             self._watch(widget)
+        self.dfe_box.refresh_note()
 
     @property
     def today(self) -> date:
@@ -221,6 +232,20 @@ class DetailsForm(QScrollArea):
         for check in self.group_boxes.values():
             check.toggled.connect(lambda _c: self._changed())
         return box
+
+    def _combo(self, field: str) -> QComboBox:
+        widget = self.widgets[field]
+        assert isinstance(widget, QComboBox)
+        return widget
+
+    def _case_facts(self) -> tuple[str, list[str], bool]:
+        """What the DfE reason is proposed from: reason missing, groups, whereabouts."""
+        unknown = self.widgets["whereabouts_unknown"]
+        return (
+            str(self._combo("reason_missing").currentData() or ""),
+            [k for k, c in self.group_boxes.items() if c.isChecked()],
+            isinstance(unknown, QCheckBox) and unknown.isChecked(),
+        )
 
     def _watch(self, widget: QWidget) -> None:
         if isinstance(widget, QLineEdit):

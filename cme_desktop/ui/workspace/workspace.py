@@ -35,18 +35,17 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.detail import CaseDetail
-from cme_desktop.services.errors import CmeError, InvalidInput
+from cme_desktop.services.cases.detail import CaseDetail, CaseDraft
+from cme_desktop.services.errors import ChangedElsewhere, CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.rules.dates import format_date
+from cme_desktop.services.server.concurrency import merge_changes
 from cme_desktop.ui import look, prompts
 from cme_desktop.ui.changes import Changes, EscalationDue
-from cme_desktop.ui.dialogs import CloseCaseDialog, FormDialog
-from cme_desktop.ui.workspace.agencies import (
-    AgenciesSection,
-    AgencyReferralDialog,
-    MeetingDialog,
-)
+from cme_desktop.ui.close_case import CloseCaseDialog
+from cme_desktop.ui.dialogs import FormDialog
+from cme_desktop.ui.workspace import kept_dialogs
+from cme_desktop.ui.workspace.agencies import AgenciesSection
 from cme_desktop.ui.workspace.context import (
     CaseContext,
     HasForm,
@@ -55,21 +54,10 @@ from cme_desktop.ui.workspace.context import (
     ShowsCase,
 )
 from cme_desktop.ui.workspace.details import DetailsForm
-from cme_desktop.ui.workspace.people import AddressDialog, PeopleSection
+from cme_desktop.ui.workspace.people import PeopleSection
 from cme_desktop.ui.workspace.steps import StepsSection
-from cme_desktop.ui.workspace.tasks import TaskDialog, TasksSection
-from cme_desktop.ui.workspace.timeline import EntryDialog, TimelineSection, VisitDialog
-
-#: The dialogs of a case whose typing is kept across an idle lock and opened again after.
-REOPENABLE: dict[str, Callable[[QWidget, CaseContext], FormDialog]] = {
-    "task": TaskDialog,
-    "entry": EntryDialog,
-    "visit": VisitDialog,
-    "close": CloseCaseDialog,
-    "agency_referral": AgencyReferralDialog,
-    "meeting": MeetingDialog,
-    "address": AddressDialog,
-}
+from cme_desktop.ui.workspace.tasks import TasksSection
+from cme_desktop.ui.workspace.timeline import TimelineSection
 
 
 class CaseWorkspace(QWidget):
@@ -314,10 +302,9 @@ class CaseWorkspace(QWidget):
         if sections:
             data["sections"] = sections
         for dialog in self.findChildren(FormDialog):
-            kind = next((k for k, made in REOPENABLE.items() if type(dialog) is made), "")
-            values = dialog.unsaved_values() if dialog.isVisible() and kind else None
-            if values is not None:
-                data["dialog"] = {"kind": kind, "values": values}
+            kept = kept_dialogs.kept_dialog(dialog)
+            if kept is not None:
+                data["dialog"] = kept
         return data or None
 
     def restore_draft(self, data: dict[str, Any]) -> None:
@@ -336,7 +323,7 @@ class CaseWorkspace(QWidget):
             self.sections.setCurrentIndex(self.sections.indexOf(shown))
         self._update_title()
         kept_dialog = data.get("dialog")
-        if isinstance(kept_dialog, dict) and kept_dialog.get("kind") in REOPENABLE:
+        if isinstance(kept_dialog, dict) and kept_dialog.get("kind") in kept_dialogs.REOPENABLE:
             # Opened once the question that offered it back has closed.
             QTimer.singleShot(0, lambda: self._reopen(kept_dialog))
 
@@ -344,11 +331,9 @@ class CaseWorkspace(QWidget):
         """A dialog that was open, with what had been typed in it, open again."""
         if not self.isVisible():
             return
-        dialog = REOPENABLE[str(kept["kind"])](self, self.ctx)
-        values = kept.get("values")
-        if isinstance(values, dict):
-            dialog.set_values(values)
-        dialog.exec()
+        dialog = kept_dialogs.reopened_dialog(self, self.ctx, kept)
+        if dialog is not None:
+            dialog.exec()
 
     def save(self) -> bool:
         """Save the details form (one service call); False, with the message shown, on failure."""
@@ -365,6 +350,8 @@ class CaseWorkspace(QWidget):
             detail = self.ctx.services.cases.update(
                 self.case_id, draft=draft, version=self.detail.version
             )
+        except ChangedElsewhere as exc:
+            return self._saved_elsewhere(exc, draft)
         except InvalidInput as exc:
             prompts.error(self, "Save the case", exc)
             self.sections.setCurrentWidget(self.details)
@@ -378,6 +365,34 @@ class CaseWorkspace(QWidget):
         if became_unknown:
             # Offered, not forced, and only once this save has finished (policy 5.0/6.0).
             QTimer.singleShot(0, self._offer_escalation)
+        return True
+
+    def _saved_elsewhere(self, exc: ChangedElsewhere, draft: CaseDraft) -> bool:
+        """Someone saved the case first: reload theirs, or put this officer's changes on
+        top of it (only the fields changed here), or go back to the form."""
+        assert self.detail is not None
+        text = (
+            f"{exc.message}\n\nReload: show the case as it is now; your changes here are "
+            "dropped.\nKeep my changes: save the fields you changed over the new version; "
+            "what they changed in other fields stays."
+        )
+        choice = prompts.reload_or_keep(self, "Save the case", text)
+        if choice == "cancel":
+            return False
+        try:
+            fresh = self.ctx.services.cases.get(self.case_id)
+            if choice == "reload":
+                self.details.clear()
+                self.show_detail(fresh)
+                return False
+            merged = merge_changes(self.detail.draft, draft, fresh.draft)
+            detail = self.ctx.services.cases.update(
+                self.case_id, draft=merged, version=fresh.version
+            )
+        except CmeError as exc2:
+            prompts.error(self, "Save the case", exc2)
+            return False
+        self.show_detail_after_save(detail)
         return True
 
     def _offer_escalation(self) -> None:
