@@ -20,14 +20,10 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
-    PageTemplate,
     Paragraph,
     Table,
     TableStyle,
@@ -39,7 +35,6 @@ from cme_desktop.services.cases.detail import CaseDetail, TimelineRow, case_refe
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.documents.authority import AuthorityDetails
 from cme_desktop.services.documents.styles import (
-    PAGE_HEIGHT,
     PAGE_WIDTH,
     PROTECTIVE_MARKING,
     BodyStyles,
@@ -47,6 +42,7 @@ from cme_desktop.services.documents.styles import (
     draw_page_furniture,
     markup,
     numbered_canvas,
+    one_frame_document,
     ruled,
     title_band,
 )
@@ -104,25 +100,15 @@ def render(case: CaseDetail, *, authority: AuthorityDetails, today: date | None 
     today = today or date.today()
     styles = _Styles()
     out = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = one_frame_document(
         out,
-        pagesize=A4,
         title=f"{TITLE} ({case_reference(case.id)})",
         author=authority.name,
         subject=PROTECTIVE_MARKING,
-        creator="CME Desktop",
+        margin=MARGIN,
+        top_margin=TOP_MARGIN,
+        bottom_margin=BOTTOM_MARGIN,
     )
-    frame = Frame(
-        MARGIN,
-        BOTTOM_MARGIN,
-        CONTENT_WIDTH,
-        PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     canvasmaker = numbered_canvas(
         lambda c, number, total: draw_page_furniture(
             c, authority, styles, margin=MARGIN, rule=_GRID, number=number, total=total

@@ -22,16 +22,12 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -47,7 +43,6 @@ from cme_desktop.models.vocabularies import (
 )
 from cme_desktop.services.cases.detail import CaseDetail, EscalationRow, case_reference
 from cme_desktop.services.documents.styles import (
-    PAGE_HEIGHT,
     PAGE_WIDTH,
     AuthorityDetails,
     BodyStyles,
@@ -58,6 +53,7 @@ from cme_desktop.services.documents.styles import (
     kept_section,
     markup,
     numbered_canvas,
+    one_frame_document,
     ruled,
     title_band,
 )
@@ -176,25 +172,15 @@ def render(
     today = today or date.today()
     styles = _Styles(document_fonts())
     out = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = one_frame_document(
         out,
-        pagesize=A4,
         title=f"{TITLE} ({case_reference(case.id)})",
         author=authority.name,
         subject="CME escalation summary",
-        creator="CME Desktop",
+        margin=MARGIN,
+        top_margin=TOP_MARGIN,
+        bottom_margin=BOTTOM_MARGIN,
     )
-    frame = Frame(
-        MARGIN,
-        BOTTOM_MARGIN,
-        CONTENT_WIDTH,
-        PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     story = list(_story(case, escalation, authority, styles, today))
     doc.build(story, canvasmaker=_canvas_class(authority, styles))
     return out.getvalue()

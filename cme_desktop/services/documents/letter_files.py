@@ -21,21 +21,19 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from cme_desktop.services.documents.authority import AuthorityDetails
 from cme_desktop.services.documents.styles import (
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
     PROTECTIVE_MARKING,
     BodyStyles,
     document_fonts,
     draw_page_furniture,
     markup,
     numbered_canvas,
+    one_frame_document,
 )
 
 __all__ = ["Block", "blocks_of", "render_docx", "render_pdf"]
@@ -103,25 +101,15 @@ def render_pdf(text: str, *, authority: AuthorityDetails, title: str) -> bytes:
     """The letter ``text`` as an unencrypted A4 PDF, in memory."""
     styles = _Styles()
     out = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = one_frame_document(
         out,
-        pagesize=A4,
         title=title,
         author=authority.name,
         subject=PROTECTIVE_MARKING,
-        creator="CME Desktop",
+        margin=MARGIN,
+        top_margin=TOP_MARGIN,
+        bottom_margin=BOTTOM_MARGIN,
     )
-    frame = Frame(
-        MARGIN,
-        BOTTOM_MARGIN,
-        PAGE_WIDTH - 2 * MARGIN,
-        PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     canvasmaker = numbered_canvas(
         lambda c, number, total: draw_page_furniture(
             c, authority, styles, margin=MARGIN, rule=_RULE, number=number, total=total

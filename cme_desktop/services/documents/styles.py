@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 import reportlab
@@ -25,7 +25,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 
 # Held in ``authority`` (no reportlab there), named here too for the documents.
 from cme_desktop.services.documents.authority import DEFAULT as DEFAULT
@@ -175,6 +184,34 @@ PAGE_WIDTH, PAGE_HEIGHT = A4
 #: The rules and label shading of the referral form, printed and fillable.
 FORM_GRID = colors.Color(0.25, 0.25, 0.25)
 FORM_SHADE = colors.Color(0.88, 0.88, 0.88)
+
+
+def one_frame_document(
+    out: IO[bytes],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    margin: float,
+    top_margin: float,
+    bottom_margin: float,
+) -> BaseDocTemplate:
+    """An A4 document whose every page is one frame inside the given margins."""
+    doc = BaseDocTemplate(
+        out, pagesize=A4, title=title, author=author, subject=subject, creator="CME Desktop"
+    )
+    frame = Frame(
+        margin,
+        bottom_margin,
+        PAGE_WIDTH - 2 * margin,
+        PAGE_HEIGHT - top_margin - bottom_margin,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    return doc
 
 
 class BodyStyles:

@@ -14,16 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 import pikepdf
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -35,7 +31,6 @@ from cme_desktop.services.documents.privacy import HEADING as PRIVACY_HEADING
 from cme_desktop.services.documents.styles import (
     FORM_GRID,
     FORM_SHADE,
-    PAGE_HEIGHT,
     PAGE_WIDTH,
     AuthorityDetails,
     BodyStyles,
@@ -44,6 +39,7 @@ from cme_desktop.services.documents.styles import (
     kept_heading,
     markup,
     numbered_canvas,
+    one_frame_document,
     ruled,
     title_band,
 )
@@ -272,25 +268,15 @@ def render(record: SubjectRecord, *, authority: AuthorityDetails) -> bytes:
     """The pack as an unencrypted PDF (in memory), the JSON and the kept files attached."""
     styles = _Styles()
     out = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = one_frame_document(
         out,
-        pagesize=A4,
         title=f"Subject access {record.reference}",
         author=authority.name,
         subject="Subject access pack",
-        creator="CME Desktop",
+        margin=MARGIN,
+        top_margin=TOP_MARGIN,
+        bottom_margin=BOTTOM_MARGIN,
     )
-    frame = Frame(
-        MARGIN,
-        BOTTOM_MARGIN,
-        CONTENT_WIDTH,
-        PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(list(_story(record, authority, styles)), canvasmaker=_canvas_class(authority, styles))
     return _attach(out.getvalue(), record)
 
