@@ -12,7 +12,7 @@ import pytest
 from faker import Faker
 from sqlalchemy import select
 
-from cme_desktop.models import AuditEvent
+from cme_desktop.models import AuditEvent, Escalation
 from cme_desktop.models.vocabularies import RISK_INDICATORS, label_of
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.cases.detail import CaseDraft
@@ -140,6 +140,18 @@ def test_the_summary_is_aes256_r6_and_says_what_matters(
         )
     assert event is not None and event.entity_id == case_id
     assert event.detail.startswith("escalation=")
+
+
+def test_the_decision_is_dated_as_in_england_not_utc(db: Database, case: tuple[int, str]) -> None:
+    case_id, _name = case
+    with db.write() as session:
+        decision = session.scalars(select(Escalation).where(Escalation.case_id == case_id)).one()
+        # 23:30 UTC on 30 June is 00:30 on 1 July in England (summer time).
+        decision.decided_at = datetime(2026, 6, 30, 23, 30)
+    pdf = render(CaseService(db).get(case_id), authority=AUTHORITY, today=date(2026, 7, 1))
+    text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
+    assert "01/07/2026" in text
+    assert "30/06/2026" not in text
 
 
 def test_a_case_without_a_decision_has_no_summary(db: Database) -> None:

@@ -67,6 +67,7 @@ from cme_desktop.services.protection.pdf import encrypt_pdf
 from cme_desktop.services.referral.record import normalise
 from cme_desktop.services.referral.validation import current_indicators
 from cme_desktop.services.rules.dates import format_uk_date
+from cme_desktop.services.rules.local_time import local_date_of_utc
 from cme_desktop.services.rules.school_age import age_on
 
 __all__ = [
@@ -437,7 +438,7 @@ def _decision(escalation: EscalationRow, s: _Styles) -> Iterator[Flowable]:
         (
             "Decided by",
             f"{escalation.decided_by or 'Not recorded'}, "
-            f"{format_uk_date(escalation.decided_at.date())}",
+            f"{format_uk_date(local_date_of_utc(escalation.decided_at))}",
         ),
     ]
     data = [

@@ -40,6 +40,7 @@ from cme_desktop.services.referral.record import SCHEMA, normalise
 from cme_desktop.services.referral.service import StoredReferral
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.rules.dates import format_uk_date
+from cme_desktop.services.rules.local_time import local_date_of_utc
 from cme_desktop.ui import prompts
 from cme_desktop.ui.changes import EscalationDue
 from cme_desktop.ui.escalation_wizard import maybe_offer_escalation
@@ -161,7 +162,7 @@ class ReferralsPage(QWidget):
         if detail.escalations:
             latest = detail.escalations[0]
             self.editor.set_escalation_status(
-                f"decided {format_uk_date(latest.decided_at.date())}: "
+                f"decided {format_uk_date(local_date_of_utc(latest.decided_at))}: "
                 f"{label_of(ESCALATION_DECISIONS, latest.decision)}"
             )
         else:
