@@ -70,3 +70,10 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+
+def load_all() -> None:
+    """Import every model module, so ``Base.metadata`` holds every table (the models are
+    otherwise imported only when first named)."""
+    for module in sorted(set(_WHERE.values())):
+        importlib.import_module(f"{__name__}.{module}")

@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, text
 
-from cme_desktop.models import Base
+from cme_desktop.models import Base, load_all
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
@@ -105,6 +105,7 @@ def test_a_vault_at_head_is_left_alone(template: Template, tmp_path: Path) -> No
 
 def test_the_models_and_the_migrations_agree(template: Template, tmp_path: Path) -> None:
     """Fails when a model changes without a migration (alembic's autogenerate is empty)."""
+    load_all()
     db = copy_vault(template, tmp_path / "v").unlock(PASSPHRASE)
     try:
         assert _schema_diff(db, Base.metadata) == []
