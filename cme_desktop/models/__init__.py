@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # explicit re-exports for type checkers (``X as X``)
     from cme_desktop.models.audit import AuditEvent as AuditEvent
     from cme_desktop.models.base import Base as Base
     from cme_desktop.models.base import utcnow as utcnow
+    from cme_desktop.models.checkouts import Checkout as Checkout
+    from cme_desktop.models.checkouts import CheckoutRecord as CheckoutRecord
     from cme_desktop.models.closures import CaseClosure as CaseClosure
     from cme_desktop.models.closures import CaseEnquiry as CaseEnquiry
     from cme_desktop.models.closures import SchoolReturn as SchoolReturn
@@ -31,6 +33,10 @@ if TYPE_CHECKING:  # explicit re-exports for type checkers (``X as X``)
     from cme_desktop.models.records import StepProgress as StepProgress
     from cme_desktop.models.records import Task as Task
     from cme_desktop.models.records import TimelineEntry as TimelineEntry
+    from cme_desktop.models.register import RegisterEntry as RegisterEntry
+    from cme_desktop.models.register import RegisterEvent as RegisterEvent
+    from cme_desktop.models.register import RegisterParent as RegisterParent
+    from cme_desktop.models.register import RegisterProvider as RegisterProvider
     from cme_desktop.models.settings import Setting as Setting
     from cme_desktop.models.settings import Snapshot as Snapshot
 
@@ -38,7 +44,12 @@ _WHERE = {
     "AuditEvent": "audit",
     "Base": "base",
     "utcnow": "base",
+    **{name: "checkouts" for name in ("Checkout", "CheckoutRecord")},
     **{name: "closures" for name in ("CaseClosure", "CaseEnquiry", "SchoolReturn")},
+    **{
+        name: "register"
+        for name in ("RegisterEntry", "RegisterEvent", "RegisterParent", "RegisterProvider")
+    },
     "Setting": "settings",
     "StoredFigures": "figures",
     "Snapshot": "settings",
@@ -75,5 +86,5 @@ def __getattr__(name: str) -> Any:
 def load_all() -> None:
     """Import every model module, so ``Base.metadata`` holds every table (the models are
     otherwise imported only when first named)."""
-    for module in sorted(set(_WHERE.values())):
-        importlib.import_module(f"{__name__}.{module}")
+    for name in _WHERE:
+        __getattr__(name)

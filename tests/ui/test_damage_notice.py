@@ -76,7 +76,12 @@ def test_the_window_checks_the_pages_after_the_list_is_painted_not_before(
         return real_check(db, **kwargs)
 
     monkeypatch.setattr(health, "quick_check", noting)
-    window = _open(qtbot, demo_vault)
+    # The window exists before the unlock starts, so the check (run on a worker as soon as
+    # the list is painted) can look at it however quickly the unlock finishes.
+    window = make_window(demo_vault)
+    qtbot.addWidget(window)
+    window.show()
+    unlock(qtbot, window)
     # The unlock itself did not check (nothing found yet), the check ran once, after the list
     # was on screen, and what it found is shown and kept with the unlock's findings.
     qtbot.waitUntil(lambda: DAMAGE_TITLE in asked.titles("warn"), timeout=10_000)
