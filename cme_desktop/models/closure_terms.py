@@ -2,11 +2,12 @@
 
 - ``DELETION_GROUNDS``: the grounds of regulation 9(1) of The School Attendance
   (Pupil Registration) (England) Regulations 2024 (SI 2024/208) on which a school
-  deletes a pupil of compulsory school age from its admission register. The key
-  is the paragraph letter; the label is a short paraphrase, the help the gist of
-  the ground. Grounds (a) to (e) and (i) were checked against the text on
-  legislation.gov.uk; the letters and wording of (f) to (h) and (j) to (n) are our
-  reading of the Regulations and are to be checked against
+  deletes a pupil of compulsory school age from its admission register. The key is
+  the paragraph letter, as a school's deletion return gives it; the label is a
+  short paraphrase, the help the conditions. Grounds (a) to (e) follow the text of
+  regulation 9(1) on legislation.gov.uk; the text of (f) to (o) could not be read,
+  and their letters and labels follow a local authority's 2024 deletion return form
+  (Torbay Council), to be checked against
   https://www.legislation.gov.uk/uksi/2024/208/regulation/9 (``docs/closures.md``).
 - ``UNTRACEABLE_ENQUIRIES``: the enquiries the DfE's statutory guidance
   "Children missing education" (September 2016, "Making reasonable enquiries")
@@ -24,29 +25,38 @@ DELETION_GROUNDS: tuple[Term, ...] = (
     Term(
         "a",
         "9(1)(a) Registered at another school",
-        "Not where a school attendance order "
-        "names this school, a mobile child's main school, or agreed dual registration.",
+        "Unless a school attendance order names this school, the pupil is a mobile child "
+        "and this is their main school, or registration at more than one school was agreed.",
     ),
-    Term("b", "9(1)(b) Nursery education completed, not staying on"),
-    Term("c", "9(1)(c) Dual registered: the other school(s) consented to the deletion"),
-    Term("d", "9(1)(d) School attendance order amended to name another school"),
-    Term("e", "9(1)(e) School attendance order revoked: suitable education otherwise"),
+    Term(
+        "b",
+        "9(1)(b) Nursery education completed, not expected to attend again",
+        "Admitted for nursery education, completed it, and would move up to reception or a "
+        "higher class here; no reasonable grounds to think the pupil will attend again.",
+    ),
+    Term(
+        "c",
+        "9(1)(c) Also registered at other schools, which consented to the deletion",
+        "No reasonable grounds to think the pupil will attend again; no school attendance "
+        "order names this school; not a mobile child whose main school this is.",
+    ),
+    Term(
+        "d",
+        "9(1)(d) School attendance order amended by the authority to name another school",
+    ),
+    Term(
+        "e",
+        "9(1)(e) School attendance order revoked: suitable education arranged otherwise",
+        "Revoked by the authority because arrangements were made for the pupil to receive "
+        "suitable education otherwise than at school.",
+    ),
     Term(
         "f",
-        "9(1)(f) Parent notified in writing: educated otherwise than at school",
+        "9(1)(f) Parent notified in writing: to be educated otherwise than at school",
         "Elective home education.",
     ),
-    Term(
-        "g",
-        "9(1)(g) No longer lives within reasonable distance of the school",
-        "Not for a boarder.",
-    ),
-    Term(
-        "h",
-        "9(1)(h) Not back within 10 school days after leave of absence",
-        "And the school and the authority, after jointly making reasonable enquiries, "
-        "cannot find where the pupil is.",
-    ),
+    Term("g", "9(1)(g) No longer lives within a reasonable distance of the school"),
+    Term("h", "9(1)(h) Not returned after a leave of absence"),
     Term(
         "i",
         "9(1)(i) Continuously absent for 20 school days or more",
@@ -54,11 +64,12 @@ DELETION_GROUNDS: tuple[Term, ...] = (
         "cause keeps the pupil away; the school and the authority, after jointly making "
         "reasonable enquiries, cannot find where the pupil is.",
     ),
-    Term("j", "9(1)(j) In custody for four months or more, not expected back"),
+    Term("j", "9(1)(j) Detained under a sentence of detention"),
     Term("k", "9(1)(k) The pupil has died"),
-    Term("l", "9(1)(l) Leaving compulsory school age and not staying on"),
-    Term("m", "9(1)(m) Permanently excluded"),
-    Term("n", "9(1)(n) Medically certified unfit to attend before leaving school age"),
+    Term("l", "9(1)(l) Will be over compulsory school age, not continuing into the sixth form"),
+    Term("m", "9(1)(m) Boarder at a maintained school or academy: boarding fees not paid"),
+    Term("n", "9(1)(n) Ceased to be a pupil of an independent or non-maintained special school"),
+    Term("o", "9(1)(o) Permanently excluded from the school"),
 )
 DELETION_GROUND_KEYS: frozenset[str] = frozenset(t.key for t in DELETION_GROUNDS)
 #: The "20 school days" ground, which has its own checklist on the case.

@@ -82,3 +82,44 @@ def test_review_extend_subject_access_and_erase(
     assert _cme(vault_file, "erase", "CME-000003", "--confirm", "CME-000003") == 2
     assert "is open" in capsys.readouterr().err
     assert _cme(vault_file, "subject-access", "CME-0x1", *args) == 2
+
+
+def test_commands_that_write_refuse_an_erased_case(
+    vault_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cme(vault_file, "erase", "CME-000001", "--confirm", "CME-000001") == 0
+    capsys.readouterr()
+    password_file = tmp_path / "password.txt"
+    password_file.write_text(FILE_PASSWORD + "\n", "utf-8")
+    referral = tmp_path / "referral.pdf"
+    assert (
+        _cme(
+            vault_file, "export", "1", "--out", str(referral), "--password-file", str(password_file)
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "personal data was erased on" in err and "keeps only its figures" in err
+    assert len(err.strip().splitlines()) == 1 and not referral.exists()
+    sheets = tmp_path / "sheets.pdf"
+    assert (
+        _cme(
+            vault_file,
+            "visit-sheet",
+            "1",
+            "--out",
+            str(sheets),
+            "--password-file",
+            str(password_file),
+        )
+        == 2
+    )
+    assert "keeps only its figures" in capsys.readouterr().err and not sheets.exists()
+    # The other closed case, not erased, still exports.
+    assert (
+        _cme(
+            vault_file, "export", "2", "--out", str(referral), "--password-file", str(password_file)
+        )
+        == 0
+    )
+    assert referral.exists()

@@ -13,7 +13,7 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
-from cme_desktop.models import Attachment, AuditEvent
+from cme_desktop.models import Attachment, AuditEvent, Base, load_all
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.documents.privacy import DEFAULT_NOTICE
 from cme_desktop.services.documents.subject_access import SubjectAccessService, pack_name
@@ -137,3 +137,35 @@ def test_a_weak_password_or_a_missing_folder_leaves_no_file(
     with pytest.raises(InvalidInput, match=r"\.pdf"):
         service.produce(made.id, target=tmp_path / "p.zip", password=PASSWORD, authority=authority)
     assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_the_pack_covers_every_table_that_holds_rows_of_a_case(
+    vault_db: Database, tmp_path: Path
+) -> None:
+    """Checked against the schema, so a table added later cannot be left out of a pack."""
+    load_all()
+    tables = Base.metadata.sorted_tables
+    of_a_case = {
+        t.name
+        for t in tables
+        if t.name != "cases"
+        and ("case_id" in t.c or any(fk.column.table.name == "cases" for fk in t.foreign_keys))
+    }
+    for table in tables:
+        # A table reaching a case only through another table's rows would be missed.
+        if any(fk.column.table.name in of_a_case for fk in table.foreign_keys):
+            assert table.name in of_a_case, f"{table.name} has no case_id of its own"
+    made, _other, _referrer = _recorded(vault_db)
+    CaseService(vault_db).get(made.id)  # a read, which the pack must show
+    target = tmp_path / pack_name(made.id)
+    SubjectAccessService(vault_db).produce(
+        made.id,
+        target=target,
+        password=PASSWORD,
+        authority=authority_of(SettingsService(vault_db).load()),
+    )
+    with pikepdf.open(target, password=PASSWORD) as pdf:
+        record = json.loads(pdf.attachments["record.json"].get_file().read_bytes())
+    assert set(record["sections"]) == of_a_case
+    reads = [e for e in record["audit"] if e["action"] == "case_read"]
+    assert reads and all(e["by"] == vault_db.actor and e["at_utc"] for e in reads)

@@ -39,7 +39,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Table, delete, se
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
-from cme_desktop.models import Base, Case, Family, Setting, TimelineEntry
+from cme_desktop.models import Base, Case, Family, Setting, TimelineEntry, load_all
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.cases.drafts import PREFIX as DRAFT_PREFIX
 from cme_desktop.services.cases.retention import RetentionRule, RetentionService, due_on
@@ -124,21 +124,24 @@ def _kept_type(column: Any) -> bool:
 
 
 def case_tables() -> list[Table]:
-    """Every table with rows belonging to a case (a foreign key to ``cases.id``)."""
-    out = []
-    for table in Base.metadata.sorted_tables:
-        if table.name == "cases":
-            continue
-        if any(fk.column.table.name == "cases" for fk in table.foreign_keys):
-            out.append(table)
-    return out
+    """Every table with rows belonging to a case: a foreign key to ``cases.id``, or a
+    ``case_id`` column (a copy kept without the key, e.g. a checked-out record)."""
+    # The models are imported when first named: a table whose module nothing has named
+    # yet would otherwise be missing here, and its rows left out of an erasure or a pack.
+    load_all()
+    return [
+        table
+        for table in Base.metadata.sorted_tables
+        if table.name != "cases" and case_column(table) is not None
+    ]
 
 
-def _case_column(table: Table) -> Any:
+def case_column(table: Table) -> Any:
+    """The column of ``table`` holding the case's id (``None``: not a table of cases)."""
     for fk in table.foreign_keys:
         if fk.column.table.name == "cases":
             return fk.parent
-    raise ValueError(table.name)  # pragma: no cover - case_tables() chose it for this
+    return table.c.get("case_id")
 
 
 def _minimise_rows(session: Session, table: Table, case_id: int) -> None:
@@ -152,7 +155,7 @@ def _minimise_rows(session: Session, table: Table, case_id: int) -> None:
         and c.name not in KEPT_CODES
     }
     if blanks:
-        session.execute(sql_update(table).where(_case_column(table) == case_id).values(blanks))
+        session.execute(sql_update(table).where(case_column(table) == case_id).values(blanks))
 
 
 def _erase_timeline(session: Session, case_id: int) -> None:
@@ -229,7 +232,7 @@ class ErasureService:
                         _minimise_rows(session, table, case_id)
                 for table in reversed(case_tables()):
                     if table.name in DELETED_TABLES:
-                        session.execute(delete(table).where(_case_column(table) == case_id))
+                        session.execute(delete(table).where(case_column(table) == case_id))
                 self._drop_drafts(session, case_id)
                 family_id = case.family_id
                 _erase_case_row(case)

@@ -29,7 +29,7 @@ from cme_desktop.models import Attachment, AuditEvent, Case
 from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.cases import history
 from cme_desktop.services.cases.detail import case_reference
-from cme_desktop.services.cases.erasure import case_tables
+from cme_desktop.services.cases.erasure import case_column, case_tables
 from cme_desktop.services.documents.authority import AuthorityDetails
 from cme_desktop.services.documents.subject_record import FORMAT, KeptFile, SubjectRecord
 from cme_desktop.services.errors import InvalidInput, NotFound
@@ -98,7 +98,7 @@ def gather(db: Database, case_id: int, *, today: date | None = None) -> SubjectR
             )
         sections: dict[str, list[dict[str, Any]]] = {}
         for table in case_tables():
-            link = next(fk.parent for fk in table.foreign_keys if fk.column.table.name == "cases")
+            link = case_column(table)
             order = list(table.primary_key.columns)
             rows = session.execute(select(table).where(link == case_id).order_by(*order)).all()
             sections[table.name] = [_row(table, r) for r in rows]

@@ -3,8 +3,9 @@
 Sources and how far each list is confirmed are in ``docs/dfe-return.md``. In short:
 the labels are those of the DfE's published statistics (explore-education-statistics,
 "Children missing education", data set ``cme_census.csv``); the short codes written in
-the CSV are this application's own, because the COLLECT specification that gives the
-submission codes could not be read when this was written.
+the CSV are this application's own defaults, because the COLLECT specification that
+gives the submission codes could not be read when this was written; the authority
+sets the codes actually written (``dfe_codebook``, Settings > DfE return codes).
 
 Each case records its own sex and DfE primary reason. The reason is *proposed* from
 what the case already holds (the policy's reason missing, its at-risk groups, whether
@@ -104,7 +105,7 @@ DFE_REASONS: tuple[Term, ...] = (
     Term("MEN", "Mental health"),
     Term("PHY", "Physical health"),
     Term("OTH", "Other"),
-    Term("UNK", "Reason not known"),
+    Term("UNK", "Unknown"),
 )
 DFE_REASON_KEYS = frozenset(t.key for t in DFE_REASONS)
 UNKNOWN_REASON = "UNK"
@@ -135,11 +136,21 @@ def propose_reason(reason_missing: str, groups: Iterable[str], *, whereabouts_un
     return UNKNOWN_REASON
 
 
-def check_case_fields(sex: str, dfe_reason: str, confirmed_on: date | None) -> None:
-    """``InvalidInput`` for a sex or DfE reason that is not one of ours, or a future day."""
+def check_case_fields(
+    sex: str,
+    dfe_reason: str,
+    confirmed_on: date | None,
+    *,
+    reasons: frozenset[str] | None = DFE_REASON_KEYS,
+) -> None:
+    """``InvalidInput`` for a sex or DfE reason that is not one of ours, or a future day.
+
+    ``reasons``: the reasons a case may be given (the authority's current ones,
+    ``dfe_codebook``); ``None`` leaves the reason to be checked against them later.
+    """
     if sex and sex not in SEX_KEYS:
         raise InvalidInput("Choose the child's sex from the list.", field="sex")
-    if dfe_reason and dfe_reason not in DFE_REASON_KEYS:
+    if reasons is not None and dfe_reason and dfe_reason not in reasons:
         raise InvalidInput("Choose the DfE primary reason from the list.", field="dfe_reason")
     if confirmed_on is not None and confirmed_on > date.today():
         raise InvalidInput(

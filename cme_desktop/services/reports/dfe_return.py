@@ -17,8 +17,11 @@ Each counted child is reported by sex, national-curriculum year group, length of
 time missing (from the day last attended, or from the day CME was confirmed when
 that is not known) and DfE primary reason; with the number missing education at
 any point in the previous academic year. The return is blocked while a counted
-child lacks a sex, a date of birth or a DfE reason: ``DfeReturn.blockers`` lists
-those cases for the officer to open and complete. All dates are dates in England.
+child lacks a sex, a date of birth or a current DfE reason (none, or one the
+authority has retired in Settings > DfE return codes, ``dfe_codebook``):
+``DfeReturn.blockers`` lists those cases for the officer to open and complete. The
+codes written are the authority's (``DfeReturn.codebook``). All dates are dates in
+England.
 
 Most cases are counted in SQL, grouped (``_plain_counts``: never reopened, not
 closed as untraceable, nothing missing), so that the return costs one pass over
@@ -54,6 +57,8 @@ from cme_desktop.services.reports.counting import (
     reopened_spells,
     scan,
 )
+from cme_desktop.services.reports.dfe_codebook import DEFAULT, Codebook, read_codebook
+from cme_desktop.services.reports.dfe_ehe import EheFigures, ehe_figures, ehe_tables
 from cme_desktop.services.reports.periods import Period, academic_year_before
 from cme_desktop.services.reports.tables import Row, Table
 from cme_desktop.services.rules.dates import format_date
@@ -104,6 +109,10 @@ class DfeReturn:
     previous_year_total: int
     blockers: tuple[Blocker, ...]
     generated_on: date
+    #: The codes the return writes (Settings > DfE return codes).
+    codebook: Codebook = DEFAULT
+    #: The EHE half from the register (``dfe_ehe``); None when the register is not kept here.
+    ehe: EheFigures | None = None
 
     @property
     def missing_total(self) -> int:
@@ -152,21 +161,25 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
-def _plain(spells: dict[int, list[Spell]]) -> ColumnElement[bool]:
+def _plain(spells: dict[int, list[Spell]], reasons: frozenset[str]) -> ColumnElement[bool]:
     """Cases counted in SQL: never reopened, not closed as untraceable, and holding a
-    date of birth, a sex and a DfE reason. Every other case is worked out in Python."""
+    date of birth, a sex and a current DfE reason. Every other case is worked out in Python."""
     return and_(
         *not_reopened(spells),
         Case.closing_outcome != UNTRACEABLE,
         # ``scan``: one pass over the table, not a walk of the date-of-birth index.
         scan(Case.date_of_birth).isnot(None),
         Case.sex.in_(sorted(codes.SEX_KEYS)),
-        Case.dfe_reason.in_(sorted(codes.DFE_REASON_KEYS)),
+        Case.dfe_reason.in_(sorted(reasons)),
     )
 
 
 def _children(
-    session: Session, spells: dict[int, list[Spell]], first_day: date, last_day: date
+    session: Session,
+    spells: dict[int, list[Spell]],
+    first_day: date,
+    last_day: date,
+    reasons: frozenset[str],
 ) -> list[_Child]:
     """Every case confirmed as CME on or before ``last_day`` that may count on some day
     from ``first_day`` and is not counted in SQL (``_plain``), with its open spells."""
@@ -195,7 +208,7 @@ def _children(
                 Case.closed_on > first_day,
                 Case.closing_outcome == UNTRACEABLE,
             ),
-            not_(_plain(spells)),
+            not_(_plain(spells, reasons)),
         ),
     )
     untraceable = [
@@ -240,7 +253,11 @@ def _children(
 
 
 def _plain_counts(
-    session: Session, spells: dict[int, list[Spell]], census: date, previous: Period
+    session: Session,
+    spells: dict[int, list[Spell]],
+    census: date,
+    previous: Period,
+    reasons: frozenset[str],
 ) -> tuple[list[Counted], int]:
     """The ``_plain`` cases counted on ``census``, and how many were missing in ``previous``.
 
@@ -281,7 +298,7 @@ def _plain_counts(
         select(*keys)
         .select_from(Case.__table__.join(DOBS, and_(DOBS.c.dob == dob, DOBS.c.idx == 0)))
         .where(
-            _plain(spells),
+            _plain(spells, reasons),
             Case.cme_confirmed_on <= census,
             open_at_end_of_clause(census),
             DOBS.c.k2 == "1",
@@ -297,7 +314,7 @@ def _plain_counts(
         select(func.count())
         .select_from(Case.__table__.join(DOBS, and_(DOBS.c.dob == dob, DOBS.c.idx == 1)))
         .where(
-            _plain(spells),
+            _plain(spells, reasons),
             Case.cme_confirmed_on <= previous.end,
             DOBS.c.a <= DOBS.c.b,
             start <= DOBS.c.b,
@@ -374,9 +391,12 @@ def dfe_termly(
         la_number = SettingsService(db).load().la_number
     previous = academic_year_before(census_date)
     with db.read() as session:
+        book = read_codebook(session)
+        reasons = book.reason_keys
         spells = reopened_spells(session)
-        counted, previous_total = _plain_counts(session, spells, census_date, previous)
-        children = _children(session, spells, previous.start, census_date)
+        counted, previous_total = _plain_counts(session, spells, census_date, previous, reasons)
+        children = _children(session, spells, previous.start, census_date, reasons)
+        ehe = ehe_figures(session, census_date, previous)
     blockers: list[Blocker] = []
     for child in children:
         if _missing_during(child, previous.start, previous.end):
@@ -390,8 +410,9 @@ def dfe_termly(
             missing.append("no sex recorded")
         if child.dob is None:
             missing.append("no date of birth")
-        if child.reason not in codes.DFE_REASON_KEYS:
-            missing.append("no DfE primary reason")
+        if child.reason not in reasons:
+            # None, one the authority retired, or one no longer in Settings.
+            missing.append(book.reason_problem(child.reason))
         if missing:
             blockers.append(
                 Blocker(
@@ -417,15 +438,26 @@ def dfe_termly(
     for c in counted:
         merged[replace(c, children=1)] += c.children
     counted = sorted(replace(c, children=n) for c, n in merged.items())
+    tables = _tables(census_date, previous, counted, previous_total, len(blockers), book)
+    if ehe is not None:
+        tables += ehe_tables(ehe, census_date, previous)
+        blocked = {b.case_id for b in blockers}
+        blockers += [
+            Blocker(case_id, case_reference(case_id), name, ("no date of birth (register)",))
+            for case_id, name in ehe.lacking
+            if case_id not in blocked
+        ]
     return DfeReturn(
         census_date=census_date,
         previous_year=previous,
         la_number=la_number,
-        tables=_tables(census_date, previous, counted, previous_total, len(blockers)),
+        tables=tables,
         counted=tuple(counted),
         previous_year_total=previous_total,
         blockers=tuple(sorted(blockers, key=lambda b: b.case_id)),
         generated_on=today or local_today(),
+        codebook=book,
+        ehe=ehe,
     )
 
 
@@ -434,6 +466,11 @@ def _count(counted: Sequence[Counted], topic: str) -> Counter[str]:
     for c in counted:
         out[getattr(c, topic)] += c.children
     return out
+
+
+def _coded(book: Codebook, topic: str) -> tuple[tuple[str, str], ...]:
+    """(key, label with the code the CSV writes) for each current entry of ``topic``."""
+    return tuple((e.key, f"{e.label} [{e.code}]") for e in book.current(topic))
 
 
 def _rows(
@@ -450,6 +487,7 @@ def _tables(
     counted: list[Counted],
     previous_total: int,
     blocked: int,
+    book: Codebook,
 ) -> tuple[Table, ...]:
     single = ("Children",)
     blocked_note = (
@@ -462,7 +500,7 @@ def _tables(
             "dfe_sex",
             f"Children missing education on {format_date(census)}, by sex",
             single,
-            _rows(codes.RETURN_SEXES, _count(counted, "sex")),
+            _rows(_coded(book, "sex"), _count(counted, "sex")),
             "CME confirmed on or before the census day; open on it, or closed as untraceable "
             "and not yet passed on. 'Unknown' holds sex not known and other." + blocked_note,
         ),
@@ -470,14 +508,14 @@ def _tables(
             "dfe_year",
             "By national-curriculum year group",
             single,
-            _rows(codes.YEAR_GROUPS, _count(counted, "year")),
+            _rows(_coded(book, "year"), _count(counted, "year")),
             "The child's year group for their age (school year from 1 September).",
         ),
         Table(
             "dfe_duration",
             "By length of time missing education",
             single,
-            _rows(tuple((b.key, b.label) for b in codes.BANDS), _count(counted, "band")),
+            _rows(_coded(book, "band"), _count(counted, "band")),
             "From the date last attended, or from the day CME was confirmed if that is not "
             "known, to the census day. Less than 2 weeks = 0 to 13 days; 2 to 4 weeks = 14 to "
             "28 days, and so on.",
@@ -486,12 +524,10 @@ def _tables(
             "dfe_reason",
             "By DfE primary reason",
             single,
-            _rows(
-                tuple((t.key, t.label) for t in codes.DFE_REASONS),
-                _count(counted, "reason"),
-            ),
+            _rows(_coded(book, "reason"), _count(counted, "reason")),
             "The DfE reason recorded on each case (proposed from the policy's reason and "
-            "groups, confirmed by the officer).",
+            "groups, confirmed by the officer). In brackets: the code the CSV writes "
+            "(Settings > DfE return codes).",
         ),
         Table(
             "dfe_previous_year",

@@ -4,7 +4,10 @@ The DfE counts a child from the day CME is confirmed (checks done, no school
 place, no suitable education), by a controlled sex and by the DfE's primary
 reason. The reason is proposed from what the case holds (``dfe_codes.propose_reason``)
 and the officer confirms it by choosing it; the gender as typed stays visible
-beside the sex, with a note when it needs checking.
+beside the sex, with a note when it needs checking. The reasons offered are the
+authority's current ones (Settings > DfE return codes, ``set_codebook``); a reason
+the case holds that has since been retired is shown, marked, so that it is seen and
+changed rather than silently dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.services.reports import dfe_codes
+from cme_desktop.services.reports.dfe_codebook import DEFAULT, Codebook
 from cme_desktop.ui import look
 from cme_desktop.ui.dialogs import set_combo_key, term_combo
 from cme_desktop.ui.fields import DateField, add_row
@@ -71,7 +75,8 @@ class DfeReturnBox(QGroupBox):
         )
         add_row(form, "Confirmed as CM&E on:", self.confirmed, name="Confirmed as CME on")
         widgets["cme_confirmed_on"] = self.confirmed
-        self.reason = term_combo(dfe_codes.DFE_REASONS, blank="—")
+        self.reason = term_combo((), blank="—")
+        self.set_codebook(DEFAULT)
         add_row(form, "DfE p&rimary reason:", self.reason, name="DfE primary reason")
         widgets["dfe_reason"] = self.reason
         self.propose_button = QPushButton("Pro&pose from the case")
@@ -83,6 +88,23 @@ class DfeReturnBox(QGroupBox):
         self.propose_button.clicked.connect(self.propose)
         form.addRow("", self.propose_button)
         self.sex.currentIndexChanged.connect(lambda _i: self.refresh_note())
+
+    def set_codebook(self, book: Codebook, held: str = "") -> None:
+        """Offer ``book``'s current reasons, and ``held`` (the case's) even if retired; the
+        reason chosen stays chosen."""
+        chosen = str(self.reason.currentData() or "")
+        blocked = self.reason.blockSignals(True)
+        self.reason.clear()
+        self.reason.addItem("—", "")
+        for entry in book.reason:
+            if not entry.retired or entry.key in (held, chosen):
+                self.reason.addItem(book.reason_label(entry.key), entry.key)
+        for key in (held, chosen):
+            if key and self.reason.findData(key) < 0:
+                # Held but gone from Settings: shown as it is kept, to be changed.
+                self.reason.addItem(book.reason_label(key), key)
+        set_combo_key(self.reason, chosen)
+        self.reason.blockSignals(blocked)
 
     def watch_gender(self, gender: QComboBox) -> None:
         """Update the sex note when the typed gender changes."""
