@@ -122,10 +122,10 @@ def measure_officer_wait(bench: Bench) -> list[Result]:
     soffice = shutil.which("soffice")
     register = write_register(bench.path(), bench.passphrase) if soffice else None
     profile = OUT / "libreoffice-profile"
-    if soffice and register is not None and not profile.exists():
-        _libreoffice(register, profile)  # the profile is made once, as on the officer's PC
-    else:
+    if not soffice:
         print("  soffice not found: LibreOffice is left out of the comparison", file=sys.stderr)
+    elif register is not None and not profile.exists():
+        _libreoffice(register, profile)  # the profile is made once, as on the officer's PC
     _launch(bench, 0)  # the first launch after a build also writes Python's bytecode caches
     typed: list[dict[str, float]] = []
     at_once: list[dict[str, float]] = []

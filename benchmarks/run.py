@@ -100,6 +100,20 @@ def run_one(cases: int, repeat: int, module_name: str) -> list[dict[str, Any]]:
 
 
 def _child(cases: int, repeat: int, module_name: str) -> list[dict[str, Any]]:
+    try:
+        return _child_once(cases, repeat, module_name)
+    except subprocess.CalledProcessError as failed:
+        # One process that fails (on a machine others are using too) would end an hour's
+        # run: it is said, and run once more; a second failure ends the run.
+        print(
+            f"  {module_name} at {cases:,} cases failed ({failed.returncode}): once more",
+            file=sys.stderr,
+            flush=True,
+        )
+        return _child_once(cases, repeat, module_name)
+
+
+def _child_once(cases: int, repeat: int, module_name: str) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.json"
         subprocess.run(
@@ -238,7 +252,7 @@ def machine_line(repeat: int) -> str:
         f"CME Desktop benchmark, {date.today():%d %b %Y}: {platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
         f"medians, at least {repeat} samples each; scrypt n=2^{SCRYPT.n.bit_length() - 1} "
-        f"r={SCRYPT.r} for every vault; no monthly save running{_load()}."
+        f"r={SCRYPT.r} p={SCRYPT.p} for every vault; no monthly save running{_load()}."
     )
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from cme_desktop.services.cases import demo
 from cme_desktop.services.settings import Settings, SettingsService
 from cme_desktop.services.vault import backups
-from cme_desktop.services.vault.keyslots import ScryptParams, read_slots
+from cme_desktop.services.vault.keyslots import TUNED_MAX_N, ScryptParams, read_slots
 from cme_desktop.services.vault.unlock import Vault
 
 #: Where the vaults, registers and results are kept: ``CME_BENCH_OUT``, else ``out/`` here
@@ -36,8 +36,9 @@ from cme_desktop.services.vault.unlock import Vault
 OUT = Path(os.environ.get("CME_BENCH_OUT") or Path(__file__).resolve().parent / "out")
 PASSPHRASE = "benchmark vault passphrase"
 OFFICER = "Benchmark Officer"
-#: The key derivation of every benchmark vault: the most a new vault is ever tuned to.
-SCRYPT = ScryptParams()
+#: The key derivation of every benchmark vault: a new vault's at the memory cap, with
+#: two lanes (the work of n = 2**17, the most a vault was once tuned to).
+SCRYPT = ScryptParams(n=TUNED_MAX_N, p=2)
 
 
 def vault_path(cases: int) -> Path:

@@ -9,11 +9,13 @@ PDF) unless ``--plain`` says otherwise, which the audit log records.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cme_desktop.cli.common import (
+    EXIT_ERROR,
     EXIT_OK,
     BusyWait,
     UsageError,
@@ -36,6 +38,17 @@ def add_commands(sub: Any) -> None:
     q.add_argument("--out", type=Path, required=True, help="FILE.pdf")
     q.add_argument("--csv", type=Path, default=None, help="the same figures as CSV")
     q.set_defaults(func=_quarterly)
+    r = kinds.add_parser(
+        "recount",
+        help="a past quarter's kept figures against the records now (exit 1 if they differ)",
+    )
+    r.add_argument("--quarter", required=True, help="YYYY-Qn, e.g. 2026-Q3 (July-September)")
+    r.add_argument(
+        "--replace",
+        action="store_true",
+        help="keep the figures the records give now in place of those reported (audited)",
+    )
+    r.set_defaults(func=_recount)
     d = kinds.add_parser("dfe-termly", help="the DfE termly children-missing-education return")
     d.add_argument(
         "--census-date",
@@ -128,6 +141,51 @@ def _quarterly(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _recount(args: argparse.Namespace) -> int:
+    from cme_desktop.services.reports.periods import Quarter
+    from cme_desktop.services.reports.quarterly import keep_recount, kept_at, recount
+    from cme_desktop.services.rules.dates import format_date
+    from cme_desktop.services.rules.local_time import local_date_of_utc
+
+    quarter = Quarter.parse(args.quarter)
+    busy = BusyWait()
+    db = open_db(args, busy=busy)
+    try:
+        at = busy.run(lambda: kept_at(db, quarter))
+        if at is None:
+            print(
+                f"No figures are kept for {quarter} ({quarter.label}): they are kept the first "
+                "time a report asks for them after the quarter ends."
+            )
+            return EXIT_OK
+        differences = busy.run(lambda: recount(db, quarter))
+        reported = f"kept as reported on {format_date(local_date_of_utc(at))}"
+        if not differences:
+            print(f"{quarter} ({quarter.label}): the figures {reported} agree with the records.")
+            return EXIT_OK
+        print(f"{quarter} ({quarter.label}): figures {reported} that the records now give")
+        print("differently (table / figure: as reported, now):")
+        for d in differences:
+            print(f"  {d.table} / {d.row}: {_figure(d.kept)}, now {_figure(d.now)}")
+        if args.replace:
+            busy.run(lambda: keep_recount(db, quarter))
+    finally:
+        db.close()
+    if args.replace:
+        print(f"Replaced: the figures of {quarter} are now those the records give (audited).")
+        return EXIT_OK
+    print(
+        f"cme: {len(differences)} figure(s) kept for {quarter} differ from the records; "
+        "add --replace to keep the new ones.",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR
+
+
+def _figure(value: Any) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
 def _dfe_termly(args: argparse.Namespace) -> int:
     from cme_desktop.services.reports import csv as report_csv
     from cme_desktop.services.reports import pdf as report_pdf
@@ -169,7 +227,7 @@ def _without_place(args: argparse.Namespace) -> int:
     from cme_desktop.services.reports import pdf as report_pdf
     from cme_desktop.services.reports import workbook
     from cme_desktop.services.reports.service import record_export
-    from cme_desktop.services.reports.without_place import pupils_without_place
+    from cme_desktop.services.reports.without_place import iter_without_place
 
     fmt = format_of(args.out, allowed=("xlsx", "pdf", "csv"))
     password: str | None = None
@@ -190,14 +248,18 @@ def _without_place(args: argparse.Namespace) -> int:
     busy = BusyWait()
     db = open_db(args, busy=busy)
     try:
-        rows = busy.run(lambda: pupils_without_place(db, today))
+        # Streamed from SQL: the PDF and the CSV hold a page of the list at a time.
+        stream = busy.run(lambda: iter_without_place(db, today))
+        total = stream.total
         if fmt == "pdf":
-            data = report_pdf.without_place_pdf(rows, today=today, authority=vault_authority(db))
+            data = report_pdf.without_place_pdf(
+                stream.rows, today=today, authority=vault_authority(db), total=total
+            )
         elif fmt == "xlsx":
-            data = workbook.without_place_workbook(rows)
+            data = workbook.without_place_workbook(list(stream.rows))
         else:
-            data = report_csv.without_place_csv(rows).encode("utf-8-sig")
-        detail = f"rows={len(rows)}"
+            data = report_csv.without_place_csv(stream.rows).encode("utf-8-sig")
+        detail = f"rows={total}"
         saved = busy.run(
             lambda: ProtectedFiles(db).save(
                 args.out, data, fmt=fmt, password=password, what="report", detail=detail
@@ -210,13 +272,10 @@ def _without_place(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if saved.protected:
-        print(
-            f"{len(rows)} children without a school place: {args.out} "
-            "(protected with your password)"
-        )
+        print(f"{total} children without a school place: {args.out} (protected with your password)")
     else:
         print(
-            f"{len(rows)} children without a school place: {args.out} "
+            f"{total} children without a school place: {args.out} "
             "(unprotected, it names children: keep it safe)"
         )
     return EXIT_OK

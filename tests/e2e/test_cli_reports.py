@@ -144,3 +144,54 @@ def test_a_dfe_return_with_incomplete_cases_is_refused_and_nothing_written(
     err = capsys.readouterr().err.strip()
     assert err.startswith("cme: The DfE return is not ready:") and "CME-000001" in err
     assert "no sex recorded" in err and len(err.splitlines()) == 1
+
+
+def test_report_recount_says_what_a_correction_changed_and_replaces_only_when_asked(
+    vault_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import func, select, update
+
+    from cme_desktop.models.audit import AuditEvent
+
+    assert _cme(vault_file, "report", "recount", "--quarter", "2026-Q3") == 0
+    assert "No figures are kept for 2026-Q3" in capsys.readouterr().out
+    out = tmp_path / "q.pdf"
+    assert _cme(vault_file, "report", "quarterly", "--quarter", "2026-Q3", "--out", str(out)) == 0
+    capsys.readouterr()
+    assert _cme(vault_file, "report", "recount", "--quarter", "2026-Q3") == 0
+    assert "agree with the records" in capsys.readouterr().out
+
+    db = Vault(vault_file).unlock(PASSPHRASE, actor="T")
+    try:
+        with db.write() as s:  # a case notified in the quarter was recorded by the wrong route
+            case_id, route = s.execute(
+                select(Case.id, Case.identification_route)
+                .where(Case.notified_on.between(date(2026, 7, 1), date(2026, 9, 30)))
+                .order_by(Case.id)
+                .limit(1)
+            ).one()
+            other = "pupil_database" if route != "pupil_database" else "notification"
+            s.execute(update(Case).where(Case.id == case_id).values(identification_route=other))
+    finally:
+        db.close()
+
+    assert _cme(vault_file, "report", "recount", "--quarter", "2026-Q3") == 1
+    said = capsys.readouterr()
+    assert "Notifications received, by route (policy 8.1) / " in said.out
+    assert said.err.startswith("cme: 2 figure(s) kept for 2026-Q3 differ from the records")
+    assert said.err.count("\n") == 1
+    assert _cme(vault_file, "report", "recount", "--quarter", "2026-Q3", "--replace") == 0
+    assert "Replaced" in capsys.readouterr().out
+    assert _cme(vault_file, "report", "recount", "--quarter", "2026-Q3") == 0
+    assert "agree with the records" in capsys.readouterr().out
+    db = Vault(vault_file).unlock(PASSPHRASE, actor="T")
+    try:
+        with db.read() as s:
+            replaced = s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "figures_replaced")
+            )
+    finally:
+        db.close()
+    assert replaced == 1

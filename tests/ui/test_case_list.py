@@ -130,7 +130,7 @@ def test_the_table_asks_for_a_count_and_pages_never_every_id(
     assert [panel.model.case_id(r) for r in range(panel.model.rowCount())] == expected
     asked = [name for name, _ in spy.calls]
     assert "matching_ids" not in asked and "rows" not in asked
-    assert asked.count("first_page") == 1, "the count and the first page, together"
+    assert asked.count("start") == 1, "the count and the first page, together"
     offsets = [offset for name, offset in spy.calls if name == "page"]
     assert set(offsets) == set(range(7, len(expected), 7)), "whole pages, each of them once"
     assert len(names) == len(expected) == services.case_list.count(CaseQuery(quick="all"))

@@ -7,23 +7,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtPrintSupport import QPrinter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cme_desktop.models.audit import AuditEvent
+from cme_desktop.models.records import Case
 from cme_desktop.services.cases import demo
 from cme_desktop.services.errors import WrongPassword
 from cme_desktop.services.protection.office import decrypt_office
 from cme_desktop.services.protection.outputs import UNPROTECTED_ACTION, UNPROTECTED_WARNING
 from cme_desktop.services.protection.pdf import open_pdf
 from cme_desktop.services.registry import AppServices
+from cme_desktop.services.reports.periods import Quarter
 from cme_desktop.services.settings import Settings, SettingsService
 from cme_desktop.services.vault import backups
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui import background, prompts
 from cme_desktop.ui.reports import dialog as reports
+from cme_desktop.ui.reports import pupils_page
+from cme_desktop.ui.reports.pupils_page import PupilsPage
 from tests.support.main_window import Prompts
 from tests.support.workbooks import cells, decrypt
 
@@ -98,11 +102,12 @@ def test_dfe_return_and_pupils_without_place(
     _make(qtbot, dialog.dfe)
     assert dialog.dfe.made is not None and dialog.dfe.made.name == "cme-dfe-return-2026-10-01"
     assert dialog.dfe.figures.item(0, 0).text().startswith("Children missing education on")
-    _make(qtbot, dialog.pupils)
+    page = _made_pupils(qtbot, dialog)
     rows = services.statistics.pupils_without_place(date.today())
-    assert dialog.pupils.figures.rowCount() == len(rows) + 2
+    assert page.model is not None and page.model.rowCount() == len(rows)
+    assert page.status.text().startswith(f"{len(rows):,} children of compulsory school age")
     if rows:
-        assert dialog.pupils.figures.item(2, 1).text() == rows[0].full_name
+        assert page.model.index(0, 1).data() == rows[0].full_name
 
 
 def test_restore_a_monthly_save_into_a_new_file(
@@ -131,12 +136,21 @@ def test_restore_a_monthly_save_into_a_new_file(
 # --- the list that names children leaves protected -------------------------------------------
 
 
-def _made_pupils(qtbot: Any, dialog: reports.ReportsDialog) -> reports.ReportPage:
+def _made_pupils(qtbot: Any, dialog: reports.ReportsDialog) -> PupilsPage:
     page = dialog.pupils
     assert page.save_csv_button.text() == "Save spreadsheet…"
-    _make(qtbot, page)
-    assert page.made is not None and page.made.detail.startswith("rows=")
+    assert not page.save_csv_button.isEnabled()
+    page.make_button.click()
+    qtbot.waitUntil(lambda: page.model is not None, timeout=20_000)
+    background.wait_for_all()
     return page
+
+
+def _saved(qtbot: Any, page: PupilsPage, button: Any) -> None:
+    # The file is made from SQL in the background; the buttons come back when it is written.
+    button.click()
+    background.wait_for_all()
+    qtbot.waitUntil(button.isEnabled, timeout=20_000)
 
 
 def _confirmed(db: Database) -> list[str]:
@@ -164,7 +178,7 @@ def test_pupils_spreadsheet_is_an_encrypted_workbook_whose_password_is_shown_onc
         return tmp_path / "pupils"
 
     monkeypatch.setattr(prompts, "save_file", save_file)
-    page.save_csv_button.click()
+    _saved(qtbot, page, page.save_csv_button)
     assert asked.titles("protection") == ["Save the table"]
     assert "Excel workbook" in asked.texts("protection")[0]
     assert asked.titles("confirm") == []
@@ -195,7 +209,7 @@ def test_pupils_pdf_is_encrypted_with_a_password_every_reader_takes(
 ) -> None:
     page = _made_pupils(qtbot, dialog)
     monkeypatch.setattr(prompts, "save_file", lambda *_a: tmp_path / "pupils.pdf")
-    page.save_pdf_button.click()
+    _saved(qtbot, page, page.save_pdf_button)
     assert page.password_dialog is not None
     password = page.password_dialog.password_label.text()
     assert len(password) <= 32
@@ -230,7 +244,7 @@ def test_pupils_as_plain_csv_only_once_confirmed_and_the_confirmation_audited(
     assert _confirmed(services.db) == []
 
     asked.confirm_answer = True
-    page.save_csv_button.click()
+    _saved(qtbot, page, page.save_csv_button)
     assert chosen == [f"cme-without-place-{date.today().isoformat()}.csv"]
     rows = services.statistics.pupils_without_place(date.today())
     text = (tmp_path / "pupils.csv").read_text("utf-8-sig")
@@ -263,9 +277,103 @@ def test_locking_closes_the_reports_and_a_password_on_screen(
     dialog = reports.open_reports(window, window.services)
     page = _made_pupils(qtbot, dialog)
     monkeypatch.setattr(prompts, "save_file", lambda *_a: tmp_path / "pupils.xlsx")
-    page.save_csv_button.click()
+    _saved(qtbot, page, page.save_csv_button)
     shown = page.password_dialog
     assert shown is not None and shown.isVisible()
     assert window.lock()
     assert not shown.isVisible() and shown.password_label.text() == ""
     assert not dialog.isVisible()
+
+
+def test_pupils_list_is_read_a_page_at_a_time_as_the_officer_scrolls(
+    qtbot: Any,
+    dialog: reports.ReportsDialog,
+    services: AppServices,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pupils_page, "PAGE", 4)
+    rows = services.statistics.pupils_without_place(date.today())
+    assert len(rows) > 8, "the demo vault has enough children without a place for pages"
+    page = dialog.pupils
+    dialog.show()
+    dialog.tabs.setCurrentWidget(page)
+    # By keyboard alone: the button, then Ctrl+End in the list until its end.
+    page.make_button.setFocus()
+    qtbot.keyClick(page.make_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.model is not None, timeout=20_000)
+    model = page.model
+    assert model is not None
+    # The first pages only: as many as fill the view, not the whole list.
+    assert model.total == len(rows) and 4 <= model.rowCount() < len(rows)
+    assert page.status.text().startswith(f"{len(rows):,} children")
+    assert [model.index(i, 1).data() for i in range(4)] == [r.full_name for r in rows[:4]]
+    page.view.setFocus()
+    for _ in range(len(rows)):
+        if not model.canFetchMore(QModelIndex()):
+            break
+        qtbot.keyClick(page.view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        qtbot.wait(20)
+    assert model.rowCount() == len(rows)
+    assert model.index(len(rows) - 1, 0).data() == rows[-1].reference
+    assert model.index(len(rows) - 1, 1).data() == rows[-1].full_name
+    with services.db.read() as session:
+        reads = list(
+            session.scalars(
+                select(AuditEvent.detail)
+                .where(AuditEvent.detail.like("without_place n=% offset=%"))
+                .order_by(AuditEvent.id)
+            )
+        )
+    # Each page read is audited once, from the first to the last.
+    offsets = [int(d.split("offset=")[1].split()[0]) for d in reads]
+    assert offsets == list(range(0, len(rows), 4))
+
+
+def test_a_kept_quarter_says_so_and_a_correction_can_replace_its_figures(
+    qtbot: Any, dialog: reports.ReportsDialog, services: AppServices, asked: Prompts
+) -> None:
+    page = dialog.quarterly
+    quarter = Quarter.parse(str(dialog.quarter.currentData()))
+    _make(qtbot, page)  # the first report after the quarter's end keeps its figures
+    assert not page.kept.isVisible()
+    dialog.show()
+    page.made = None
+    _make(qtbot, page)
+    assert page.kept.isVisible() and not page.replace_button.isVisible()
+    assert page.kept_label.text().startswith("Kept as reported on ")
+    assert "give the same figures" in page.kept_label.text()
+
+    with services.db.write() as s:  # a case notified in the quarter: the other route
+        case_id, route = s.execute(
+            select(Case.id, Case.identification_route)
+            .where(Case.notified_on.between(quarter.start, quarter.end))
+            .order_by(Case.id)
+            .limit(1)
+        ).one()
+        other = "pupil_database" if route != "pupil_database" else "notification"
+        s.execute(update(Case).where(Case.id == case_id).values(identification_route=other))
+    page.made = None
+    _make(qtbot, page)
+    assert page.replace_button.isVisible()
+    assert "The records now give 2 figure(s) differently" in page.kept_label.text()
+    assert "Notifications received, by route (policy 8.1)" in page.kept_label.text()
+
+    asked.confirm_answer = False
+    page.replace_button.click()
+    assert len(asked.texts("confirm")) == 1 and _replaced(services.db) == 0
+    asked.confirm_answer = True
+    before = page.made
+    # By keyboard: the button has the focus, Space presses it.
+    page.replace_button.setFocus()
+    qtbot.keyClick(page.replace_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.made is not before, timeout=20_000)
+    background.wait_for_all()
+    assert _replaced(services.db) == 1
+    assert not page.replace_button.isVisible()
+    assert "give the same figures" in page.kept_label.text()
+
+
+def _replaced(db: Database) -> int:
+    with db.read() as session:
+        replaced = select(AuditEvent.id).where(AuditEvent.action == "figures_replaced")
+        return len(list(session.scalars(replaced)))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from cme_desktop.services.reports.dfe_csv import return_csv
 from cme_desktop.services.reports.dfe_return import DfeReturn
@@ -47,43 +47,57 @@ def dfe_csv(ret: DfeReturn) -> str:
     return return_csv(ret)
 
 
-def without_place_table(rows: Sequence[WithoutPlace]) -> list[list[str | int | date]]:
+def without_place_cells(r: WithoutPlace) -> list[str | int | date]:
+    """One child's values, one per ``WITHOUT_PLACE_COLUMNS`` (the CSV's and the workbook's)."""
+    return [
+        r.reference,
+        r.full_name,
+        r.date_of_birth,
+        r.age,
+        r.year_group,
+        r.last_school,
+        r.missing_since,
+        r.days_missing,
+        r.notified_on,
+        r.current_step,
+        "unknown" if r.whereabouts_unknown else "",
+    ]
+
+
+def without_place_table(rows: Iterable[WithoutPlace]) -> list[list[str | int | date]]:
     """The rows of the pupils-without-a-place list, one value per ``WITHOUT_PLACE_COLUMNS``.
 
     Shared by the CSV and the workbook, so that both have the same columns.
     """
-    return [
-        [
-            r.reference,
-            r.full_name,
-            r.date_of_birth,
-            r.age,
-            r.year_group,
-            r.last_school,
-            r.missing_since,
-            r.days_missing,
-            r.notified_on,
-            r.current_step,
-            "unknown" if r.whereabouts_unknown else "",
-        ]
-        for r in rows
-    ]
+    return [without_place_cells(r) for r in rows]
 
 
-def without_place_csv(rows: Sequence[WithoutPlace]) -> str:
+def write_without_place_csv(rows: Iterable[WithoutPlace], out: TextIO) -> int:
+    """Write pupils without a school place as CSV to ``out``, a row at a time; the count.
+
+    ``rows`` may be a stream from SQL (``without_place.iter_without_place``): nothing
+    but the row being written is held.
+    """
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(WITHOUT_PLACE_COLUMNS)
+    written = 0
+    for r in rows:
+        writer.writerow(
+            [
+                v.isoformat() if isinstance(v, date) else _cell(v) if isinstance(v, str) else v
+                for v in without_place_cells(r)
+            ]
+        )
+        written += 1
+    return written
+
+
+def without_place_csv(rows: Iterable[WithoutPlace]) -> str:
     """Pupils without a school place as CSV (names: for the named officer only).
 
     CSV cannot be encrypted: the window and the ``cme`` command write it only when
     the officer has chosen an unprotected file; the protected copy is a workbook.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(WITHOUT_PLACE_COLUMNS)
-    for values in without_place_table(rows):
-        writer.writerow(
-            [
-                v.isoformat() if isinstance(v, date) else _cell(v) if isinstance(v, str) else v
-                for v in values
-            ]
-        )
+    write_without_place_csv(rows, out)
     return out.getvalue()

@@ -7,14 +7,24 @@ officer. The styles and page furniture are in ``layout``, the charts in ``charts
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from cme_desktop.services.documents.styles import AuthorityDetails
 from cme_desktop.services.reports.charts import bar_chart, notifications_trend
@@ -164,8 +174,8 @@ def dfe_pdf(ret: DfeReturn, *, authority: AuthorityDetails | str | None = None) 
             Paragraph(
                 "<b>Not ready to submit.</b> "
                 + escape(
-                    f"{len(ret.blockers)} counted case(s) lack a sex, a date of birth or a DfE "
-                    "reason, and are not in the figures below"
+                    f"{len(ret.blockers)} counted case(s) lack a sex, a date of birth or a current "
+                    "DfE reason, and are not in the figures below"
                     if ret.blockers
                     else "The authority's LA number is not set (Settings)"
                 )
@@ -177,14 +187,16 @@ def dfe_pdf(ret: DfeReturn, *, authority: AuthorityDetails | str | None = None) 
         # A long table (the reasons) comes back as its parts, to run over a page.
         section = figure_section(styles, table, width, highlight_last=False)
         story.extend(section if isinstance(section, list) else [section])
-    story.append(
-        Paragraph(
-            "Elective home education: not kept by this authority in this application. The "
-            "EHE figures of the collection are marked “x” (not collected) in the CSV; they "
-            "will come from the EHE register.",
-            styles.note,
-        )
+    ehe_note = (
+        "Elective home education: the EHE tables above are counted from the register of "
+        "children not in school (children on it at the end of the census day who are not "
+        "registered pupils at any school)."
+        if ret.ehe is not None
+        else "Elective home education: not kept by this authority in this application (the "
+        "register of children not in school has no entry yet). The EHE figures of the "
+        "collection are marked “x” (not collected) in the CSV."
     )
+    story.append(Paragraph(ehe_note, styles.note))
     story.append(Spacer(1, 6 * mm))
     story.append(KeepTogether(_sign_off(styles, width)))
     return build_pdf(
@@ -225,12 +237,21 @@ def _sign_off(styles: ReportStyles, width: float) -> list[Any]:
 
 
 def without_place_pdf(
-    rows: Sequence[WithoutPlace],
+    rows: Iterable[WithoutPlace],
     *,
     today: date,
     authority: AuthorityDetails | str | None = None,
+    total: int | None = None,
 ) -> bytes:
-    """Open cases of children of compulsory school age with no school place, longest first."""
+    """Open cases of children of compulsory school age with no school place, longest first.
+
+    ``rows`` may be a stream from SQL (``without_place.iter_without_place``, with its
+    ``total``): the table is laid out a page at a time as the rows come, so a list
+    of 38,000 children holds one page's cells, not the whole table's.
+    """
+    if total is None:
+        rows = list(rows)
+        total = len(rows)
     who = authority_details(authority)
     styles = ReportStyles()
     pagesize = landscape(A4)
@@ -238,57 +259,26 @@ def without_place_pdf(
     story: list[Any] = heading(
         styles,
         "Children of compulsory school age without a school place",
-        f"Open cases on {format_date(today)}: {len(rows):,} children, longest missing first "
+        f"Open cases on {format_date(today)}: {total:,} children, longest missing first "
         "(policy 8.3)",
         who,
     )
-    fractions = (0.085, 0.15, 0.09, 0.04, 0.07, 0.175, 0.09, 0.065, 0.09, 0.045, 0.1)
     numeric = {"Age", "Days missing", "Step"}
-    data: list[list[Any]] = [
-        [
-            Paragraph(escape(c), styles.head if c in numeric else styles.head_left)
-            for c in WITHOUT_PLACE_COLUMNS
-        ]
+    header = [
+        Paragraph(escape(c), styles.head if c in numeric else styles.head_left)
+        for c in WITHOUT_PLACE_COLUMNS
     ]
-    for r in rows:
-        data.append(
-            [
-                Paragraph(r.reference, styles.cell),
-                Paragraph(escape(r.full_name), styles.cell_bold),
-                Paragraph(format_date(r.date_of_birth), styles.cell),
-                Paragraph(str(r.age), styles.number),
-                Paragraph(r.year_group, styles.cell),
-                Paragraph(escape(r.last_school), styles.cell),
-                Paragraph(format_date(r.missing_since), styles.cell),
-                Paragraph(f"{r.days_missing:,}", styles.number),
-                Paragraph(format_date(r.notified_on), styles.cell),
-                Paragraph(str(r.current_step), styles.number),
-                Paragraph("Unknown" if r.whereabouts_unknown else "", styles.cell),
-            ]
+    widths = [width * f for f in _WITHOUT_PLACE_FRACTIONS]
+    if total:
+        story.append(_PagedRows(header, iter(rows), widths))
+    else:
+        empty = Paragraph(
+            "No open case of a child of compulsory school age without a school place.",
+            styles.cell,
         )
-    if not rows:
-        data.append(
-            [
-                Paragraph(
-                    "No open case of a child of compulsory school age without a school place.",
-                    styles.cell,
-                )
-            ]
-            + [""] * 10
-        )
-    grid = Table(data, colWidths=[width * f for f in fractions], repeatRows=1)
-    commands: list[tuple[Any, ...]] = [
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, SOFT]),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    if not rows:
-        commands.append(("SPAN", (0, 1), (-1, 1)))
-    grid.setStyle(TableStyle(commands))
-    story.append(grid)
+        grid = Table([header, [empty] + [""] * 10], colWidths=widths, repeatRows=1)
+        grid.setStyle(TableStyle([*_WITHOUT_PLACE_STYLE, ("SPAN", (0, 1), (-1, 1))]))
+        story.append(grid)
     return build_pdf(
         story,
         title="CME pupils without a school place",
@@ -297,3 +287,140 @@ def without_place_pdf(
         pagesize=pagesize,
         marking_note="personal data: for the CME named officer; do not forward",
     )
+
+
+_WITHOUT_PLACE_FRACTIONS = (0.085, 0.15, 0.09, 0.04, 0.07, 0.175, 0.09, 0.065, 0.09, 0.045, 0.1)
+#: The numeric columns (right-aligned), and the name's (bold).
+_NUMERIC_COLUMNS, _NAME_COLUMN = (3, 7, 9), 1
+#: A cell's padding, left and right, top and bottom (reportlab's default sides; ours).
+_SIDE_PAD, _END_PAD = 6, 2
+_WITHOUT_PLACE_STYLE: list[tuple[Any, ...]] = [
+    ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, SOFT]),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+    ("TOPPADDING", (0, 0), (-1, -1), _END_PAD),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), _END_PAD),
+]
+
+
+#: The most of a name or a school shown in a cell: a row must fit on a page.
+_LONGEST = 300
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
+
+
+def _pupil_texts(r: WithoutPlace) -> list[str]:
+    return [
+        r.reference,
+        _shortened(r.full_name),
+        format_date(r.date_of_birth),
+        str(r.age),
+        r.year_group,
+        _shortened(r.last_school),
+        format_date(r.missing_since),
+        f"{r.days_missing:,}",
+        format_date(r.notified_on),
+        str(r.current_step),
+        "Unknown" if r.whereabouts_unknown else "",
+    ]
+
+
+def _column_style(styles: ReportStyles, column: int) -> Any:
+    if column == _NAME_COLUMN:
+        return styles.cell_bold
+    return styles.number if column in _NUMERIC_COLUMNS else styles.cell
+
+
+class _PagedRows(Flowable):  # type: ignore[misc]
+    """A long table laid out one page at a time, its heading row on every page.
+
+    One table of every row is split again at each page (reportlab copies the rows
+    left each time: minutes and gigabytes for 38,000 children); this takes from
+    ``rows`` only what a page holds, as a table of its own, and comes back for the
+    rest on the next page. Each row's height is measured once, when it is taken:
+    a text that fits its column on one line is drawn as it is, and only a longer
+    one is wrapped as a paragraph (wrapping every cell took most of the time).
+    """
+
+    def __init__(
+        self, header: list[Any], rows: Iterator[WithoutPlace], widths: list[float]
+    ) -> None:
+        super().__init__()
+        self.header = header
+        self.rows = rows
+        self.widths = widths
+        self.styles = ReportStyles()
+        self.pending: deque[tuple[list[Any], float]] = deque()
+        inner = [w - 2 * _SIDE_PAD for w in widths]
+        self.header_height = max(c.wrap(w, 10_000)[1] for c, w in zip(header, inner, strict=True))
+        self.header_height += 2 * _END_PAD
+        self.style = TableStyle(
+            [
+                *_WITHOUT_PLACE_STYLE,
+                ("FONTNAME", (0, 1), (-1, -1), self.styles.cell.fontName),
+                ("FONTNAME", (_NAME_COLUMN, 1), (_NAME_COLUMN, -1), self.styles.cell_bold.fontName),
+                ("FONTSIZE", (0, 1), (-1, -1), self.styles.cell.fontSize),
+                ("LEADING", (0, 1), (-1, -1), self.styles.cell.leading),
+                ("TEXTCOLOR", (0, 1), (-1, -1), self.styles.cell.textColor),
+                *[("ALIGN", (c, 1), (c, -1), "RIGHT") for c in _NUMERIC_COLUMNS],
+            ]
+        )
+
+    def _row(self, r: WithoutPlace) -> tuple[list[Any], float]:
+        cells: list[Any] = []
+        height = float(self.styles.cell.leading)
+        for column, (text, width) in enumerate(zip(_pupil_texts(r), self.widths, strict=True)):
+            style = _column_style(self.styles, column)
+            inner = width - 2 * _SIDE_PAD
+            if stringWidth(text, style.fontName, style.fontSize) <= inner:
+                cells.append(text)
+                continue
+            paragraph = Paragraph(escape(text), style)
+            height = max(height, paragraph.wrap(inner, 10_000)[1])
+            cells.append(paragraph)
+        return cells, height + 2 * _END_PAD
+
+    def _take(self) -> bool:
+        if self.pending:
+            return True
+        r = next(self.rows, None)
+        if r is None:
+            return False
+        self.pending.append(self._row(r))
+        return True
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        # Taller than the space whenever rows remain, so that the frame asks for a split.
+        return (avail_width, avail_height + 1) if self._take() else (avail_width, 0)
+
+    def split(self, avail_width: float, avail_height: float) -> list[Any]:
+        used = self.header_height
+        page: list[list[Any]] = []
+        heights: list[float] = []
+        while self._take() and used + self.pending[0][1] <= avail_height:
+            cells, height = self.pending.popleft()
+            page.append(cells)
+            heights.append(height)
+            used += height
+        if not page:
+            return []  # not even one row fits here: the next frame
+        grid = Table(
+            [self.header, *page],
+            colWidths=self.widths,
+            rowHeights=[self.header_height, *heights],
+            repeatRows=1,
+        )
+        grid.setStyle(self.style)
+        if not self._take():
+            return [grid]
+        # The rest as a new flowable: reportlab marks one that found no room on a page
+        # (``_postponed``) and would take this one, come back, for too large.
+        rest = _PagedRows.__new__(_PagedRows)
+        rest.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_postponed"})
+        return [grid, rest]
+
+    def draw(self) -> None:
+        """Nothing of its own: the pages' tables are drawn."""

@@ -32,6 +32,7 @@ from cme_desktop.services.reports import stored_figures
 from cme_desktop.services.reports.counting import (
     Spell,
     all_rows,
+    cme_only,
     grouped_counts,
     iso_text,
     marginal,
@@ -155,7 +156,7 @@ class Figures:
         # pass grouping by all of them at once yields a row per combination (tens of
         # thousands at 100,000 cases) for Python to add up again.
         def by(*keys: Any) -> list[tuple[Any, ...]]:
-            return grouped_counts(self.session, self.periods, Case.notified_on, keys)
+            return grouped_counts(self.session, self.periods, Case.notified_on, keys, cme_only())
 
         found = {"school": marginal(by(func.trim(Case.school)), 1, self.width)}
         rows = by(Case.identification_route, Case.referring_agency, Case.reason_missing)
@@ -180,7 +181,10 @@ class Figures:
             self.session,
             select(bucket, CaseGroup.group_key)
             .join(Case, Case.id == CaseGroup.case_id)
-            .where(scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end)),
+            .where(
+                scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end),
+                cme_only(),
+            ),
         )
         return marginal(all_rows(self.session, query), 1, self.width)
 
@@ -193,6 +197,7 @@ class Figures:
             Case.closed_on,
             (Case.closing_outcome, days),
             *not_reopened(self.spells),
+            cme_only(),
         )
         by_outcome = marginal(rows, 1, self.width)
         lengths: list[list[int]] = [[] for _ in self.periods]
@@ -568,6 +573,13 @@ def recount(db: Database, quarter: Quarter, *, today: date | None = None) -> lis
                 label = (new_rows.get(key) or old_rows[key]).label
                 differences.append(Difference(old.title, label, was, is_now))
     return differences
+
+
+def kept_at(db: Database, quarter: Quarter) -> datetime | None:
+    """When the figures kept for ``quarter`` were worked out (UTC); ``None``: none kept."""
+    with db.read() as session:
+        kept = stored_figures.read(session, REPORT, [quarter.period])
+    return kept[quarter.start].computed_at if quarter.start in kept else None
 
 
 def keep_recount(db: Database, quarter: Quarter) -> None:

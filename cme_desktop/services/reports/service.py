@@ -6,7 +6,7 @@ from datetime import date
 
 from cme_desktop.services.reports.dfe_return import DfeReturn, dfe_termly
 from cme_desktop.services.reports.periods import Quarter
-from cme_desktop.services.reports.quarterly import QuarterlyReport, quarterly
+from cme_desktop.services.reports.quarterly import Difference, QuarterlyReport, quarterly, recount
 from cme_desktop.services.reports.without_place import WithoutPlace, pupils_without_place
 from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.vault import audit
@@ -22,6 +22,10 @@ class Statistics:
     def quarterly(self, quarter: Quarter, *, previous: int = 3) -> QuarterlyReport:
         """See :func:`quarterly`."""
         return quarterly(self.db, quarter, previous=previous)
+
+    def recount(self, quarter: Quarter) -> list[Difference]:
+        """See :func:`recount`: the kept figures of ``quarter`` the records now give differently."""
+        return recount(self.db, quarter)
 
     def dfe_termly(self, census_date: date) -> DfeReturn:
         """See :func:`dfe_termly`."""

@@ -6,6 +6,7 @@ named officer only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.reports.counting import (
     DOBS,
     all_rows,
+    cme_only,
     csa_bounds,
     dates_of_birth,
     fill_dobs,
@@ -79,7 +81,7 @@ def without_place_query(session: Session, today: date, *columns: Any) -> Any:
         select(*columns)
         .select_from(Case)
         .join(DOBS, and_(DOBS.c.dob == scan(iso_text(Case.date_of_birth)), DOBS.c.idx == 0))
-        .where(scan(Case.status) == "open", func.trim(Case.new_school) == "")
+        .where(scan(Case.status) == "open", func.trim(Case.new_school) == "", cme_only())
     )
 
 
@@ -148,6 +150,48 @@ class WithoutPlacePage:
 
 #: Python's ``str.casefold`` as an SQL function, so that SQL sorts names as the list does.
 _CASEFOLD = "cme_casefold"
+#: Rows fetched from SQL at a time while the whole list is streamed (``iter_without_place``).
+STREAM_BATCH = 500
+
+
+def _ordered(session: Session, today: date) -> Any:
+    """The list's rows in its order: longest missing first (the earliest date), then by
+    name as Python folds case, then by case number."""
+    since = func.min(
+        iso_text(func.coalesce(Case.date_last_attended, Case.notified_on)), today.isoformat()
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
+        raw.create_function(_CASEFOLD, 1, str.casefold, deterministic=True)
+        name = getattr(func, _CASEFOLD)(Case.full_name)
+    else:
+        # A server has no Python inside: its own lower case (the same order for
+        # every name but a few letters outside English).
+        name = func.lower(Case.full_name)
+    query = without_place_query(
+        session,
+        today,
+        iso_text(Case.date_of_birth),
+        Case.id,
+        Case.full_name,
+        Case.school,
+        iso_text(func.coalesce(Case.date_last_attended, Case.notified_on)),
+        iso_text(Case.notified_on),
+        Case.current_step,
+        Case.whereabouts_unknown,
+    )
+    return query.order_by(since, name, Case.id)
+
+
+def _count(session: Session, today: date) -> int:
+    query = without_place_query(session, today, func.count())
+    return int(session.connection().execute(query).scalar_one())
+
+
+def _audit_read(db: Database, detail: str) -> None:
+    with db.write() as session:
+        audit.record(session, db, action="report_read", entity="report", detail=detail)
 
 
 def without_place_page(db: Database, today: date, *, offset: int, limit: int) -> WithoutPlacePage:
@@ -158,40 +202,48 @@ def without_place_page(db: Database, today: date, *, offset: int, limit: int) ->
     (the whole list of 38,000 children at 100,000 cases takes seconds). Reading a
     page is audited, as reading the whole list is.
     """
-    since = func.min(
-        iso_text(func.coalesce(Case.date_last_attended, Case.notified_on)), today.isoformat()
-    )
     with db.read() as session:
-        raw = session.connection().connection.driver_connection
-        assert raw is not None
-        raw.create_function(_CASEFOLD, 1, str.casefold, deterministic=True)
-        total = int(
-            session.connection()
-            .execute(without_place_query(session, today, func.count()))
-            .scalar_one()
-        )
-        query = without_place_query(
-            session,
-            today,
-            iso_text(Case.date_of_birth),
-            Case.id,
-            Case.full_name,
-            Case.school,
-            iso_text(func.coalesce(Case.date_last_attended, Case.notified_on)),
-            iso_text(Case.notified_on),
-            Case.current_step,
-            Case.whereabouts_unknown,
-        )
-        # Longest missing first (the earliest date), then by name as Python folds case.
-        ordered = query.order_by(since, getattr(func, _CASEFOLD)(Case.full_name), Case.id)
+        total = _count(session, today)
+        ordered = _ordered(session, today)
         rows = all_rows(session, ordered.limit(max(0, limit)).offset(max(0, offset)))
     page = tuple(_pupil(tuple(values), today) for values in rows)
-    with db.write() as session:
-        audit.record(
-            session,
-            db,
-            action="report_read",
-            entity="report",
-            detail=f"without_place n={total} offset={offset} shown={len(page)}",
-        )
+    _audit_read(db, f"without_place n={total} offset={offset} shown={len(page)}")
     return WithoutPlacePage(total=total, offset=offset, rows=page)
+
+
+@dataclass(frozen=True)
+class WithoutPlaceStream:
+    """The whole list as it is read from SQL: ``total`` children, then ``rows`` one by one.
+
+    ``rows`` can be iterated once; the vault is read meanwhile, so iterate it to the
+    end (or close it) before the next change.
+    """
+
+    total: int
+    rows: Iterator[WithoutPlace]
+
+
+def iter_without_place(db: Database, today: date) -> WithoutPlaceStream:
+    """The whole of ``pupils_without_place``, in its order, streamed from SQL.
+
+    For the files that carry the list (CSV, PDF, workbook): the rows come from SQL
+    a batch at a time and become objects one by one, so writing the list of 38,000
+    children at 100,000 cases holds a batch, not the list. Reading it is audited,
+    first, as for the whole list.
+    """
+    with db.read() as session:
+        total = _count(session, today)
+    _audit_read(db, f"without_place n={total} streamed")
+
+    def rows() -> Iterator[WithoutPlace]:
+        with db.read() as session:
+            result = (
+                session.connection()
+                .execution_options(stream_results=True, yield_per=STREAM_BATCH)
+                .execute(_ordered(session, today))
+            )
+            for batch in result.partitions():
+                for values in batch:
+                    yield _pupil(tuple(values), today)
+
+    return WithoutPlaceStream(total=total, rows=rows())

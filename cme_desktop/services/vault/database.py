@@ -71,9 +71,9 @@ def open_connection(
 def is_damage(exc: BaseException) -> bool:
     """True when a database error means the file's pages cannot be read."""
     message = str(exc).lower()
-    return any(
-        word in message for word in ("not a database", "malformed", "corrupt", "hmac", "i/o error")
-    )
+    # "vtable constructor failed": the search index's own tables could not be read.
+    words = ("not a database", "malformed", "corrupt", "hmac", "i/o error", "vtable constructor")
+    return any(word in message for word in words)
 
 
 # --- units of work ------------------------------------------------------------
@@ -243,9 +243,12 @@ class Database:
         return SessionUnit(session=session, actor=self.actor, audit_key=self.audit_key)
 
     def _translate(self, exc: BaseException) -> Exception:
-        if is_damage(exc):
+        # The driver's own message: SQLAlchemy's text also holds the statement, whose words
+        # ("full_name") must not read as the disk being full.
+        cause = getattr(exc, "orig", None) or exc
+        if is_damage(cause):
             return VaultDamaged()
-        message = str(exc).lower()
+        message = str(cause).lower()
         if "locked" in message or "busy" in message:
             return VaultBusy("The vault is busy with another change; try again in a moment.")
         if "full" in message:

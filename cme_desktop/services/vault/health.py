@@ -297,11 +297,20 @@ def file_check(db: Database, path: Path) -> CheckReport:
     return _file_report(db, path)
 
 
+#: The page cache of a check's own connection, in KiB. A check reads each page about once,
+#: beside a vault whose connections keep their own large caches: with the vault's cache
+#: (``database.CACHE_KIB``) the monthly save's check added 128 MiB to the process's peak
+#: (359 MB at 100,000 cases); with this one, 8 MiB, for about twice the time (the check
+#: runs in the background, the vault not held).
+CHECK_CACHE_KIB = 8192
+
+
 def _file_report(db: Database, path: Path) -> CheckReport:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     conn = db.open_other(path)
     try:
+        conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")
         page_count = int(conn.execute("PRAGMA page_count").fetchone()[0])
         t = time.perf_counter()
         pages = _confirmed_pages(conn)

@@ -72,9 +72,16 @@ SLOT_NAMES = {
 # r = 8 and p = 1 (1 GiB of memory), so such files still open; the floor is lower so that
 # the tests' cheap parameters open, and the work bound n*r*p is the strongest tuning's.
 SCRYPT_MIN_N = 2**10
-#: The most a new key is tuned to: n = 2**17, r = 8 takes 128 MiB (128 * n * r bytes)
-#: while it is derived, which the desktop's 300 MB at 100,000 cases has room for.
-TUNED_MAX_N = 2**17
+#: The most memory a new key is tuned to: n = 2**16, r = 8 takes 64 MiB (128 * n * r
+#: bytes) while it is derived, which the desktop's 300 MB at 100,000 cases has room for.
+#: Past it the work grows by lanes (p), derived one after another in the same memory:
+#: n = 2**16 with p = 2 is as much work as n = 2**17 with p = 1 (OWASP lists the two as
+#: equivalent settings) in half the memory.
+TUNED_MAX_N = 2**16
+TUNED_MAX_P = 4
+#: A passphrase slot that asks for more memory than a new key is tuned to (tuned by an
+#: older version, up to 1 GiB) still opens, and is wrapped again within this at once.
+TUNED_MAX_MEMORY = 128 * 8 * TUNED_MAX_N
 SCRYPT_MAX_N = 2**20
 SCRYPT_MAX_R = 8
 SCRYPT_MAX_P = 4
@@ -117,9 +124,19 @@ def _hex(value: Any, length: int, *, empty: bool = False) -> str:
 
 @dataclass(frozen=True)
 class ScryptParams:
-    n: int = 2**17
+    n: int = 2**16
     r: int = 8
     p: int = 1
+
+    @property
+    def memory_bytes(self) -> int:
+        """The memory a derivation takes (its lanes share it, one after another)."""
+        return 128 * self.r * self.n
+
+    def over_memory_cap(self) -> bool:
+        """True for parameters asking more memory than a new key is given
+        (``TUNED_MAX_MEMORY``): the slot is wrapped again once opened."""
+        return self.memory_bytes > TUNED_MAX_MEMORY
 
     def within_bounds(self) -> bool:
         """True for parameters a vault can hold (see the bounds above)."""
@@ -141,17 +158,24 @@ class ScryptParams:
 def tuned_scrypt(target_seconds: float = TARGET_SECONDS) -> ScryptParams:
     """scrypt parameters that take about ``target_seconds`` on this computer.
 
-    Never above ``TUNED_MAX_N`` (128 MiB): a fast computer gets a quicker unlock, not
-    an unlock that needs more memory than the rest of the program.
+    Never above ``TUNED_MAX_N`` (64 MiB): a fast computer gets more lanes (``p``, up to
+    ``TUNED_MAX_P``, at least 2 at the cap) in the same memory, never an unlock that
+    needs more memory than the rest of the program.
     """
-    probe = ScryptParams(n=2**14)
+    probe = ScryptParams(n=2**14, p=1)
     start = time.perf_counter()
     probe.derive(b"probe", b"\0" * 16)
     elapsed = max(time.perf_counter() - start, 1e-4)
     n = probe.n
     while n < TUNED_MAX_N and elapsed * (n / probe.n) * 2 <= target_seconds * 1.4:
         n *= 2
-    return ScryptParams(n=max(n, 2**15))
+    n = max(n, 2**15)
+    if n < TUNED_MAX_N:
+        return ScryptParams(n=n, p=1)
+    p = 2
+    while p < TUNED_MAX_P and elapsed * (n / probe.n) * (p + 1) <= target_seconds * 1.4:
+        p += 1
+    return ScryptParams(n=n, p=p)
 
 
 def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:

@@ -184,7 +184,38 @@ class Vault:
             if kind == "recovery":
                 raise WrongPassphrase("That recovery key does not open this vault.")
             raise WrongPassphrase()
-        return self._open(opened.key, actor=actor, method=method, opened=(kind, opened))
+        db = self._open(opened.key, actor=actor, method=method, opened=(kind, opened))
+        slot = slots.slot(kind)
+        params = slot.scrypt if slot is not None and kind == "passphrase" else None
+        if params is not None and params.over_memory_cap():
+            self._retune(db, secret, params)
+        return db
+
+    def _retune(self, db: Database, secret: bytes, old: ScryptParams) -> None:
+        """Wrap the passphrase slot again within the memory a new key is given: a key tuned
+        by an older version (up to 1 GiB) costs that memory at this unlock only."""
+        scrypt = self._scrypt or tuned_scrypt()
+        if scrypt.over_memory_cap():
+            scrypt = tuned_scrypt()
+        try:
+            update_slots(
+                self.slots_path,
+                lambda slots: slots.wrap("passphrase", secret, db.key, scrypt=scrypt),
+                seal_key=seal_key_of(db.key),
+            )
+        except OSError:
+            return  # a key file that cannot be written (a read-only copy): it still opens
+        from cme_desktop.services.vault import audit
+
+        with db.write() as session:
+            audit.record(
+                session,
+                db,
+                action="key_derivation_retuned",
+                entity="vault",
+                detail=f"scrypt n={old.n} r={old.r} p={old.p} -> "
+                f"n={scrypt.n} r={scrypt.r} p={scrypt.p}",
+            )
 
     def _open(
         self,

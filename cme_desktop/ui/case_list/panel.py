@@ -23,8 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.services.cases.case_list import QUICK_FILTERS, CaseList, CaseQuery
+from cme_desktop.services.cases.case_list import (
+    COHORT_FILTERS,
+    QUICK_FILTERS,
+    CaseList,
+    CaseQuery,
+)
 from cme_desktop.services.errors import CmeError
+from cme_desktop.services.server import ownership
 from cme_desktop.ui import look
 from cme_desktop.ui.case_list.table import SORT_KEYS, CaseTableModel, CaseTableView
 
@@ -74,6 +80,15 @@ class CaseListPanel(QWidget):
         step_label.setBuddy(self.step)
         top.addWidget(step_label)
         top.addWidget(self.step, 2)
+        # Which record (migration 0013): CME cases, children not in school, or both.
+        cohort_label = QLabel("Rec&ords:")
+        self.cohort = QComboBox()
+        for key, label in COHORT_FILTERS.items():
+            self.cohort.addItem(label, key)
+        self.cohort.setAccessibleName("Records shown: CME, children not in school, or both")
+        cohort_label.setBuddy(self.cohort)
+        top.addWidget(cohort_label)
+        top.addWidget(self.cohort, 1)
         layout.addLayout(top)
 
         filters = QHBoxLayout()
@@ -96,6 +111,17 @@ class CaseListPanel(QWidget):
         self.quick_buttons["open"].setChecked(True)
         self.quick.buttonToggled.connect(lambda _b, _on: self._quick_tab_stop())
         self._quick_tab_stop()
+        # On a shared server only: the officer's own cases, with any quick filter.
+        self.mine = QPushButton("&Mine only")
+        self.mine.setCheckable(True)
+        look.role(self.mine, "filter")
+        self.mine.setAccessibleName("Show only the cases you own")
+        self.mine.setToolTip("Alt+M: only the cases whose owner is your server login")
+        self.mine.setVisible(False)
+        self.mine.toggled.connect(lambda _on: self.apply_filters())
+        filters.addSpacing(12)
+        filters.addWidget(self.mine)
+        self._login: str | None = None
         filters.addStretch(1)
         self.count = QLabel("Showing 0 cases")
         look.role(self.count, "count")
@@ -116,6 +142,7 @@ class CaseListPanel(QWidget):
         self.table.open_requested.connect(self.open_requested)
         self.model.modelReset.connect(self._update_count)
         self.model.problem_found.connect(self._update_count)
+        self.model.count_changed.connect(self._update_count)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -124,17 +151,32 @@ class CaseListPanel(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._search_now)
         self.step.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.cohort.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.quick.buttonClicked.connect(lambda _b: self.apply_filters())
         self.setTabOrder(self.search, self.step)
-        self.setTabOrder(self.step, self.quick_buttons["all"])
-        self.setTabOrder(self.quick_buttons["whereabouts_unknown"], self.show_hidden)
+        self.setTabOrder(self.step, self.cohort)
+        self.setTabOrder(self.cohort, self.quick_buttons["all"])
+        self.setTabOrder(self.quick_buttons["whereabouts_unknown"], self.mine)
+        self.setTabOrder(self.mine, self.show_hidden)
         self.setTabOrder(self.show_hidden, self.table)
 
     # -- the vault ------------------------------------------------------------------------
 
     def attach(self, case_list: CaseList, state: ListState | None = None) -> None:
-        """Show this vault's cases, the way ``state`` says (or open cases by name)."""
+        """Show this vault's cases, the way ``state`` says (or open cases by name).
+
+        On a shared server the list also shows each case's owner and offers "Mine only".
+        """
         self._source = case_list
+        self._login = None
+        if getattr(case_list.db, "kind", "vault") == "server":
+            try:
+                self._login = ownership.login(case_list.db)
+            except CmeError:
+                self._login = None  # the list works without it; the count line says more
+        on_server = self._login is not None
+        self.mine.setVisible(on_server)
+        self.table.show_owners(on_server)
         self.model.attach(case_list)
         self.restore(state or ListState())
 
@@ -142,6 +184,8 @@ class CaseListPanel(QWidget):
         """Drop every case id, row and search text (the vault is being locked)."""
         self._debounce.stop()
         self._source = None
+        self._login = None
+        self.mine.setVisible(False)
         self.model.clear()
         self._set_quietly(ListState())
         self._update_count()
@@ -160,6 +204,8 @@ class CaseListPanel(QWidget):
             step=int(step) if step is not None else None,
             sort=q.sort,
             descending=q.descending,
+            owner=self._login if self.mine.isChecked() and self._login is not None else None,
+            cohort=str(self.cohort.currentData() or "all"),
         )
 
     def apply_filters(self) -> None:
@@ -216,13 +262,17 @@ class CaseListPanel(QWidget):
 
     def _set_quietly(self, state: ListState) -> None:
         q = state.query
-        for widget in (self.search, self.step):
+        for widget in (self.search, self.step, self.cohort):
             widget.blockSignals(True)
         self.search.setText(q.search)
         self.step.setCurrentIndex(max(0, self.step.findData(q.step)) if q.step else 0)
-        for widget in (self.search, self.step):
+        self.cohort.setCurrentIndex(max(0, self.cohort.findData(q.cohort)))
+        for widget in (self.search, self.step, self.cohort):
             widget.blockSignals(False)
         self.quick_buttons.get(q.quick, self.quick_buttons["open"]).setChecked(True)
+        self.mine.blockSignals(True)
+        self.mine.setChecked(q.owner is not None and q.owner == self._login)
+        self.mine.blockSignals(False)
         header = self.table.horizontalHeader()
         header.blockSignals(True)
         column = SORT_KEYS.index(q.sort) if q.sort in SORT_KEYS else 0
@@ -241,8 +291,12 @@ class CaseListPanel(QWidget):
         self.search.selectAll()
 
     def show_all_matches(self) -> None:
-        """Turn the quick filter off ("All cases"), keeping the search and the step."""
+        """Turn the quick filter off ("All cases"), and "Mine only", keeping the search and
+        the step."""
         self.quick_buttons["all"].setChecked(True)
+        self.mine.blockSignals(True)
+        self.mine.setChecked(False)
+        self.mine.blockSignals(False)
         self.apply_filters()
         self.table.setFocus()
 
@@ -253,13 +307,15 @@ class CaseListPanel(QWidget):
         if (
             self._source is None
             or self.model.rowCount()
-            or query.quick == "all"
+            or (query.quick == "all" and query.owner is None)
             or not query.search
             or self.model.problem is not None
         ):
             return 0
         try:
-            return self._source.count(replace(query, quick="all"), today=self.model.today)
+            return self._source.count(
+                replace(query, quick="all", owner=None), today=self.model.today
+            )
         except CmeError:
             return 0  # the count line says already that the vault cannot be read
 
@@ -267,8 +323,16 @@ class CaseListPanel(QWidget):
         n = self.model.rowCount()
         hidden = self._hidden_matches()
         if hidden:
-            label = QUICK_FILTERS.get(self.model.query.quick, "A quick filter")
-            text = f"0 of {hidden:,} shown — {label} is on"
+            quick = self.model.query.quick
+            label = QUICK_FILTERS.get(quick, "A quick filter")
+            on = "is on"
+            if self.model.query.owner is not None:
+                label, on = (
+                    ("Mine only", on) if quick == "all" else (f"{label} and Mine only", "are on")
+                )
+            text = f"0 of {hidden:,} shown — {label} {on}"
+        elif self.model.capped:
+            text = f"{n:,}+ cases found — type more to narrow the search"
         else:
             text = f"Showing {n:,} case{'' if n == 1 else 's'}"
         if 0 < len(self.search.text().strip()) < MIN_SEARCH:
@@ -276,4 +340,11 @@ class CaseListPanel(QWidget):
         if self.model.problem is not None:
             text = f"Some cases cannot be shown: {self.model.problem}"
         self.count.setText(text)
+        more = (
+            f"More than {n:,} cases match. Only the first {n:,} are counted, so the list "
+            "stays quick: type more of the name to narrow the search, or scroll to the end "
+            "of the list to count them all."
+        )
+        self.count.setToolTip(more if self.model.capped else "")
+        self.count.setAccessibleDescription(more if self.model.capped else "")
         self.show_hidden.setVisible(bool(hidden))

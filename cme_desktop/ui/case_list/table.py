@@ -1,11 +1,17 @@
 """The case list as a lazy table model, and the view that shows it.
 
-The model knows how many cases match (``CaseList.first_page`` counts them and
+The model knows how many cases match (``CaseList.start`` counts them and
 reads the first page; filtering, sorting and search all run in SQL) and reads
 the other rows it is asked to paint a page at a time (``CaseList.page``),
 keeping a bounded number of pages. It never holds
 the list's ids: at 100,000 cases, showing the list costs a count and one page,
 as at 1,000.
+
+A search that finds more than ``COUNT_CAP`` cases is not counted further: the
+list holds that many rows and says "1,000+". Scrolled to its end, the list
+counts every match and grows to show them (Qt's ``fetchMore``): the exact
+number is there for whoever goes looking, and costs nothing to whoever narrows
+the search, as an officer looking for one child does.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
-from cme_desktop.services.cases.case_list import CaseList, CaseQuery, CaseRow
+from cme_desktop.services.cases.case_list import COUNT_CAP, CaseList, CaseQuery, CaseRow
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.rules.dates import format_date
@@ -39,6 +45,8 @@ COL_STEP = 4
 COL_DAYS_OPEN = 5
 COL_NEXT_TASK = 6
 COL_FLAGS = 7
+#: On a shared server only (hidden in a vault): whose case it is.
+COL_OWNER = 8
 
 HEADERS = (
     "Name",
@@ -49,6 +57,7 @@ HEADERS = (
     "Days open",
     "Next task due",
     "Escalated",
+    "Owner",
 )
 #: The SQL sort key of each column (``CaseQuery.sort``).
 SORT_KEYS = (
@@ -60,9 +69,10 @@ SORT_KEYS = (
     "days_open",
     "next_task",
     "escalation",
+    "owner",
 )
 #: Column widths in "average characters", scaled by the font, so 150 % scaling still fits.
-WIDTHS = (20, 16, 26, 20, 22, 4, 25, 4)
+WIDTHS = (20, 16, 26, 20, 22, 4, 25, 4, 12)
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -105,12 +115,16 @@ class CaseTableModel(QAbstractTableModel):
 
     #: A page could not be read while painting (``problem`` says why).
     problem_found = Signal()
+    #: A capped search was counted in full (``count_all``).
+    count_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, today: date | None = None) -> None:
         super().__init__(parent)
         self._source: CaseList | None = None
         self._query = CaseQuery()
         self._count = 0
+        #: A search's matches were counted only up to ``COUNT_CAP`` (``count_all``).
+        self._capped = False
         self._pages: OrderedDict[int, list[_Line]] = OrderedDict()
         self._today = today
         self.pages_fetched = 0  # for tests and the benchmark
@@ -145,6 +159,7 @@ class CaseTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._source = None
         self._count = 0
+        self._capped = False
         self._pages.clear()
         self._last_row = -1
         self.problem = None
@@ -158,23 +173,57 @@ class CaseTableModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Ask the vault again (after a change): how many, and the first page."""
         self._day = self._today or date.today()
-        count, first = 0, list[CaseRow]()
+        count, first, capped = 0, list[CaseRow](), False
         self.problem = None
         if self._source is not None:
             try:
-                count, first = self._source.first_page(
-                    self._query, limit=PAGE_SIZE, today=self._day
+                start = self._source.start(
+                    self._query, limit=PAGE_SIZE, cap=COUNT_CAP, today=self._day
                 )
+                count, first, capped = start.count, start.rows, start.capped
             except CmeError as exc:
                 self.problem = exc.message
         self.beginResetModel()
         self._count = count
+        self._capped = capped
         self._pages.clear()
         if first:
             self._pages[0] = [_Line(row, self._overdue(row)) for row in first]
             self.pages_fetched += 1
         self._last_row = -1
         self.endResetModel()
+
+    @property
+    def capped(self) -> bool:
+        """True while a search's matches are counted only up to the cap: more match than the
+        rows the list holds, and scrolling to its end counts them all (``count_all``)."""
+        return self._capped
+
+    def count_all(self) -> None:
+        """Count every match of a capped search, and hold a row for each (read as painted)."""
+        if not self._capped or self._source is None:
+            return
+        try:
+            total = self._source.count(self._query, today=self._day)
+        except CmeError as exc:
+            self._capped = False  # not asked again cell by cell; the count line says why
+            self.problem = exc.message
+            self.problem_found.emit()
+            return
+        self._capped = False
+        if total > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, total - 1)
+            self._count = total
+            self.endInsertRows()
+        self.count_changed.emit()
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        """Qt asks this when the list's last row comes into view."""
+        return self._capped and not parent.isValid()
+
+    def fetchMore(self, parent: _Index) -> None:
+        if not parent.isValid():
+            self.count_all()
 
     def forget_rows(self, case_ids: Sequence[int] = ()) -> None:
         """Drop cached rows (all, or the pages holding ``case_ids``) so they are read again."""
@@ -217,6 +266,10 @@ class CaseTableModel(QAbstractTableModel):
                 found = self._source.position(self._query, case_id, today=self._day)
             except CmeError as exc:
                 self.problem = exc.message
+        if found is not None and found >= self._count:
+            self.count_all()  # past the rows of a capped search: hold them all
+            if found >= self._count:
+                return None
         return found
 
     def _row_in_pages(self, case_id: int) -> int | None:
@@ -312,6 +365,7 @@ class CaseTableModel(QAbstractTableModel):
                 step=q.step,
                 sort=SORT_KEYS[column],
                 descending=descending,
+                owner=q.owner,
             )
         )
 
@@ -383,6 +437,8 @@ class CaseTableModel(QAbstractTableModel):
                 if on
             ]
             return "  ".join(flags)
+        if col == COL_OWNER:
+            return row.owner or "Not allocated"
         return ""
 
     def _tooltip(self, row: CaseRow, col: int) -> str:
@@ -454,6 +510,7 @@ class CaseTableView(QTableView):
         header.sortIndicatorChanged.connect(model.sort)
         self.doubleClicked.connect(self._open_index)
         self.apply_font_metrics()
+        self.show_owners(False)
 
     def apply_font_metrics(self) -> None:
         """Row height and column widths from the font, so scaling keeps them readable."""
@@ -467,6 +524,15 @@ class CaseTableView(QTableView):
             # Wide enough for the header (with the sort arrow) as well as for the text.
             header = header_metrics.horizontalAdvance(HEADERS[col]) + 34
             self.setColumnWidth(col, max(width * char + 16, header))
+
+    def show_owners(self, shown: bool) -> None:
+        """Show the Owner column (on a shared server) or hide it (a vault has no owners).
+
+        Shown, it stands after the school, where it is in sight without scrolling."""
+        self.setColumnHidden(COL_OWNER, not shown)
+        header = self.horizontalHeader()
+        if shown and header.visualIndex(COL_OWNER) != COL_STEP:
+            header.moveSection(header.visualIndex(COL_OWNER), COL_STEP)
 
     def case_model(self) -> CaseTableModel:
         model = self.model()

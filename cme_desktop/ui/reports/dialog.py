@@ -1,7 +1,8 @@
 """Reports > Reports and monthly saves…: the Reports window, and the monthly save on unlock.
 
-Tabs: the quarterly report, the DfE termly return, pupils without a school
-place (each a ``ReportPage``) and the monthly saves (``SavesPage``).
+Tabs: the quarterly report (``QuarterlyPage``, with its kept figures' recount), the
+DfE termly return (``DfePage``), pupils without a school place (``PupilsPage``, read
+a page at a time) and the monthly saves (``SavesPage``).
 ``install(window)`` adds the menu action and saves the central record on the
 first unlock of a month (policy 8.3).
 """
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QTabWidget,
     QVBoxLayout,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from cme_desktop.services.errors import CmeError, ReturnBlocked
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports import csv as report_csv
-from cme_desktop.services.reports import workbook
 from cme_desktop.services.reports.periods import Quarter, proposed_census_day
 from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.settings import authority_of
@@ -38,8 +37,11 @@ from cme_desktop.ui import background, prompts
 from cme_desktop.ui.fields import label_for
 from cme_desktop.ui.reports.dfe_page import DfeMade, DfePage
 from cme_desktop.ui.reports.monthly_saves import SavesPage
-from cme_desktop.ui.reports.report_page import Made, ReportPage, grid_of, grid_of_pupils
+from cme_desktop.ui.reports.pupils_page import PupilsPage
+from cme_desktop.ui.reports.quarterly_page import QuarterlyMade, QuarterlyPage
+from cme_desktop.ui.reports.report_page import Made, grid_of
 from cme_desktop.ui.screen_fit import fit_window
+from cme_desktop.ui.server_settings import ServerBackupsPage, on_server
 from cme_desktop.ui.window import Window
 
 
@@ -76,18 +78,22 @@ class ReportsDialog(QDialog):
         self.census.setCalendarPopup(True)
         self.census.setDisplayFormat("d MMM yyyy")
         self.tabs = QTabWidget()
-        self.quarterly = ReportPage(
+        self.quarterly = QuarterlyPage(
             services, _labelled("Quarter", self.quarter), self.make_quarterly
         )
         self.dfe = DfePage(
             services, _labelled("Census date", self.census), self.make_dfe, open_case
         )
-        self.pupils = ReportPage(services, QLabel("Open cases today"), self.make_pupils, names=True)
-        self.saves = SavesPage(services)
+        self.pupils = PupilsPage(services)
         self.tabs.addTab(self.quarterly, "Quarterly report")
         self.tabs.addTab(self.dfe, "DfE termly return")
         self.tabs.addTab(self.pupils, "Pupils without a school place")
-        self.tabs.addTab(self.saves, "Monthly saves")
+        if on_server(services):
+            # A server's backups are its administrator's: said, not offered and refused.
+            self.tabs.addTab(ServerBackupsPage(), "Backups")
+        else:
+            self.saves = SavesPage(services)
+            self.tabs.addTab(self.saves, "Monthly saves")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -98,12 +104,12 @@ class ReportsDialog(QDialog):
     # worker thread, which then touches no widget.
 
     def done(self, result: int) -> None:
-        for page in (self.quarterly, self.dfe, self.pupils):
+        for page in (self.quarterly, self.dfe):
             page.release_preview()
         super().done(result)
 
     def closeEvent(self, event: Any) -> None:
-        for page in (self.quarterly, self.dfe, self.pupils):
+        for page in (self.quarterly, self.dfe):
             page.release_preview()
         super().closeEvent(event)
 
@@ -113,13 +119,20 @@ class ReportsDialog(QDialog):
 
     def _quarterly(self, quarter: Quarter) -> Made:
         report = self.services.statistics.quarterly(quarter)
-        return Made(
+        kept_at = dict(report.kept).get(quarter)
+        # A quarter shown as kept is checked against the records now (a pass over the
+        # quarter's cases), so that a correction made since is said, not hidden.
+        differences = self.services.statistics.recount(quarter) if kept_at else []
+        return QuarterlyMade(
             grids=tuple(grid_of(t) for t in report.tables),
             pdf=self.pdf.quarterly_pdf(report, authority=self.authority),
             csv=report_csv.quarterly_csv(report),
             name=f"cme-quarterly-{quarter}",
             kind="quarterly",
             detail=f"quarter={quarter}",
+            quarter=quarter,
+            kept_at=kept_at,
+            differences=tuple(differences),
         )
 
     def make_dfe(self) -> Callable[[], Made]:
@@ -143,21 +156,6 @@ class ReportsDialog(QDialog):
             detail=f"census={census.isoformat()}",
             blockers=ret.blockers,
             not_ready=not_ready,
-        )
-
-    def make_pupils(self) -> Callable[[], Made]:
-        return lambda: self._pupils(local_today())
-
-    def _pupils(self, today: date) -> Made:
-        rows = self.services.statistics.pupils_without_place(today)
-        return Made(
-            grids=(grid_of_pupils(rows),),
-            pdf=self.pdf.without_place_pdf(rows, today=today, authority=self.authority),
-            csv=report_csv.without_place_csv(rows),
-            name=f"cme-without-place-{today.isoformat()}",
-            kind="without_place",
-            detail=f"rows={len(rows)}",
-            workbook=workbook.without_place_workbook(rows),
         )
 
 
@@ -210,9 +208,8 @@ def _close_for_lock(widget: QWidget) -> None:
     # The reports show children's names, and a saved file's password may be on screen:
     # nothing of them stays once the vault is locked.
     for dialog in widget.findChildren(ReportsDialog):
-        for page in (dialog.quarterly, dialog.dfe, dialog.pupils):
-            if page.password_dialog is not None:
-                page.password_dialog.reject()
+        if dialog.pupils.password_dialog is not None:
+            dialog.pupils.password_dialog.reject()
         dialog.close()
 
 

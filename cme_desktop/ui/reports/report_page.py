@@ -5,10 +5,8 @@ the window's thread and returns the work), shown as tables beside its PDF
 (QtPdf, from memory), and only then saved or printed; saving and printing are
 audited.
 
-A report that names children (``names=True``) is saved protected by default: the
-PDF encrypted, the table as an encrypted Excel workbook instead of CSV, with a
-generated password shown once. Unticking "Protect with a password" asks the
-officer to confirm, and the confirmation is audited.
+The list that names children has a tab of its own (``pupils_page``), read from SQL
+a page at a time and saved protected by default.
 """
 
 from __future__ import annotations
@@ -36,10 +34,7 @@ from cme_desktop.services.atomic_file import write_atomically
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports.tables import Table
-from cme_desktop.services.reports.without_place import WithoutPlace
-from cme_desktop.services.rules.dates import format_date
-from cme_desktop.ui import background, look, prompts, protected_save
-from cme_desktop.ui.password_shown_once import PasswordShownOnce
+from cme_desktop.ui import background, look, prompts
 from cme_desktop.ui.pdf_pages import PdfPages
 
 TITLE = "Reports"
@@ -55,7 +50,6 @@ class Made:
     name: str  # file name without suffix
     kind: str  # for the audit log
     detail: str
-    workbook: bytes = b""  # the table as .xlsx, for a report that names children
 
 
 @dataclass(frozen=True)
@@ -79,24 +73,6 @@ def grid_of(table: Table) -> Grid:
     return Grid(table.title, ("", *table.columns), rows, bold)
 
 
-def grid_of_pupils(rows: Sequence[WithoutPlace]) -> Grid:
-    return Grid(
-        f"{len(rows)} children of compulsory school age without a school place",
-        ("Reference", "Name", "Date of birth", "Year group", "Last school", "Days missing"),
-        tuple(
-            (
-                r.reference,
-                r.full_name,
-                format_date(r.date_of_birth),
-                r.year_group,
-                r.last_school,
-                f"{r.days_missing:,}",
-            )
-            for r in rows
-        ),
-    )
-
-
 class ReportPage(QWidget):
     """A chooser, a Make button, the figures beside the PDF, and Save/Print."""
 
@@ -106,15 +82,11 @@ class ReportPage(QWidget):
         chooser: QWidget,
         prepare: Callable[[], Callable[[], Made]],
         parent: QWidget | None = None,
-        *,
-        names: bool = False,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.prepare = prepare
-        self.names = names
         self.made: Made | None = None
-        self.password_dialog: PasswordShownOnce | None = None
         self.make_button = QPushButton("Make report")
         self.make_button.clicked.connect(self.start)
         self.status = QLabel("Choose, then make the report.")
@@ -137,11 +109,7 @@ class ReportPage(QWidget):
         split.addWidget(self.preview)
         split.setSizes([520, 480])
         self.save_pdf_button = QPushButton("Save PDF…")
-        self.save_csv_button = QPushButton("Save spreadsheet…" if names else "Save CSV…")
-        if names:
-            self.save_csv_button.setToolTip(
-                "Protected: an Excel workbook that opens with a password. Unprotected: CSV."
-            )
+        self.save_csv_button = QPushButton("Save CSV…")
         self.print_button = QPushButton("Print…")
         self.save_pdf_button.clicked.connect(self.save_pdf)
         self.save_csv_button.clicked.connect(self.save_csv)
@@ -211,70 +179,12 @@ class ReportPage(QWidget):
     def save_pdf(self) -> None:
         if self.made is None:
             return
-        if self.names:
-            self._save_names("pdf")
-        else:
-            self._save(self.made.pdf, ".pdf", "PDF (*.pdf)")
+        self._save(self.made.pdf, ".pdf", "PDF (*.pdf)")
 
     def save_csv(self) -> None:
         if self.made is None:
             return
-        if self.names:
-            self._save_names("table")
-        else:
-            self._save(self.made.csv.encode("utf-8-sig"), ".csv", "CSV (*.csv)")
-
-    def _save_names(self, kind: str) -> None:
-        """Save a report that names children: protected, or plain once confirmed."""
-        made = self.made
-        assert made is not None
-        what = "PDF" if kind == "pdf" else "table"
-        protected_as = (
-            "a PDF that opens only with a password"
-            if kind == "pdf"
-            else "an Excel workbook (.xlsx) that opens only with a password"
-        )
-        choice = protected_save.choose(
-            self,
-            f"Save the {what}",
-            f"This report names children. Protected, it is saved as {protected_as}, "
-            "shown to you once."
-            + ("" if kind == "pdf" else " Unprotected, it is saved as a CSV file."),
-        )
-        if choice is None:
-            return
-        fmt = "pdf" if kind == "pdf" else "xlsx" if choice.protected else "csv"
-        filters = {"pdf": "PDF (*.pdf)", "xlsx": "Excel workbook (*.xlsx)", "csv": "CSV (*.csv)"}
-        path = prompts.save_file(self, f"Save the {what}", f"{made.name}.{fmt}", filters[fmt])
-        if path is None:
-            return
-        if path.suffix.lower() != f".{fmt}":
-            path = path.with_name(f"{path.name}.{fmt}")
-        documents = {
-            "pdf": made.pdf,
-            "xlsx": made.workbook,
-            "csv": made.csv.encode("utf-8-sig"),
-        }
-        protection = "protected" if choice.protected else "unprotected"
-        try:
-            self.services.protected_files.save(
-                path,
-                documents[fmt],
-                fmt=fmt,
-                password=choice.password,
-                what="report",
-                detail=f"report={made.kind};{made.detail}",
-            )
-            self.services.statistics.record_export(
-                report=made.kind,
-                detail=f"{made.detail} {fmt} {protection}",
-            )
-        except CmeError as exc:
-            prompts.error(self, TITLE, exc)
-            return
-        self.status.setText(f"Saved to {path}.")
-        if choice.password is not None:
-            self.password_dialog = protected_save.show_password(choice.password, path, self)
+        self._save(self.made.csv.encode("utf-8-sig"), ".csv", "CSV (*.csv)")
 
     def _save(self, data: bytes, suffix: str, filters: str) -> None:
         assert self.made is not None
