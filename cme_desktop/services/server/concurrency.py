@@ -74,6 +74,36 @@ def stale_case(
     return _error("case", case_id, change)
 
 
+#: How the audit rows about a case name one of its rows (``entry=12``, ``task=7``).
+_ROW_KEYS = {"timeline": "entry", "tasks": "task"}
+#: How far back, among a case's changes, the newest change to one of its rows is looked for.
+_ROW_LOOKBACK = 200
+
+
+def stale_row(session: Session, table: str, case_id: int, row_id: int) -> ChangedElsewhere:
+    """The error for row ``row_id`` of ``table`` (a timeline entry, a task) of case
+    ``case_id``, saved from a version someone else has moved on since it was read: who
+    last changed that row, when, and how (its audit row's action)."""
+    key = f"{_ROW_KEYS.get(table, 'id')}={row_id}"
+    rows = session.execute(
+        select(AuditEvent.actor, AuditEvent.at, AuditEvent.action, AuditEvent.detail)
+        .where(
+            AuditEvent.entity == "case",
+            AuditEvent.entity_id == case_id,
+            AuditEvent.action.not_in(_READS),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(_ROW_LOOKBACK)
+    ).all()
+    found = next((r for r in rows if key in re.split(r"[\s;]+", r[3])), None)
+    change = (
+        LastChange(actor=str(found[0]), at=found[1], fields=(str(found[2]),))
+        if found is not None
+        else LastChange("", None, ())
+    )
+    return _error(RECORDS.get(table, "record"), case_id, change)
+
+
 def changed_elsewhere(db: UnitOfWork, exc: Exception, session: Session) -> ChangedElsewhere:
     """The error for a flush that matched no row (``StaleDataError``) in ``session``."""
     found = _TABLE.search(str(exc))

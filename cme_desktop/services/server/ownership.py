@@ -21,7 +21,8 @@ from cme_desktop.services.vault.database import UnitOfWork
 
 NOBODY = ""
 _NOT_AN_OFFICER = "A case can only be given to the login of a CME officer."
-_ONLY_OFFICERS = "Only a CME officer can give a case to someone else."
+#: Why the window offers "Give to…" to officers only.
+ONLY_OFFICERS = "Only a CME officer can give a case to someone else."
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,19 @@ class Handover:
 
     cases: int
     to: str
+
+
+def login(db: UnitOfWork) -> str:
+    """The server login this program works as: whose cases are "mine"."""
+    _require_server(db)
+    with db.read() as session:
+        return str(session.execute(text("SELECT session_user")).scalar_one())
+
+
+def may_give(db: UnitOfWork) -> bool:
+    """Whether this login may give cases to someone (a member of the officers' role)."""
+    _require_server(db)
+    return _is_officer(db)
 
 
 def officers(db: UnitOfWork) -> list[str]:
@@ -95,14 +109,19 @@ def hand_over(db: UnitOfWork, *, owner: str, to: str) -> Handover:
 def _check(db: UnitOfWork, to: str) -> None:
     """Refuse early what the database's trigger would refuse (``roles._owner_sql``)."""
     _require_server(db)
-    with db.read() as session:
-        allowed = session.execute(
-            text("SELECT pg_has_role(current_user, :role, 'MEMBER')"), {"role": OFFICER}
-        ).scalar()
-    if not allowed:
-        raise CmeError(_ONLY_OFFICERS)
+    if not _is_officer(db):
+        raise CmeError(ONLY_OFFICERS)
     if to != NOBODY and to not in officers(db):
         raise InvalidInput(_NOT_AN_OFFICER, field="to")
+
+
+def _is_officer(db: UnitOfWork) -> bool:
+    with db.read() as session:
+        return bool(
+            session.execute(
+                text("SELECT pg_has_role(current_user, :role, 'MEMBER')"), {"role": OFFICER}
+            ).scalar()
+        )
 
 
 def _require_server(db: UnitOfWork) -> None:

@@ -23,6 +23,7 @@ from cme_desktop.ui.workspace.people import AddressDialog, CarerDialog
 from cme_desktop.ui.workspace.steps import StepDialog
 from cme_desktop.ui.workspace.tasks import TaskDialog
 from cme_desktop.ui.workspace.timeline import EntryDialog, VisitDialog
+from cme_desktop.ui.workspace.versions import VersionedDialog
 
 __all__ = ["REOPENABLE", "kept_dialog", "reopened_dialog"]
 
@@ -63,6 +64,10 @@ def kept_dialog(dialog: FormDialog) -> dict[str, Any] | None:
     row = _row_of(dialog)
     if row is not None:
         kept["row"] = row
+    reading = dialog.reading() if isinstance(dialog, VersionedDialog) else None
+    if reading is not None:
+        # Saved from the version read, a change made meanwhile is asked about, not lost.
+        kept["version"], kept["read"] = reading
     return kept
 
 
@@ -104,4 +109,7 @@ def reopened_dialog(parent: QWidget, ctx: CaseContext, kept: dict[str, Any]) -> 
     values = kept.get("values")
     if dialog is not None and isinstance(values, dict):
         dialog.set_values(values)
+    version, read = kept.get("version"), kept.get("read")
+    if isinstance(dialog, VersionedDialog) and isinstance(version, int) and isinstance(read, dict):
+        dialog.keep_reading(version, read)
     return dialog

@@ -14,13 +14,13 @@ from cme_desktop.services.cases.detail import CaseDetail, TaskRow
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import prompts
-from cme_desktop.ui.dialogs import FormDialog
 from cme_desktop.ui.fields import DateField
 from cme_desktop.ui.workspace.context import CaseContext
 from cme_desktop.ui.workspace.tables import SmallTable
+from cme_desktop.ui.workspace.versions import VersionedDialog
 
 
-class TaskDialog(FormDialog):
+class TaskDialog(VersionedDialog):
     """Add a task; given ``row``, correct that task."""
 
     def __init__(
@@ -28,7 +28,7 @@ class TaskDialog(FormDialog):
     ) -> None:
         super().__init__(parent, "Edit a task" if row else "Add a task")
         self.ctx = ctx
-        self.row = row
+        self.row: TaskRow | None = row
         self.title = QLineEdit()
         self.title.setPlaceholderText("e.g. Phone the school to check the roll")
         self.add("&Task:", self.title, "title")
@@ -38,11 +38,20 @@ class TaskDialog(FormDialog):
         self.remind_on = DateField("remind_on", "Remind on")
         self.add("&Remind on:", self.remind_on, "remind_on")
         if row is not None:
-            self.title.setText(row.title)
-            self.due_on.set_value(row.due_on)
-            self.remind_on.set_value(row.remind_on)
+            self.show_row(row)
 
-    def submit(self) -> None:
+    def fresh_row(self, detail: CaseDetail) -> TaskRow | None:
+        """The task as ``detail`` has it now (``None``: gone, or deleted since)."""
+        row = self.row
+        found = next((t for t in detail.tasks if row is not None and t.id == row.id), None)
+        return found if found is not None and found.deleted_at is None else None
+
+    def show_row(self, row: TaskRow) -> None:
+        self.title.setText(row.title)
+        self.due_on.set_value(row.due_on)
+        self.remind_on.set_value(row.remind_on)
+
+    def save_row(self) -> None:
         due = self.due_on.value()
         if due is None:
             raise InvalidInput("Give the date the task is due.", field="due_on")
@@ -52,6 +61,7 @@ class TaskDialog(FormDialog):
                 title=self.title.text(),
                 due_on=due,
                 remind_on=self.remind_on.value(),
+                version=self.row.version,
             )
             self.ctx.changed()
             return

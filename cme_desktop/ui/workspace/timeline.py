@@ -38,6 +38,7 @@ from cme_desktop.ui.dialogs import FormDialog, set_combo_key, term_combo, text_b
 from cme_desktop.ui.fields import DateField
 from cme_desktop.ui.workspace.context import CaseContext
 from cme_desktop.ui.workspace.tables import ROW_ID_ROLE, SmallTable
+from cme_desktop.ui.workspace.versions import VersionedDialog
 
 
 def _when(parent: FormDialog, row: TimelineRow | None = None) -> tuple[DateField, QTimeEdit]:
@@ -59,7 +60,18 @@ def _occurred_at(day: DateField, at: QTimeEdit) -> datetime:
     return datetime.combine(value, time(t.hour(), t.minute()))
 
 
-class EntryDialog(FormDialog):
+def _show_when(day: DateField, at: QTimeEdit, row: TimelineRow) -> None:
+    day.set_value(row.occurred_at.date())
+    at.setTime(QTime(row.occurred_at.hour, row.occurred_at.minute))
+
+
+def _entry_of(detail: CaseDetail, row: TimelineRow | None) -> TimelineRow | None:
+    """``row`` as ``detail`` has it now (``None``: gone, or deleted since)."""
+    found = next((t for t in detail.timeline if row is not None and t.id == row.id), None)
+    return found if found is not None and found.deleted_at is None else None
+
+
+class EntryDialog(VersionedDialog):
     """A note, phone call, contact, email or letter; given ``row``, that entry corrected."""
 
     def __init__(
@@ -67,7 +79,7 @@ class EntryDialog(FormDialog):
     ) -> None:
         super().__init__(parent, "Edit a timeline entry" if row else "Add a timeline entry")
         self.ctx = ctx
-        self.row = row
+        self.row: TimelineRow | None = row
         self.kind = term_combo(tuple(t for t in vocab.OFFICER_TIMELINE_KINDS if t.key != "visit"))
         self.add("&Kind:", self.kind, "kind")
         self.day, self.at = _when(self, row)
@@ -79,12 +91,20 @@ class EntryDialog(FormDialog):
             self.kind.setEnabled(False)
             self.summary.setPlainText(row.summary)
 
-    def submit(self) -> None:
+    def fresh_row(self, detail: CaseDetail) -> TimelineRow | None:
+        return _entry_of(detail, self.row)
+
+    def show_row(self, row: TimelineRow) -> None:
+        _show_when(self.day, self.at, row)
+        self.summary.setPlainText(row.summary)
+
+    def save_row(self) -> None:
         if self.row is not None:
             self.ctx.services.cases.edit_timeline(
                 self.row.id,
                 occurred_at=_occurred_at(self.day, self.at),
                 summary=self.summary.toPlainText(),
+                version=self.row.version,
             )
         else:
             self.ctx.services.cases.add_timeline(
@@ -100,7 +120,7 @@ class EntryDialog(FormDialog):
 NO_OUTCOME = "Choose the outcome of the visit: what you found at the address."
 
 
-class VisitDialog(FormDialog):
+class VisitDialog(VersionedDialog):
     """A home visit: when, outcome, who was seen, what was found, the next step.
 
     Given ``row``, that visit corrected (the next step is then not offered as a task).
@@ -111,7 +131,7 @@ class VisitDialog(FormDialog):
     ) -> None:
         super().__init__(parent, "Edit a home visit" if row else "Record a home visit")
         self.ctx = ctx
-        self.row = row
+        self.row: TimelineRow | None = row
         self.day, self.at = _when(self, row)
         self.outcome = term_combo(vocab.VISIT_OUTCOMES, blank="Choose the outcome…")
         self.add("&Outcome:", self.outcome, "outcome")
@@ -134,12 +154,19 @@ class VisitDialog(FormDialog):
             self.as_task.setAccessibleName("Add the next step as a task")
             self.add("Task d&ue on:", self.task_due, "task_due")
         else:
-            set_combo_key(self.outcome, row.outcome)
-            self.who_seen.setText(row.who_seen)
-            self.summary.setPlainText(row.summary)
-            self.next_step.setText(row.next_step)
+            self.show_row(row)
 
-    def submit(self) -> None:
+    def fresh_row(self, detail: CaseDetail) -> TimelineRow | None:
+        return _entry_of(detail, self.row)
+
+    def show_row(self, row: TimelineRow) -> None:
+        _show_when(self.day, self.at, row)
+        set_combo_key(self.outcome, row.outcome)
+        self.who_seen.setText(row.who_seen)
+        self.summary.setPlainText(row.summary)
+        self.next_step.setText(row.next_step)
+
+    def save_row(self) -> None:
         outcome = str(self.outcome.currentData() or "")
         if not outcome:
             raise InvalidInput(NO_OUTCOME, field="outcome")
@@ -151,6 +178,7 @@ class VisitDialog(FormDialog):
                 who_seen=self.who_seen.text(),
                 summary=self.summary.toPlainText(),
                 next_step=self.next_step.text(),
+                version=self.row.version,
             )
             self.ctx.changed()
             return

@@ -1,0 +1,109 @@
+"""Owners in the case list on a real PostgreSQL server: each row's owner, "Mine only", the
+sort by owner, and what the window asks before offering "Give to…"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from cme_desktop.services.cases.case_list import CaseList, CaseQuery
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.errors import CmeError
+from cme_desktop.services.server import connection, ownership
+from cme_desktop.services.server.database import ServerDatabase
+from cme_desktop.services.vault.database import Database
+from tests.support.server_logins import Team, team  # noqa: F401 - the fixture
+
+DAY = date(2026, 11, 2)
+
+
+def _login(logins: Team, person: str) -> ServerDatabase:
+    found = connection.parse(logins.url)
+    address = connection.parse(
+        f"postgresql://{logins.logins[person]}@{found.host}:{found.port}/{found.database}"
+    )
+    return ServerDatabase.connect(address, logins._password)
+
+
+@pytest.fixture
+def names(team: Team) -> dict[str, str]:  # noqa: F811
+    """Each person's login name."""
+    return team.logins
+
+
+@pytest.fixture
+def people(team: Team) -> Iterator[dict[str, ServerDatabase]]:  # noqa: F811
+    """Each person logged in to the server."""
+    logins = {p: _login(team, p) for p in ("officer", "colleague", "administrator", "manager")}
+    try:
+        yield logins
+    finally:
+        for db in logins.values():
+            db.close()
+
+
+def _create(db: Database, name: str) -> int:
+    return CaseService(db).create(draft=CaseDraft(full_name=name), today=DAY)
+
+
+def test_each_row_names_its_owner_and_mine_only_keeps_the_logins_own(
+    names: dict[str, str], people: dict[str, ServerDatabase]
+) -> None:
+    mine = [_create(people["officer"], n) for n in ("Amy Adams", "Carl Cole")]
+    theirs = _create(people["colleague"], "Bea Brown")
+    nobodys = _create(people["administrator"], "Dan Drew")  # an import: not allocated
+    listing = CaseList(people["officer"])
+    rows = listing.rows([*mine, theirs, nobodys])
+    assert {i: rows[i].owner for i in rows} == {
+        mine[0]: names["officer"],
+        mine[1]: names["officer"],
+        theirs: names["colleague"],
+        nobodys: "",
+    }
+    login = ownership.login(people["officer"])
+    assert login == names["officer"]
+    only_mine = CaseQuery(quick="all", owner=login)
+    assert listing.matching_ids(only_mine, today=DAY) == mine  # by surname: Adams, Cole
+    assert listing.count(only_mine, today=DAY) == 2
+    assert [r.id for r in listing.page(only_mine, offset=1, limit=5, today=DAY)] == [mine[1]]
+    # With a search, the filter still holds.
+    assert listing.first_page(CaseQuery(quick="all", search="cole", owner=login), limit=5)[0] == 1
+    assert listing.count(CaseQuery(quick="all", search="brown", owner=login), today=DAY) == 0
+    assert listing.position(CaseQuery(quick="all", owner=login), theirs, today=DAY) is None
+    # "" is the not-allocated cases' owner.
+    assert listing.matching_ids(CaseQuery(quick="all", owner=""), today=DAY) == [nobodys]
+
+
+def test_the_list_sorts_by_owner_with_the_not_allocated_first(
+    names: dict[str, str], people: dict[str, ServerDatabase]
+) -> None:
+    officer, colleague = names["officer"], names["colleague"]
+    made = {
+        _create(people["colleague"], "Bea Brown"): colleague,
+        _create(people["administrator"], "Dan Drew"): "",
+        _create(people["officer"], "Amy Adams"): officer,
+    }
+    listing = CaseList(people["manager"])
+    found = listing.matching_ids(CaseQuery(quick="all", sort="owner"), today=DAY)
+    assert [made[i] for i in found] == sorted(made.values())
+    back = listing.matching_ids(CaseQuery(quick="all", sort="owner", descending=True), today=DAY)
+    assert [made[i] for i in back] == sorted(made.values(), reverse=True)
+
+
+def test_only_officers_may_give_cases_away(people: dict[str, ServerDatabase]) -> None:
+    assert ownership.may_give(people["officer"])
+    assert ownership.may_give(people["colleague"])
+    assert not ownership.may_give(people["administrator"])
+    assert not ownership.may_give(people["manager"])
+
+
+def test_owners_are_a_servers_only(db: Database) -> None:
+    with pytest.raises(CmeError, match="shared server only"):
+        ownership.may_give(db)
+    with pytest.raises(CmeError, match="shared server only"):
+        ownership.login(db)
+    case_id = _create(db, "Amy Adams")
+    assert CaseList(db).rows([case_id])[case_id].owner == ""
