@@ -157,6 +157,18 @@ def _install_live_refresh(window: MainWindow) -> None:
     live_refresh.install(window)
 
 
+def _install_field_visits(window: MainWindow) -> None:
+    from cme_desktop.ui import field_visits
+
+    field_visits.install(window)
+
+
+def _install_register_exchange(window: MainWindow) -> None:
+    from cme_desktop.ui import register_exchange
+
+    register_exchange.install(window)
+
+
 #: The features added here, in menu order. The window installs importing and the
 #: escalation questions itself (its own screens need them).
 FEATURES: tuple[Callable[[MainWindow], None], ...] = (
@@ -170,6 +182,8 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     _install_data_protection,
     _install_school_returns,
     _install_live_refresh,
+    _install_field_visits,
+    _install_register_exchange,
 )
 
 

@@ -14,7 +14,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cme_desktop.cli import data_protection, files, letters, owners, reports, server, vault
+from cme_desktop.cli import (
+    data_protection,
+    field_visits,
+    files,
+    letters,
+    owners,
+    register,
+    reports,
+    server,
+    vault,
+)
 from cme_desktop.cli.common import Parser, run
 from cme_desktop.services import diagnostics
 
@@ -40,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     data_protection.add_commands(sub)
     server.add_commands(sub)
     owners.add_commands(sub)
+    field_visits.add_commands(sub)  # checkout/checkin for home visits offline
     letters.add_commands(sub)  # a standard letter for a case (beyond the spec)
+    register.add_commands(sub)  # the register of children not in school: exchange
     return parser
 
 

@@ -80,9 +80,17 @@ def _demo(args: argparse.Namespace) -> int:
         result = demo.fill(
             db, cases=args.cases, seed=args.seed, progress=progress_line("Creating demo cases")
         )
+        from cme_desktop.services.register.demo import add_register_children
+
+        on_register = add_register_children(
+            db, first_id=result.first_id, last_id=result.last_id, seed=args.seed
+        )
     finally:
         db.close()
-    print(f"Added {result.cases} synthetic cases ({result.families} families of siblings).")
+    print(
+        f"Added {result.cases} synthetic cases ({result.families} families of siblings; "
+        f"{on_register} on the register of children not in school)."
+    )
     return EXIT_OK
 
 

@@ -38,7 +38,7 @@ def surname_of(full_name: str) -> str:
     return full_name.strip(" ").rsplit(" ", 1)[-1]
 
 
-#: The columns of ``ix_cases_report`` (migration 0003), in its order.
+#: The columns of ``ix_cases_report`` (migrations 0003, 0013), in its order.
 REPORT_COLUMNS = (
     "notified_on",
     "opened_on",
@@ -56,6 +56,8 @@ REPORT_COLUMNS = (
     "full_name",
     "current_step",
     "whereabouts_unknown",
+    # The CME figures leave out children only on the register (migration 0013).
+    "cohort",
 )
 
 
@@ -122,6 +124,8 @@ class Case(Base):
         Index("ix_cases_id_status", "id", "status"),
         Index("ix_cases_notified_on", "notified_on"),
         Index("ix_cases_closed_on", "closed_on"),
+        # The list's cohort filter (migration 0013): CME, children not in school, or both.
+        Index("ix_cases_cohort_name", "cohort", "status", "surname_key", "full_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +134,13 @@ class Case(Base):
     # set and guarded by the database (``services.server.roles``, migration 0010).
     owner: Mapped[str] = mapped_column(
         String(63), default="", server_default=text("''"), nullable=False
+    )
+
+    # Which record the row holds (migration 0013, ``models.register_terms.COHORTS``):
+    # ``cme``, ``cnis`` (on the children-not-in-school register, never a CME case) or
+    # ``both``. Kept by the register service, never typed.
+    cohort: Mapped[str] = mapped_column(
+        String(8), default="cme", server_default=text("'cme'"), nullable=False
     )
 
     # The child (Appendix A: pupil details)

@@ -96,6 +96,16 @@ class InvalidInput(CmeError):
         self.field = field
 
 
+class CaseErased(InvalidInput):
+    """The case's personal data was erased under the retention rule (``cases.erasure``):
+    nothing may be written back onto it, and no document made from it."""
+
+    default_message = (
+        "This child's personal data was erased under the retention rule; the case keeps "
+        "only its figures."
+    )
+
+
 class ClosureRefused(InvalidInput):
     """A case cannot close with the chosen outcome: ``missing`` names what it still needs."""
 
@@ -138,6 +148,10 @@ class CorruptFile(UnreadableFile):
 
 class NotAReferral(UnreadableFile):
     default_message = "The file does not contain a CME referral form."
+
+
+class NotARegisterRecord(UnreadableFile):
+    default_message = "The file does not hold a register entry (cme-register/1)."
 
 
 class HostileFile(UnreadableFile):

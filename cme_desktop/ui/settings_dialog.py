@@ -2,7 +2,9 @@
 documents), the idle lock, school term and census dates, and the passphrase.
 
 Everything is read and saved through ``SettingsService`` in one call; the
-passphrase and the recovery key through the vault's own operations.
+passphrase and the recovery key through the vault's own operations. On a shared
+server, which has neither, the Security tab says what applies there instead
+(``server_settings``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.data_protection_settings import DataProtectionTab
 from cme_desktop.ui.dialogs import text_box
 from cme_desktop.ui.fields import add_row
+from cme_desktop.ui.register_settings import RegisterSettingsTab
+from cme_desktop.ui.reports.dfe_codes_dialog import DfeCodesDialog
 from cme_desktop.ui.screen_fit import fit_window
+from cme_desktop.ui.server_settings import on_server, server_security_page
 from cme_desktop.ui.vault.passphrase import NewPassphraseFields
 from cme_desktop.ui.vault.recovery_key import RecoveryKeyPanel
 
@@ -95,6 +100,7 @@ class SettingsDialog(QDialog):
         self.services = services
         self.changes = changes
         self.loaded = services.settings.load()
+        self.on_server = on_server(services)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         layout = QVBoxLayout(self)
@@ -105,6 +111,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._security_tab(), "&Security")
         self.data_protection = DataProtectionTab(self.loaded)
         self.tabs.addTab(self.data_protection, "Data protect&ion")
+        self.register = RegisterSettingsTab(services.db)
+        self.tabs.addTab(self.register, "Re&gister")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -170,6 +178,10 @@ class SettingsDialog(QDialog):
         self.census = QLineEdit(", ".join(format_uk_date(d) for d in self.loaded.census_dates))
         self.census.setPlaceholderText("e.g. 15/01/2026, 21/05/2026, 01/10/2026")
         add_row(form, "&Census dates:", self.census, name="School census dates")
+        codes = QPushButton("D&fE return codes…")
+        codes.setAccessibleName("The codes the DfE return writes")
+        codes.clicked.connect(lambda: DfeCodesDialog(self, self.services.db).exec())
+        form.addRow("DfE return:", codes)
         layout.addLayout(form)
         return page
 
@@ -180,12 +192,15 @@ class SettingsDialog(QDialog):
             self.terms.setItem(row, col, QTableWidgetItem(text))
 
     def _security_tab(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(1, 240)
         self.idle_minutes.setSuffix(" minutes")
         self.idle_minutes.setValue(self.loaded.idle_lock_minutes)
+        if self.on_server:
+            # No passphrase, recovery key or remembered vault there: what applies instead.
+            return server_security_page(self.services, self.idle_minutes)
+        page = QWidget()
+        form = QFormLayout(page)
         add_row(form, "&Lock after no use for:", self.idle_minutes, name="Idle lock time")
         vault = self.services.vault
         self.remember = QCheckBox("&Remember the vault on this computer")
@@ -240,8 +255,10 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         try:
             self.services.settings.save(self.settings())
+            self.register.save()
             vault = self.services.vault
-            if vault.can_remember() and self.remember.isChecked() != vault.is_remembered():
+            remembers = not self.on_server and vault.can_remember()
+            if remembers and self.remember.isChecked() != vault.is_remembered():
                 if self.remember.isChecked():
                     vault.remember(self.services.db)
                 else:

@@ -29,6 +29,7 @@ from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.password_shown_once import PasswordShownOnce
 from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
 from cme_desktop.ui.referral.page import ReferralDialog
+from cme_desktop.ui.reports.dfe_codes_dialog import DfeCodesDialog
 from cme_desktop.ui.reports.dialog import ReportsDialog
 from cme_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from cme_desktop.ui.visit_sheets import VisitOrderDialog, case_labels
@@ -88,6 +89,7 @@ def every_dialog(window: MainWindow, case_id: int) -> Iterator[tuple[str, Make]]
         ("carer", lambda: CarerDialog(workspace, ctx, None)),
         ("settings", lambda: SettingsDialog(window, services, window.changes)),
         ("change passphrase", lambda: ChangePassphraseDialog(window, services)),
+        ("DfE return codes", lambda: DfeCodesDialog(window, services.db)),
         ("export referral", lambda: ExportDialog(services, case_id, parent=window)),
         (
             "visit order",
@@ -136,6 +138,7 @@ def names() -> list[str]:
         "carer",
         "settings",
         "change passphrase",
+        "DfE return codes",
         "export referral",
         "visit order",
         "reports",

@@ -34,6 +34,7 @@ from cme_desktop.ui.referral import page as referrals
 from cme_desktop.ui.referral.new_case import NewCaseFromReferralDialog
 from cme_desktop.ui.referral.page import ReferralDialog
 from cme_desktop.ui.reports import dialog as reports
+from cme_desktop.ui.reports.dfe_codes_dialog import DfeCodesDialog
 from cme_desktop.ui.reports.dialog import ReportsDialog
 from cme_desktop.ui.retention import EraseDialog, KeepLongerDialog, RetentionWindow
 from cme_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
@@ -217,6 +218,13 @@ def _dialogs(window: MainWindow, tmp_path: Path, case_id: int) -> Iterator[Scree
     passphrase = ChangePassphraseDialog(window, services)
     yield "change the passphrase", _shown(passphrase)
     _closed(passphrase)
+    codes = DfeCodesDialog(window, services.db)
+    _shown(codes)
+    for index in range(codes.tabs.count()):
+        codes.tabs.setCurrentIndex(index)
+        settle()
+        yield f"DfE return codes: {codes.tabs.tabText(index).replace('&', '')}", codes
+    _closed(codes)
     retention = RetentionWindow(window, services, lambda _case_id: None)
     yield "retention review", _shown(retention)
     _closed(retention)

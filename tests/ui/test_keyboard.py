@@ -82,6 +82,7 @@ def test_every_quick_filter_is_reached_by_keyboard(qtbot: Any, window: MainWindo
     panel = window.desk.case_list
     panel.search.setFocus()
     assert press(window, TAB) is panel.step
+    assert press(window, TAB) is panel.cohort  # CME, children not in school, or both
     assert press(window, TAB) is panel.quick_buttons["open"]  # the filter in use
     reached = {"open"}
     for _ in QUICK_FILTERS:

@@ -28,6 +28,8 @@ TEMPLATES = (
     "templates/parents-after-home-visit.txt",
     "templates/school-enquiry.txt",
     "templates/other-authority-enquiry.txt",
+    "templates/register-information-request.txt",
+    "templates/register-notice-before-sao.txt",
 )
 EXPECTED = (
     "wordlist.txt",
@@ -254,7 +256,7 @@ def test_every_documented_placeholder_is_used_by_a_letter() -> None:
     assert _documented() == used
 
 
-def test_the_templates_folder_holds_the_three_letters_and_their_readme() -> None:
+def test_the_templates_folder_holds_the_letters_and_their_readme() -> None:
     folder = resource_path("templates/README.md").parent
     names = {p.name for p in folder.iterdir() if p.is_file()}
     assert names == {Path(name).name for name in TEMPLATES} | {"README.md"}

@@ -173,6 +173,26 @@ def test_a_search_with_a_filter_and_a_page(both: dict[str, Listed]) -> None:
         assert len(rows) == 1
 
 
+@pytest.mark.parametrize("sort", SORT_KEYS)
+@pytest.mark.parametrize("search", ["le", "albion", "le1 2ab"])
+def test_a_capped_search_shows_the_same_first_rows_on_both_engines(
+    both: dict[str, Listed], sort: str, search: str
+) -> None:
+    """Past the cap the first page is read in the list's order, each case checked against
+    the matches: the same rows as every match sorted, on either engine."""
+    query = CaseQuery(search=search, quick="all", sort=sort)
+    for engine, listed in both.items():
+        listing = CaseList(listed.db)
+        every = listing.matching_ids(query, today=TODAY)
+        assert len(every) >= 2, engine
+        start = listing.start(query, limit=3, cap=1, today=TODAY)
+        assert start.capped and start.count == 1, engine
+        assert [row.id for row in start.rows] == every[:3], engine
+        whole = listing.start(query, limit=3, cap=len(every), today=TODAY)
+        assert not whole.capped and whole.count == len(every), engine
+        assert [row.id for row in whole.rows] == every[:3], engine
+
+
 def test_similar_cases_are_found_on_both(both: dict[str, Listed]) -> None:
     for listed in both.values():
         similar = CaseList(listed.db).find_similar(

@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from cme_desktop.models import AuditEvent, Carer, Case
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.errors import OutputError
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database, SessionUnit
 
@@ -71,3 +73,12 @@ def test_a_joined_unit_acts_as_the_database_and_only_flushes(db: Database) -> No
         raise Undo
 
     assert count(db, Case) == 0
+
+
+def test_a_statement_s_own_words_are_not_read_as_the_disk_being_full(db: Database) -> None:
+    """Only the database's own message says what went wrong: a query that names
+    ``full_name`` and fails is not "the disk is full"."""
+    with pytest.raises(OperationalError) as failed, db.read() as session:
+        session.execute(text("SELECT full_name FROM no_such_table"))
+    assert not isinstance(failed.value, OutputError)
+    assert "no such table" in str(failed.value)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, cast, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -42,8 +43,20 @@ QUICK_FILTERS: dict[str, str] = {
     "whereabouts_unknown": "Whereabouts unknown",
 }
 
+#: The list's cohort filter (migration 0013): each key's cohorts are those shown.
+COHORT_FILTERS: dict[str, str] = {
+    "all": "Both (all)",
+    "cme": "CME",
+    "cnis": "Children not in school",
+}
+_COHORTS: dict[str, tuple[str, ...]] = {"cme": ("cme", "both"), "cnis": ("cnis", "both")}
+
 #: Tasks of each kind (overdue, due today) the dashboard lists; its figures count them all.
 DASHBOARD_TASKS = 200
+#: A search shown in the list counts its matches up to this many (``CaseList.start``):
+#: past it the officer is told "1,000+" and narrows the search, and counting the rest
+#: would cost time that grows with the vault.
+COUNT_CAP = 1000
 
 SORT_KEYS = (
     "name",
@@ -56,6 +69,9 @@ SORT_KEYS = (
     "escalation",
     "id",
 )
+#: Sort keys of a shared server's list only: no index of the vault gives their order, and
+#: a vault has no owners.
+SERVER_SORT_KEYS = ("owner",)
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,21 @@ class CaseQuery:
     step: int | None = None
     sort: str = "name"
     descending: bool = False
+    #: On a shared server, only the cases of this login ("Mine only"); ``None``: anyone's.
+    owner: str | None = None
+    #: Which record (``COHORT_FILTERS``): CME cases, children not in school, or both.
+    cohort: str = "all"
+
+
+@dataclass(frozen=True)
+class ListStart:
+    """What a list shows first (``CaseList.start``)."""
+
+    #: How many cases match; with ``capped``, the cap: at least this many, and more.
+    count: int
+    rows: list[CaseRow]
+    #: The search found more cases than the cap, and they were not all counted.
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +120,8 @@ class CaseRow:
     whereabouts_unknown: bool
     last_visit_on: date | None
     upn: str
+    #: On a shared server, the login of the officer whose case it is ("": not allocated).
+    owner: str = ""
 
     def age_on(self, on: date) -> int | None:
         if self.date_of_birth is None:
@@ -104,7 +137,7 @@ class CaseRow:
         return vocab.TRACKING_STEPS[self.current_step - 1].label
 
 
-_ROW_COLUMNS = (
+_ROW_COLUMNS: tuple[Any, ...] = (
     Case.id,
     Case.full_name,
     Case.aka,
@@ -121,6 +154,7 @@ _ROW_COLUMNS = (
     Case.whereabouts_unknown,
     Case.last_visit_on,
     Case.upn,
+    Case.owner,
 )
 
 
@@ -185,25 +219,30 @@ def _search_vector() -> Any:
     )
 
 
-def _words_found(search: str) -> Any:
-    """The search's words, each as a prefix, found in the case's text (either engine)."""
+def _words_found(search: str, *, checked: bool = False) -> Any:
+    """The search's words, each as a prefix, found in the case's text (either engine).
+
+    ``checked``: the matches are only checked for each case read (``+id``), while an
+    index of the list's order drives the query (see ``CaseList.start``)."""
     match = fts_query(search)
     assert match is not None
     words = " ".join(re.findall(r"\w+", strip_format(search), flags=re.UNICODE))
+    case_id = _plain(Case.id) if checked else Case.id
     return by_dialect(
-        Case.id.in_(
+        case_id.in_(
             text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
         ),
         _search_vector().op("@@")(func.cme_prefix_query(literal(words))),
     )
 
 
-def _postcode_found(search: str) -> Any | None:
+def _postcode_found(search: str, *, checked: bool = False) -> Any | None:
     match, tsquery = postcode_query(search), postcode_tsquery(search)
     if match is None or tsquery is None:
         return None
+    case_id = _plain(Case.id) if checked else Case.id
     return by_dialect(
-        Case.id.in_(
+        case_id.in_(
             text("SELECT rowid FROM case_search WHERE case_search MATCH :m").bindparams(m=match)
         ),
         _search_vector().op("@@")(cast(literal(tsquery), TSQUERY)),
@@ -219,21 +258,22 @@ def date_of_birth_searched(search: str, *, today: date) -> date | None:
     return parse_uk_date(text, today=today)
 
 
-def _search_term(query: CaseQuery, today: date) -> Any | None:
+def _search_term(query: CaseQuery, today: date, *, checked: bool = False) -> Any | None:
     """The WHERE term of the search box: a date of birth, a postcode, or words; ``None``
     when nothing is searched. Each is answered from an index: the date of birth's
-    (``ix_cases_date_of_birth``) or the full-text index."""
+    (``ix_cases_date_of_birth``) or the full-text index. ``checked``: the term is
+    checked, not used to find the cases (``_words_found``)."""
     if not query.search.strip():
         return None
     born = date_of_birth_searched(query.search, today=today)
     if born is not None:
-        return Case.date_of_birth == born
-    by_postcode = _postcode_found(query.search)
+        return (_plain(Case.date_of_birth) if checked else Case.date_of_birth) == born
+    by_postcode = _postcode_found(query.search, checked=checked)
     if by_postcode is not None:
         return by_postcode
     if fts_query(query.search) is None:
         return None
-    return _words_found(query.search)
+    return _words_found(query.search, checked=checked)
 
 
 def is_searching(query: CaseQuery, *, today: date | None = None) -> bool:
@@ -261,7 +301,13 @@ def _as_is(column: Any) -> Any:
     return column
 
 
-def _conditions(query: CaseQuery, today: date, *, ordered: bool = False) -> list[Any]:
+def _conditions(
+    query: CaseQuery,
+    today: date,
+    *,
+    ordered: bool = False,
+    walk: bool = False,
+) -> list[Any]:
     """The WHERE terms of ``query``, written for the indexes of migration 0003.
 
     - A search starts from its full-text matches, each looked up in the narrow
@@ -269,18 +315,28 @@ def _conditions(query: CaseQuery, today: date, *, ordered: bool = False) -> list
     - ``ordered`` (a page, in the list's order): the status picks the index of the
       column sorted on, which gives the order; the quick filters are checked on the
       way (the name index holds their columns).
+    - ``walk`` (with ``ordered``): a search with many matches is read as the list
+      without a search is, in the index's order, each case checked against the
+      matches: a page stops after its rows, where sorting would take every match.
     - A count uses whichever index narrows the rows most.
     """
-    match = _search_term(query, today)
+    found = _search_term(query, today, checked=walk)
+    match = None if walk else found
     checked = _plain if match is not None or ordered else _as_is
+    # Few children are on the register: their rows are found from the cohort index
+    # (``ix_cases_cohort_name``, which holds the status and the name) and sorted, so
+    # nothing else may offer an index. The CME cases are nearly all: the list's own
+    # index gives their order, each case's cohort checked on the way.
+    register = query.cohort == "cnis" and match is None
+    status = _plain(Case.status) if register else Case.status
     terms: list[Any] = []
-    if match is not None:
-        terms.append(match)
+    if found is not None:
+        terms.append(found)
     q = query.quick
     if q in _OPEN_ONLY:
-        terms.append(Case.status == "open")
+        terms.append(status == "open")
     elif q == "closed":
-        terms.append(Case.status == "closed")
+        terms.append(status == "closed")
     if q == "overdue":
         terms.append(checked(Case.next_task_due) < today)
     elif q == "escalated":
@@ -289,17 +345,38 @@ def _conditions(query: CaseQuery, today: date, *, ordered: bool = False) -> list
         terms.append(checked(Case.last_visit_on).is_(None))
     elif q == "whereabouts_unknown":
         terms.append(checked(Case.whereabouts_unknown))
+    if query.owner is not None:
+        terms.append(checked(Case.owner) == query.owner)
+    cohorts = _COHORTS.get(query.cohort)
+    if cohorts is not None:
+        terms.append((Case.cohort if register else checked(Case.cohort)).in_(cohorts))
     if query.step is not None:
         # At one step, by name: ``ix_cases_status_step_name`` gives that order.
-        by_name = query.sort == "name" and match is None
+        by_name = query.sort == "name" and match is None and not register
         step = Case.current_step if by_name else checked(Case.current_step)
         terms.append(step == query.step)
     return terms
 
 
-def _matching(query: CaseQuery, today: date, *columns: Any, ordered: bool = False) -> Select[Any]:
-    """``SELECT columns FROM cases WHERE ...`` for ``query``."""
-    return select(*columns).select_from(Case).where(*_conditions(query, today, ordered=ordered))
+def _some_matches(query: CaseQuery, today: date, most: int) -> Select[Any]:
+    """At most ``most`` of the cases a search finds, in no order: one row each.
+
+    Each match is looked up in the narrow index led by the id (``ix_cases_by_id``),
+    whose few pages stay in the page cache, and the look-ups stop at ``most``: counting
+    "1,000+" costs the same whether a word is in a thousand cases or in fifty thousand.
+    """
+    return _matching(query, today, literal(1)).limit(most)
+
+
+def _matching(
+    query: CaseQuery, today: date, *columns: Any, ordered: bool = False, walk: bool = False
+) -> Select[Any]:
+    """``SELECT columns FROM cases WHERE ...`` for ``query`` (``walk``: see ``_conditions``)."""
+    return (
+        select(*columns)
+        .select_from(Case)
+        .where(*_conditions(query, today, ordered=ordered, walk=walk))
+    )
 
 
 def _filtered(query: CaseQuery, today: date) -> Select[Any]:
@@ -316,23 +393,25 @@ def _surname_of_name() -> Any:
     return func.substr(name, func.length(before_surname) + 1).collate("NOCASE")
 
 
-def _order(query: CaseQuery, today: date) -> list[Any]:
+def _order(query: CaseQuery, today: date, *, walk: bool = False) -> list[Any]:
     """ORDER BY terms: the column's, then the case id, as the list shows them.
 
     Each is written so that an index of migration 0003 gives the order without a
     sort: the escalation flags in place of their 0-3 rank (the same order), and
     for open cases only, the opening date in place of the days open (the
-    closing date of an open case is always empty).
+    closing date of an open case is always empty). ``walk``: a search read in
+    the index's order (``_conditions``), the same order as its matches sorted.
     """
     open_only = query.quick in _OPEN_ONLY
     # A search sorts its matches: no index may offer the order instead.
-    searching = _search_term(query, today) is not None
-    col = _plain if searching else _as_is
+    searching = not walk and _search_term(query, today) is not None
+    # Children not in school are sorted from the cohort index too (``_conditions``).
+    col = _plain if searching or query.cohort == "cnis" else _as_is
     columns: dict[str, list[Any]] = {
         # People are looked up by surname: the surname, then the whole name. A search sorts
         # its matches, reading the surname from the name held in ``ix_cases_by_id``.
         "name": [
-            _surname_of_name() if searching else Case.surname_key,
+            _surname_of_name() if searching else col(Case.surname_key),
             col(Case.full_name),
         ],
         "date_of_birth": [col(Case.date_of_birth)],
@@ -347,6 +426,7 @@ def _order(query: CaseQuery, today: date) -> list[Any]:
         "next_task": [col(Case.next_task_due)],
         "escalation": [col(Case.escalated_police), col(Case.escalated_social_care)],
         "id": [Case.id],
+        "owner": [col(Case.owner)],
     }
     chosen = columns.get(query.sort, columns["name"])
     descending = query.descending
@@ -391,6 +471,23 @@ def _compile_nulls_postgresql(element: _NullsAsSqlite, compiler: SQLCompiler, **
     return f"{compiler.process(element.term, **kw)} {where}"
 
 
+def _page_of(
+    query: CaseQuery, *, offset: int, limit: int, day: date, walk: bool = False
+) -> Select[Any]:
+    """The rows of one page of the list (``walk``: see ``_conditions``)."""
+    order = _order(query, day, walk=walk)
+    # The page's ids first, from an index alone (a deep page skips index entries, not
+    # rows); then only those rows are read.
+    ids = (
+        _matching(query, day, Case.id, ordered=True, walk=walk)
+        .order_by(*order)
+        .limit(max(0, limit))
+        .offset(max(0, offset))
+        .subquery()
+    )
+    return select(*_ROW_COLUMNS).join(ids, ids.c.id == Case.id).order_by(*order)
+
+
 def _day(today: date | None) -> date:
     return today or date.today()
 
@@ -428,20 +525,36 @@ class CaseList:
         One query that reads only the rows of the page: what the list asks as it is
         painted, at any size of vault.
         """
-        day = _day(today)
-        order = _order(query, day)
-        # The page's ids first, from an index alone (a deep page skips index entries, not
-        # rows); then only those rows are read.
-        ids = (
-            _matching(query, day, Case.id, ordered=True)
-            .order_by(*order)
-            .limit(max(0, limit))
-            .offset(max(0, offset))
-            .subquery()
-        )
-        stmt = select(*_ROW_COLUMNS).join(ids, ids.c.id == Case.id).order_by(*order)
+        stmt = _page_of(query, offset=offset, limit=limit, day=_day(today))
         with self.db.read() as session:
             return [CaseRow(**r._asdict()) for r in session.execute(stmt)]
+
+    def start(
+        self, query: CaseQuery, *, limit: int, cap: int = COUNT_CAP, today: date | None = None
+    ) -> ListStart:
+        """What the list shows first: how many cases match, and the first ``limit`` of them.
+
+        A search's matches are counted up to ``cap``: past that, ``capped`` is set, the
+        count is ``cap`` and the first page is read in the list's order from its index
+        (each case checked against the matches), so a word found in thousands of cases
+        costs what a rarer one does. The rows are those ``first_page`` gives, in the same
+        order; ``count`` (or ``first_page``) still counts every match, when asked.
+        """
+        if not is_searching(query, today=today):
+            count, rows = self.first_page(query, limit=limit, today=today)
+            return ListStart(count=count, rows=rows)
+        day = _day(today)
+        with self.db.read() as session:
+            # At most cap + 1 matches: past the cap the rest are not looked up.
+            some = _some_matches(query, day, cap + 1).subquery()
+            at_most = int(session.scalar(select(func.count()).select_from(some)) or 0)
+            if at_most <= cap:
+                # So few that sorting them all costs little: counted and sorted in one pass.
+                found = self._sorted_first(session, query, limit=limit, day=day)
+                return ListStart(count=at_most, rows=found[1] if found else [])
+            stmt = _page_of(query, offset=0, limit=limit, day=day, walk=True)
+            rows = [CaseRow(**r._asdict()) for r in session.execute(stmt)]
+        return ListStart(count=cap, rows=rows, capped=True)
 
     def first_page(
         self, query: CaseQuery, *, limit: int, today: date | None = None
@@ -456,6 +569,17 @@ class CaseList:
                 query, offset=0, limit=limit, today=today
             )
         day = _day(today)
+        with self.db.read() as session:
+            found = self._sorted_first(session, query, limit=limit, day=day)
+        if found is None:
+            return self.count(query, today=today), []
+        return found
+
+    def _sorted_first(
+        self, session: Session, query: CaseQuery, *, limit: int, day: date
+    ) -> tuple[int, list[CaseRow]] | None:
+        """A search's count and first page, in one pass over its matches (``None``: no row
+        was asked for, so nothing was counted)."""
         order = _order(query, day)
         ids = (
             _matching(query, day, Case.id, func.count().over().label("total"), ordered=True)
@@ -464,10 +588,9 @@ class CaseList:
             .subquery()
         )
         stmt = select(*_ROW_COLUMNS, ids.c.total).join(ids, ids.c.id == Case.id).order_by(*order)
-        with self.db.read() as session:
-            found = session.execute(stmt).all()
+        found = session.execute(stmt).all()
         if not found:
-            return (0 if limit > 0 else self.count(query, today=today)), []
+            return None if limit <= 0 else (0, [])
         rows = [CaseRow(**{k: v for k, v in r._asdict().items() if k != "total"}) for r in found]
         return int(found[0].total), rows
 
@@ -618,10 +741,27 @@ class CaseList:
                 .group_by(Case.current_step)
             ):
                 by_step[int(step)] = int(n)
+            # Children only on the register (cohort ``cnis``) are no CME figure: counted
+            # from the cohort index and taken off, so the figures above keep their indexes.
+            register_only = (Case.cohort == "cnis", Case.status == "open")
+            for step, n in session.execute(
+                select(Case.current_step, func.count())
+                .where(*register_only)
+                .group_by(Case.current_step)
+            ):
+                by_step[int(step)] -= int(n)
             new_this_month = counted(
                 select(func.count())
                 .select_from(Case)
                 .where(Case.notified_on >= month_start, Case.notified_on <= today)
+            ) - counted(
+                select(func.count())
+                .select_from(Case)
+                .where(
+                    Case.cohort == "cnis",
+                    Case.notified_on >= month_start,
+                    Case.notified_on <= today,
+                )
             )
             # As the list's "Overdue tasks" filter counts them: open cases whose earliest
             # task not done is overdue (one index range, not every overdue task).
@@ -629,6 +769,10 @@ class CaseList:
                 select(func.count())
                 .select_from(Case)
                 .where(Case.status == "open", Case.next_task_due < today)
+            ) - counted(
+                select(func.count())
+                .select_from(Case)
+                .where(*register_only, Case.next_task_due < today)
             )
             today_total = counted(
                 select(func.count())

@@ -9,6 +9,8 @@ places and wording come from ``demo_people``.
 
 from __future__ import annotations
 
+import io
+import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -212,7 +214,7 @@ def fill(
         with db.write() as session:
             for model, values in rows.items():
                 if values:
-                    session.execute(insert(model), values)
+                    _insert_rows(session, model, values)
             # In the same transaction as the cases: a fill cut short leaves none unmarked.
             _mark_demo_cases(session, case_id - n, case_id - 1)
             if remaining - n <= 0:
@@ -223,6 +225,53 @@ def fill(
         if progress is not None:
             progress(cases - remaining, cases)
     return DemoSummary(cases=cases, families=families, first_id=first_id, last_id=case_id - 1)
+
+
+def _insert_rows(session: Session, model: type, values: list[dict[str, Any]]) -> None:
+    """INSERT ``values`` into ``model``'s table.
+
+    SQLite takes them as one prepared statement run for each row, in the process. A
+    PostgreSQL driver (pg8000) would send each row on its own, a round trip apiece over
+    the network: there the rows go in one ``COPY`` (100,000 cases in a minute or two).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(model), values)
+        return
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    columns = [c for c in table.columns if any(c.name in row for row in values) or c.default]
+    defaults = {c.name: _default_of(c) for c in columns if c.default is not None}
+    text_rows = (
+        ",".join(_csv_value(row.get(c.name, defaults.get(c.name))) for c in columns)
+        for row in values
+    )
+    data = io.StringIO("\n".join(text_rows) + "\n")
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f'COPY "{table.name}" ({names}) FROM STDIN WITH (FORMAT csv)', stream=data)
+    finally:
+        cursor.close()
+
+
+def _default_of(column: Any) -> Any:
+    """The model's Python-side default of ``column`` (COPY knows only the server's)."""
+    default = column.default
+    if getattr(default, "is_callable", False):
+        return default.arg(None)
+    return getattr(default, "arg", None)
+
+
+def _csv_value(value: Any) -> str:
+    """One field of PostgreSQL's CSV: empty for NULL, anything else quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    return '"' + str(value).replace('"', '""') + '"'
 
 
 def real_case_count(session: Session) -> int:

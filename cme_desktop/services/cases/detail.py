@@ -95,6 +95,8 @@ class TimelineRow:
     #: When the officer deleted it (struck through, kept), and why.
     deleted_at: datetime | None = None
     deleted_reason: str = ""
+    #: The version read: a correction saved from it is refused if someone saved since.
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class TaskRow:
     #: When the officer deleted it (struck through, kept), and why.
     deleted_at: datetime | None = None
     deleted_reason: str = ""
+    #: The version read: a correction saved from it is refused if someone saved since.
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,14 @@ class CaseDetail:
     escalations: tuple[EscalationRow, ...] = ()
     referrals: tuple[ReferralRow, ...] = ()
     siblings: tuple[SiblingRow, ...] = field(default=())
+    #: On a shared server, the login of the officer whose case it is ("": not allocated).
+    owner: str = ""
+    #: The day its personal data was erased under the retention rule (``None``: not erased);
+    #: an erased case is shown read only (``cases.erased``).
+    erased_on: date | None = None
+    #: Which record the row holds (``models.register_terms.COHORTS``): ``cme``, ``cnis``
+    #: (only on the register of children not in school) or ``both``.
+    cohort: str = "cme"
 
     @property
     def full_name(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cme_desktop.models import TimelineEntry
+from cme_desktop.services.cases.erased import check_not_erased
 from cme_desktop.services.rules.local_time import local_now
 
 #: The timeline kind of an entry the program wrote.
@@ -20,7 +21,12 @@ SYSTEM = "system"
 
 
 def record(session: Session, *, case_id: int, summary: str, author: str) -> TimelineEntry:
-    """Add an automatic entry ``summary`` to the case's timeline, inside ``session``."""
+    """Add an automatic entry ``summary`` to the case's timeline, inside ``session``.
+
+    ``CaseErased`` for a case erased under the retention rule: whatever the entry
+    records (an export, a letter, a referral filed) must not happen to it.
+    """
+    check_not_erased(session, case_id)
     row = TimelineEntry(
         case_id=case_id,
         kind=SYSTEM,

@@ -68,6 +68,9 @@ def case_detail(session: Session, case: Case) -> CaseDetail:
         escalated_police=case.escalated_police,
         escalated_social_care=case.escalated_social_care,
         family_id=case.family_id,
+        owner=case.owner,
+        erased_on=case.erased_on,
+        cohort=case.cohort,
         addresses=tuple(
             AddressRow(a.id, a.address, a.moved_in, a.moved_out, a.is_last_known, a.note)
             for a in sorted(case.addresses, key=lambda a: (not a.is_last_known, -a.id))
@@ -90,6 +93,7 @@ def case_detail(session: Session, case: Case) -> CaseDetail:
                 t.edited_at,
                 t.deleted_at,
                 t.deleted_reason,
+                t.version,
             )
             for t in sorted(case.timeline, key=lambda t: (t.occurred_at, t.id), reverse=True)
         ),
@@ -105,6 +109,7 @@ def case_detail(session: Session, case: Case) -> CaseDetail:
                 t.edited_at,
                 t.deleted_at,
                 t.deleted_reason,
+                t.version,
             )
             # Open tasks first, then done, then deleted (struck through) ones.
             for t in sorted(

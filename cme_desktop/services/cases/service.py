@@ -31,13 +31,15 @@ from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases import history
 from cme_desktop.services.cases.closing import ClosureDetails, apply_closure
 from cme_desktop.services.cases.detail import DRAFT_COLUMNS, CaseDetail, CaseDraft, case_reference
+from cme_desktop.services.cases.erased import refuse_if_erased
 from cme_desktop.services.cases.list_columns import refresh_current_step, refresh_next_task_due
 from cme_desktop.services.cases.reading import case_detail
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.reports import dfe_codes
+from cme_desktop.services.reports.dfe_codebook import check_case_reason
 from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.rules.names import clean_name
-from cme_desktop.services.server.concurrency import changed_elsewhere, stale_case
+from cme_desktop.services.server.concurrency import changed_elsewhere, stale_case, stale_row
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import UnitOfWork
 
@@ -63,7 +65,8 @@ def _clean(draft: CaseDraft) -> CaseDraft:
         raise InvalidInput(f"Unknown group: {unknown[0]}.", field="groups")
     if draft.date_of_birth and draft.date_of_birth > date.today():
         raise InvalidInput("The date of birth is in the future.", field="date_of_birth")
-    dfe_codes.check_case_fields(draft.sex, draft.dfe_reason, draft.cme_confirmed_on)
+    # The reason is checked against the authority's codes in the write (``check_case_reason``).
+    dfe_codes.check_case_fields(draft.sex, draft.dfe_reason, draft.cme_confirmed_on, reasons=None)
     return replace(
         draft,
         full_name=name,
@@ -83,10 +86,14 @@ class CaseService:
 
     # -- helpers -----------------------------------------------------------
 
-    def _case(self, session: Session, case_id: int) -> Case:
+    def _case(self, session: Session, case_id: int, *, change: bool = True) -> Case:
+        """The case, to change (``CaseErased`` if it was erased) or, ``change=False``, to read."""
         case = session.get(Case, case_id)
         if case is None:
             raise NotFound(f"Case {case_reference(case_id)} does not exist.")
+        if change:
+            # Its personal data went under the retention rule: none may come back.
+            refuse_if_erased(case.erased_on)
         return case
 
     def _audit(self, session: Session, action: str, case_id: int | None, detail: str = "") -> None:
@@ -101,6 +108,7 @@ class CaseService:
         draft = _clean(draft)
         today = today or local_today()
         with self.db.write() as session:
+            check_case_reason(session, draft.dfe_reason)
             case = Case(
                 **{name: getattr(draft, name) for name in DRAFT_COLUMNS},
                 status="open",
@@ -128,9 +136,16 @@ class CaseService:
     def get(self, case_id: int) -> CaseDetail:
         """One case with everything logged on it; the read is audited."""
         with self.db.write() as session:
-            case = self._case(session, case_id)
+            case = self._case(session, case_id, change=False)
             self._audit(session, "case_read", case_id)
             return case_detail(session, case)
+
+    def get_for_document(self, case_id: int) -> CaseDetail:
+        """The case read (and audited) for a document about the child: a referral export,
+        a letter, a visit sheet, a chronology; ``CaseErased`` for an erased case."""
+        detail = self.get(case_id)
+        refuse_if_erased(detail.erased_on)
+        return detail
 
     def update(self, case_id: int, *, draft: CaseDraft, version: int) -> CaseDetail:
         """Save the officer's edits; refused if someone saved the case in between."""
@@ -142,6 +157,7 @@ class CaseService:
                 raise stale_case(
                     session, case_id, read_version=version, current_version=case.version
                 )
+            check_case_reason(session, draft.dfe_reason, held=case.dfe_reason)
             # A draft without a notification date keeps the case's own.
             names = [
                 n for n in DRAFT_COLUMNS if not (n == "notified_on" and draft.notified_on is None)
@@ -209,7 +225,7 @@ class CaseService:
     def reopen(self, case_id: int, *, reason: str = "") -> None:
         """Reopen a closed case; its history is kept."""
         with self.db.write() as session:
-            case = self._case(session, case_id)
+            case = self._case(session, case_id, change=False)
             if case.status != "closed":
                 raise InvalidInput("The case is open already.")
             if case.erased_on is not None:
@@ -335,6 +351,7 @@ class CaseService:
 
     def remove_carer(self, case_id: int, *, carer_id: int) -> None:
         with self.db.write() as session:
+            self._case(session, case_id)
             session.execute(delete(Carer).where(Carer.id == carer_id, Carer.case_id == case_id))
             self._audit(session, "carer_removed", case_id, f"carer={carer_id}")
 
@@ -422,6 +439,7 @@ class CaseService:
             )
         if row.deleted_at is not None:
             raise InvalidInput("That entry has been deleted already.")
+        self._case(session, row.case_id)  # refused for an erased case
         return row
 
     def _refresh_last_visit(self, session: Session, case: Case) -> None:
@@ -445,10 +463,17 @@ class CaseService:
         outcome: str = "",
         who_seen: str = "",
         next_step: str = "",
+        version: int | None = None,
     ) -> None:
-        """Correct an entry the officer wrote; it is marked as edited and the edit audited."""
+        """Correct an entry the officer wrote; it is marked as edited and the edit audited.
+
+        ``version``: the entry's version as read (``TimelineRow.version``); if someone has
+        saved it since, nothing is saved and ``ChangedElsewhere`` says who and when.
+        """
         with self.db.write() as session:
             row = self._entry(session, entry_id)
+            if version is not None and row.version != version:
+                raise stale_row(session, "timeline", row.case_id, entry_id)
             if row.kind == "visit" and outcome not in vocab.INDEX["visit_outcomes"]:
                 raise InvalidInput("Choose the outcome of the visit.", field="outcome")
             if not summary.strip() and not outcome:
@@ -519,16 +544,29 @@ class CaseService:
             raise NotFound("That task no longer exists.")
         if row.deleted_at is not None:
             raise InvalidInput("That task has been deleted.")
+        self._case(session, row.case_id)  # refused for an erased case
         return row
 
     def edit_task(
-        self, task_id: int, *, title: str, due_on: date, remind_on: date | None = None
+        self,
+        task_id: int,
+        *,
+        title: str,
+        due_on: date,
+        remind_on: date | None = None,
+        version: int | None = None,
     ) -> None:
-        """Correct a task's wording or dates; it is marked as edited and the edit audited."""
+        """Correct a task's wording or dates; it is marked as edited and the edit audited.
+
+        ``version``: the task's version as read (``TaskRow.version``); if someone has saved
+        it since, nothing is saved and ``ChangedElsewhere`` says who and when.
+        """
         if not title.strip():
             raise InvalidInput("Say what needs doing.", field="title")
         with self.db.write() as session:
             row = self._task(session, task_id)
+            if version is not None and row.version != version:
+                raise stale_row(session, "tasks", row.case_id, task_id)
             row.title, row.due_on, row.remind_on = title.strip(), due_on, remind_on
             row.edited_at = datetime.now()
             session.flush()

@@ -216,7 +216,7 @@ class ChronologyService:
         characters is refused, as some PDF readers could not open the file.
         """
         format_of(target, allowed=("pdf",))
-        detail = CaseService(self.db).get(case_id)
+        detail = CaseService(self.db).get_for_document(case_id)
         pdf = render(detail, authority=authority, today=today)
         saved = ProtectedFiles(self.db).save(
             target, pdf, fmt="pdf", password=password, what="chronology", detail=f"case={case_id}"

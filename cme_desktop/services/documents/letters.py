@@ -46,6 +46,9 @@ __all__ = [
 
 #: How long a letter gives for a reply.
 REPLY_DAYS = 14
+#: How long a register letter gives: a notice under s.437(1) must give at least 15 days
+#: (s.437(2)), and the information a parent is asked for under s.436D is due in 15.
+REGISTER_REPLY_DAYS = 15
 #: A letter longer than this was not typed by anyone (a pasted file): refused.
 MAX_LETTER_CHARS = 40_000
 _BLANK = re.compile(r"\[[^\[\]\n]{1,60}\]")
@@ -76,6 +79,17 @@ TEMPLATES: tuple[LetterTemplate, ...] = (
         "other-authority-enquiry",
         "Other authority enquiry",
         "the CME officer of another local authority",
+    ),
+    # The register of children not in school (``services.register.duties.SAO_STEPS``).
+    LetterTemplate(
+        "register-information-request",
+        "Register: request for information",
+        "the parents of a child on the register of children not in school",
+    ),
+    LetterTemplate(
+        "register-notice-before-sao",
+        "Register: notice before a school attendance order",
+        "the parents, when information is not given or a visit is refused",
     ),
 )
 
@@ -138,6 +152,7 @@ def letter_fields(case: CaseDetail, *, authority: AuthorityDetails, today: date)
         "last_known_address": _lines(d.last_known_address) or "[last known address]",
         "visit_date": letter_date(visit) if visit else "[date of the visit]",
         "reply_by": letter_date(today + timedelta(days=REPLY_DAYS)),
+        "register_reply_by": letter_date(today + timedelta(days=REGISTER_REPLY_DAYS)),
         "school_name": d.school.strip() or "[school name]",
         "school_address": "[school address]",
         "other_authority_name": "[the other local authority]",
@@ -174,7 +189,7 @@ class LetterService:
         today: date | None = None,
     ) -> str:
         """The text of ``template`` filled in for ``case_id``."""
-        detail = CaseService(self.db).get(case_id)
+        detail = CaseService(self.db).get_for_document(case_id)
         return letter_text(template, detail, authority=authority, today=today or date.today())
 
     def render(
@@ -198,7 +213,8 @@ class LetterService:
                 "a letter: shorten it.",
                 field="text",
             )
-        CaseService(self.db).get(case_id)  # a case that is not there is refused first
+        # A case that is not there, or was erased, is refused first.
+        CaseService(self.db).get_for_document(case_id)
         title = f"{template.title} ({case_reference(case_id)})"
         make = render_pdf if fmt == "pdf" else render_docx
         return make(text, authority=authority, title=title)

@@ -133,7 +133,8 @@ class VisitSheetService:
         cases = CaseService(self.db)
         officer = authority.officer_name or self.db.actor
         sheets = [
-            sheet_for(cases.get(i), today=today, officer=officer, note=note) for i in case_ids
+            sheet_for(cases.get_for_document(i), today=today, officer=officer, note=note)
+            for i in case_ids
         ]
         pdf = render(sheets, authority=authority)
         if record:

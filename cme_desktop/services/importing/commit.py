@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import InvalidInput
 from cme_desktop.services.importing.candidates import (
@@ -81,6 +83,8 @@ from cme_desktop.services.referral.parties import children_named
 from cme_desktop.services.referral.record import Referral, normalise
 from cme_desktop.services.referral.service import ReferralService
 from cme_desktop.services.referral.validation import validate
+from cme_desktop.services.register import notices
+from cme_desktop.services.register.notice_words import says_home_education
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database, SessionUnit
 
@@ -256,6 +260,8 @@ class ImportService:
                 today=day,
             )
             done = [committer.child(decision, children[decision.index]) for decision in plan]
+            if says_home_education(ref):
+                _removal_notices(session, tx, ref, done, received)
             ids = list(dict.fromkeys(child.case_id for child in done))
             family_id = committer.cases.link_family(ids) if len(ids) > 1 else None
             for child in done:
@@ -274,6 +280,24 @@ class ImportService:
                     detail=detail,
                 )
         return ImportResult(children=tuple(done), family_id=family_id, source_kind=kind)
+
+
+def _removal_notices(
+    session: Session, tx: SessionUnit, ref: Referral, done: list[ImportedChild], received: date
+) -> None:
+    """A form saying the child left school for home education is the school's notice of
+    removal too: each child named goes on the register with the CME check (``notices``)."""
+    last_day = ref.get("date_last_attended")
+    removed = date.fromisoformat(last_day) if last_day else None
+    for case_id in dict.fromkeys(child.case_id for child in done):
+        notices.record_removal_notice(
+            session,
+            tx,
+            case_id,
+            school=str(ref.get("school") or ""),
+            removed_on=removed,
+            received_on=received,
+        )
 
 
 class _Decide(Protocol):

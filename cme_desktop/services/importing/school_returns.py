@@ -43,6 +43,7 @@ from cme_desktop.services.errors import AlreadyImported, CmeError, NotFound
 from cme_desktop.services.importing.candidates import AUTO_MATCH_SCORE, CaseCandidate, find_cases
 from cme_desktop.services.importing.school_returns_csv import SchoolReturnRow
 from cme_desktop.services.referral.record import Referral, empty_referral, normalise
+from cme_desktop.services.register import notices
 from cme_desktop.services.reports.dfe_codes import sex_from_gender
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database, SessionUnit
@@ -258,6 +259,11 @@ def _carry_out(
         )
     else:
         history.record(session, case_id=case_id, summary=_summary(row), author=unit.actor)
+        if row.kind == "deletion" and row.ground == notices.EHE_GROUND:
+            # Removed for home education: the register entry opens with the CME check.
+            notices.record_removal_notice(
+                session, unit, case_id, school=row.school, removed_on=row.on, received_on=day
+            )
     return case_id
 
 

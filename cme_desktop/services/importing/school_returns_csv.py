@@ -47,6 +47,7 @@ from typing import Final
 from cme_desktop.models.closure_terms import DELETION_GROUND_KEYS
 from cme_desktop.services.errors import HostileFile
 from cme_desktop.services.importing import pupil_csv
+from cme_desktop.services.register.notice_words import ground_in_words
 from cme_desktop.services.rules.dates import parse_uk_date
 from cme_desktop.services.rules.names import clean_name
 from cme_desktop.services.rules.upn import normalise_upn, upn_problem
@@ -78,7 +79,8 @@ _HEADINGS: Final[dict[str, frozenset[str]]] = {
 }
 #: The headings that make a CSV file a school return rather than a pupil report.
 _RETURN_FIELDS: Final = frozenset({"kind", "ground", "started_on"})
-_GROUND = re.compile(r"^(?:reg(?:ulation)?\.?\s*)?(?:9\s*\(\s*1\s*\)\s*)?\(?\s*([a-n])\s*\)?$")
+# A letter of regulation 9(1) (``closure_terms.DELETION_GROUNDS``: (a) to (o)).
+_GROUND = re.compile(r"^(?:reg(?:ulation)?\.?\s*)?(?:9\s*\(\s*1\s*\)\s*)?\(?\s*([a-z])\s*\)?$")
 _POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})")
 
 
@@ -115,10 +117,14 @@ class SchoolReturnRow:
 
 
 def parse_ground(text: str) -> str | None:
-    """The regulation 9(1) letter in ``9(1)(i)``, ``reg 9(1)(i)``, ``(i)`` or ``i``; else None."""
+    """The regulation 9(1) letter in ``9(1)(i)``, ``reg 9(1)(i)``, ``(i)`` or ``i``; else None.
+
+    A school's notice of removal for home education may give its ground in words
+    ("Elective home education", "EHE"): that is 9(1)(f) (``register.notice_words``).
+    """
     match = _GROUND.match(" ".join(text.lower().split()))
     if match is None or match[1] not in DELETION_GROUND_KEYS:
-        return None
+        return ground_in_words(text)
     return match[1]
 
 

@@ -123,7 +123,7 @@ class ExportService:
             check_pdf_password_length(password)
         if not target.parent.is_dir():
             raise InvalidInput(f"The folder {target.parent} does not exist.", field="target")
-        detail = CaseService(self.db).get(case_id)
+        detail = CaseService(self.db).get_for_document(case_id)
         ref = referral_from_case(detail)
         data = encrypt(
             render_referral(ref, fmt=fmt, authority=authority), fmt=fmt, password=password

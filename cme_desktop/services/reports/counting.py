@@ -212,6 +212,13 @@ def marginal(rows: Iterable[tuple[Any, ...]], position: int, width: int) -> dict
     return out
 
 
+def cme_only() -> ColumnElement[bool]:
+    """The condition that a case row is a CME case: a child only on the register of
+    children not in school (cohort ``cnis``) is no CME figure (``models.register``)."""
+    condition: ColumnElement[bool] = scan(Case.cohort) != "cnis"
+    return condition
+
+
 def not_reopened(spells: dict[int, list[Spell]]) -> list[ColumnElement[bool]]:
     """A condition leaving out the reopened cases, which are counted by their spells."""
     return [Case.id.not_in(list(spells))] if spells else []
@@ -239,7 +246,8 @@ def open_at_end_of(
     opened_on = scan(Case.opened_on)
     columns = [func.sum(case((open_at_end_of_clause(d), 1), else_=0)) for d in days]
     columns += [func.sum(case((opened_on.between(p.start, p.end), 1), else_=0)) for p in opened_in]
-    row = session.connection().execute(select(*columns).where(*not_reopened(spells))).one()
+    query = select(*columns).where(*not_reopened(spells), cme_only())
+    row = session.connection().execute(query).one()
     counts = [int(v or 0) for v in row]
     for case_spells in spells.values():
         for i, day in enumerate(days):

@@ -36,8 +36,10 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.detail import CaseDetail, CaseDraft
+from cme_desktop.services.cases.erased import erased_message
 from cme_desktop.services.errors import ChangedElsewhere, CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
+from cme_desktop.services.reports.dfe_codebook import DfeCodes
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.server.concurrency import merge_changes
 from cme_desktop.ui import look, prompts
@@ -46,6 +48,7 @@ from cme_desktop.ui.close_case import CloseCaseDialog
 from cme_desktop.ui.dialogs import FormDialog
 from cme_desktop.ui.workspace import kept_dialogs
 from cme_desktop.ui.workspace.agencies import AgenciesSection
+from cme_desktop.ui.workspace.checkout_note import CheckoutNote
 from cme_desktop.ui.workspace.context import (
     CaseContext,
     HasForm,
@@ -54,7 +57,10 @@ from cme_desktop.ui.workspace.context import (
     ShowsCase,
 )
 from cme_desktop.ui.workspace.details import DetailsForm
+from cme_desktop.ui.workspace.erased_view import make_read_only
+from cme_desktop.ui.workspace.owner import OwnerBar
 from cme_desktop.ui.workspace.people import PeopleSection
+from cme_desktop.ui.workspace.register_tab import RegisterSection, offer_register
 from cme_desktop.ui.workspace.steps import StepsSection
 from cme_desktop.ui.workspace.tasks import TasksSection
 from cme_desktop.ui.workspace.timeline import TimelineSection
@@ -108,6 +114,8 @@ class CaseWorkspace(QWidget):
             ("timeline", "&Timeline", lambda: TimelineSection(self.ctx)),
             ("tasks", "Tas&ks", lambda: TasksSection(self.ctx, today=today)),
             ("agencies", "A&gencies && meetings", lambda: AgenciesSection(self.ctx)),
+            # No Alt+letter is left free on the case's screens: reached by the tab bar.
+            ("register", "Register", lambda: RegisterSection(self.ctx)),
         ):
             self._lazy[key] = _LazySection(build, self._section_built)
             self.sections.addTab(self._lazy[key], title)
@@ -126,6 +134,8 @@ class CaseWorkspace(QWidget):
         self.flags.setAccessibleName("Escalations")
         top.addWidget(self.flags)
         top.addStretch(1)
+        self.owner = OwnerBar(self.ctx)  # on a shared server only
+        top.addWidget(self.owner)
         self.save_button = QPushButton("Save")
         self.save_button.setAccessibleName("Save the case details")
         self.save_button.setToolTip("Save the child and family details (Ctrl+S)")
@@ -150,6 +160,15 @@ class CaseWorkspace(QWidget):
         self.duty.setAccessibleName("CME duty")
         self.duty.hide()
         box.addWidget(self.duty)
+        self.erased = QLabel()
+        self.erased.setObjectName("erasedBanner")
+        self.erased.setWordWrap(True)
+        self.erased.setAccessibleName("Personal data erased")
+        look.warning(self.erased, True)
+        self.erased.hide()
+        box.addWidget(self.erased)
+        self.checkout_note = CheckoutNote(self.ctx)  # out on a laptop for visits
+        box.addWidget(self.checkout_note)
         return box
 
     # -- sections ----------------------------------------------------------------------------
@@ -157,6 +176,8 @@ class CaseWorkspace(QWidget):
     def _section_built(self, widget: QWidget) -> None:
         if self.detail is not None and isinstance(widget, ShowsCase):
             widget.show_case(self.detail)
+        if self.detail is not None and self.detail.erased_on is not None:
+            make_read_only(widget)
 
     def _built(self, key: str) -> QWidget:
         return self._lazy[key].built()
@@ -191,6 +212,12 @@ class CaseWorkspace(QWidget):
         assert isinstance(widget, AgenciesSection)
         return widget
 
+    @property
+    def register(self) -> RegisterSection:
+        widget = self._built("register")
+        assert isinstance(widget, RegisterSection)
+        return widget
+
     def show_section(self, key: str) -> QWidget:
         """Bring a built-in section to the front ("people", "steps", "timeline", ...)."""
         self.sections.setCurrentWidget(self._lazy[key])
@@ -223,7 +250,16 @@ class CaseWorkspace(QWidget):
 
     def show_detail(self, detail: CaseDetail) -> None:
         self.detail = detail
+        # The authority's DfE reasons, and this case's even if since retired.
+        book = DfeCodes(self.ctx.services.db).load()
+        self.details.dfe_box.set_codebook(book, detail.draft.dfe_reason)
         self.details.show_case(detail)
+        if detail.erased_on is not None:
+            # Nothing may be typed back onto an erased case (services/cases/erased.py).
+            make_read_only(self.details)
+            for lazy in (*self._lazy.values(), *self._extra):
+                if lazy.widget is not None:
+                    make_read_only(lazy.widget)
         for lazy in self._lazy.values():
             if isinstance(lazy.widget, ShowsCase):
                 lazy.widget.show_case(detail)
@@ -234,7 +270,11 @@ class CaseWorkspace(QWidget):
 
     def _show_header(self, detail: CaseDetail) -> None:
         self.name.setText(detail.full_name)
-        if detail.status == "closed":
+        if detail.cohort == "cnis":
+            # Never a CME case: its state is the register's (the Register tab).
+            shown = "On" if detail.status == "open" else "Was on"
+            state = f"{shown} the register of children not in school (no CME case)"
+        elif detail.status == "closed":
             outcome = vocab.label_of(vocab.CLOSING_OUTCOMES, detail.closing_outcome)
             closed = format_date(detail.closed_on) if detail.closed_on else ""
             state = f"Closed {closed}: {outcome}"
@@ -262,8 +302,14 @@ class CaseWorkspace(QWidget):
                 if on
             )
         )
-        self.close_button.setVisible(detail.status == "open")
-        self.reopen_button.setVisible(detail.status == "closed")
+        erased = detail.erased_on is not None
+        self.erased.setText(erased_message(detail.erased_on) if detail.erased_on else "")
+        self.erased.setVisible(erased)
+        self.save_button.setVisible(not erased)
+        self.close_button.setVisible(detail.status == "open" and not erased)
+        self.reopen_button.setVisible(detail.status == "closed" and not erased)
+        self.owner.show_case(detail)
+        self.checkout_note.show_case(detail)
         self._update_title()
 
     def _show_duty(self, text: str, warn: bool) -> None:
@@ -413,7 +459,9 @@ class CaseWorkspace(QWidget):
 
     def close_case(self) -> None:
         if self.detail is not None and self.detail.status == "open":
-            CloseCaseDialog(self, self.ctx).exec()
+            dialog = CloseCaseDialog(self, self.ctx)
+            if dialog.exec() and dialog.outcome_key() == "ehe":
+                offer_register(self, self.ctx)
 
     def reopen_case(self) -> None:
         if self.detail is None or self.detail.status != "closed":
