@@ -124,8 +124,18 @@ class Case(Base):
         Index("ix_cases_id_status", "id", "status"),
         Index("ix_cases_notified_on", "notified_on"),
         Index("ix_cases_closed_on", "closed_on"),
-        # The list's cohort filter (migration 0013): CME, children not in school, or both.
-        Index("ix_cases_cohort_name", "cohort", "status", "surname_key", "full_name"),
+        # The list's cohort filter (migration 0013): CME, children not in school, or both;
+        # the dashboard reads it alone to leave the children only on the register out.
+        Index(
+            "ix_cases_cohort_name",
+            "cohort",
+            "status",
+            "surname_key",
+            "full_name",
+            "current_step",
+            "next_task_due",
+            "notified_on",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from cme_desktop.models import Case
 from cme_desktop.services.cases import demo
@@ -125,3 +125,33 @@ def test_cme_cases_are_read_in_the_list_s_own_order(seeded: Database) -> None:
     assert "ix_cases_cohort_name (cohort=? AND status=?)" in count_plan, count_plan
     ids_part = page_plan.split(" | SCAN anon_1")[0]
     assert "ix_cases_list_name" in ids_part and "TEMP B-TREE FOR ORDER BY" not in ids_part
+
+
+def test_the_dashboard_leaves_register_only_children_out_reading_one_index(
+    seeded: Database,
+) -> None:
+    listing = CaseList(seeded)
+    plans = _plans(seeded, lambda: listing.dashboard(today=TODAY))
+    board = listing.dashboard(today=TODAY)
+    cme_open = (Case.cohort != "cnis", Case.status == "open")
+    with seeded.read() as session:
+        steps = dict(
+            session.execute(
+                select(Case.current_step, func.count()).where(*cme_open).group_by(Case.current_step)
+            ).all()
+        )
+        overdue = session.scalar(select(func.count()).where(*cme_open, Case.next_task_due < TODAY))
+        new = session.scalar(
+            select(func.count()).where(
+                Case.cohort != "cnis",
+                Case.notified_on >= TODAY.replace(day=1),
+                Case.notified_on <= TODAY,
+            )
+        )
+    assert {s: n for s, n in board.open_by_step.items() if n} == steps
+    assert overdue and board.overdue_cases == overdue
+    assert board.new_this_month == new
+    register_plans = [p for p in plans if "cohort=?" in p]
+    assert len(register_plans) == 2, plans
+    for plan in register_plans:
+        assert "COVERING INDEX ix_cases_cohort_name (cohort=?" in plan, plan

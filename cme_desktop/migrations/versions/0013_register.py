@@ -12,8 +12,10 @@ the same vault and the same case list as the CME record: one child, one row of
   never a CME case) or ``both``. A plain ADD COLUMN defaulting to ``'cme'``, on both
   engines: no table is rebuilt, so no row and no search trigger is at stake, and
   every case already kept is a CME case, as it was.
-- ``ix_cases_cohort_name`` (cases: cohort, status, surname_key, full_name): the
-  list's cohort filter, in name order, from the index.
+- ``ix_cases_cohort_name`` (cases: cohort, status, surname_key, full_name, then
+  current_step, next_task_due, notified_on): the list's cohort filter, in name order,
+  from the index; the dashboard takes the children only on the register off its
+  figures by reading this index alone, whatever the size of the vault.
 - ``ix_cases_report`` is made again with ``cohort`` last: the CME figures leave out
   the children only on the register and still read the narrow index, not the rows.
 - ``register_entries`` (one per child on, or once on, the register: eligibility,
@@ -45,7 +47,18 @@ depends_on = None
 
 #: The register's tables, in the order they are made (each with ``case_id``).
 TABLES = ("register_entries", "register_parents", "register_providers", "register_events")
-COHORT_INDEX = ("ix_cases_cohort_name", ["cohort", "status", "surname_key", "full_name"])
+COHORT_INDEX = (
+    "ix_cases_cohort_name",
+    [
+        "cohort",
+        "status",
+        "surname_key",
+        "full_name",
+        "current_step",
+        "next_task_due",
+        "notified_on",
+    ],
+)
 # ``ix_cases_report`` before and after: written out, as a migration never changes.
 _REPORT_BEFORE = [
     "notified_on",

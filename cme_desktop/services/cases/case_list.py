@@ -741,15 +741,19 @@ class CaseList:
                 .group_by(Case.current_step)
             ):
                 by_step[int(step)] = int(n)
-            # Children only on the register (cohort ``cnis``) are no CME figure: counted
-            # from the cohort index and taken off, so the figures above keep their indexes.
-            register_only = (Case.cohort == "cnis", Case.status == "open")
-            for step, n in session.execute(
-                select(Case.current_step, func.count())
-                .where(*register_only)
-                .group_by(Case.current_step)
+            # Children only on the register (cohort ``cnis``) are no CME figure: taken off,
+            # so the figures above keep their indexes. Their steps and next tasks come from
+            # ``ix_cases_cohort_name`` alone, one row per open register-only child, and are
+            # added up here: a GROUP BY would draw the planner to the step index and every
+            # open case's row.
+            register_overdue = 0
+            for step, next_due in session.execute(
+                select(Case.current_step, Case.next_task_due).where(
+                    Case.cohort == "cnis", Case.status == "open"
+                )
             ):
-                by_step[int(step)] -= int(n)
+                by_step[int(step)] -= 1
+                register_overdue += next_due is not None and next_due < today
             new_this_month = counted(
                 select(func.count())
                 .select_from(Case)
@@ -765,14 +769,13 @@ class CaseList:
             )
             # As the list's "Overdue tasks" filter counts them: open cases whose earliest
             # task not done is overdue (one index range, not every overdue task).
-            overdue_cases = counted(
-                select(func.count())
-                .select_from(Case)
-                .where(Case.status == "open", Case.next_task_due < today)
-            ) - counted(
-                select(func.count())
-                .select_from(Case)
-                .where(*register_only, Case.next_task_due < today)
+            overdue_cases = (
+                counted(
+                    select(func.count())
+                    .select_from(Case)
+                    .where(Case.status == "open", Case.next_task_due < today)
+                )
+                - register_overdue
             )
             today_total = counted(
                 select(func.count())
