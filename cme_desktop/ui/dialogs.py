@@ -200,12 +200,16 @@ class FormDialog(QDialog):
         try:
             self.submit()
         except CmeError as exc:
-            prompts.error(self, self.windowTitle(), exc)
-            field = getattr(exc, "field", None)
-            if field in self.fields:
-                self.fields[field].setFocus()
+            self.refused(exc)
             return
         super().accept()
+
+    def refused(self, exc: CmeError) -> None:
+        """Say why the service refused; the cursor goes to the field it names."""
+        prompts.error(self, self.windowTitle(), exc)
+        field = getattr(exc, "field", None)
+        if field in self.fields:
+            self.fields[field].setFocus()
 
 
 class NewCaseDialog(FormDialog):

@@ -231,6 +231,11 @@ class MainWindow(QMainWindow):
         authority_later.install(self)  # the first run's authority page, if left unanswered
 
     @property
+    def on_server(self) -> bool:
+        """Whether the window works on the shared server (its login screen, not a vault's)."""
+        return self._login_page is not None
+
+    @property
     def desk(self) -> Desk:
         """The case list, the dashboard and the open cases (built on first use)."""
         return self._desk if self._desk is not None else self._build_desk()
@@ -428,8 +433,10 @@ class MainWindow(QMainWindow):
         for action in self._case_actions:
             action.setEnabled(workspace is not None)
         if workspace is not None and workspace.detail is not None:
-            self.close_case_action.setEnabled(workspace.detail.status == "open")
-            self.reopen_action.setEnabled(workspace.detail.status == "closed")
+            # A child only on the register has no CME case (the workspace says why).
+            cme = workspace.detail.cohort != "cnis"
+            self.close_case_action.setEnabled(cme and workspace.detail.status == "open")
+            self.reopen_action.setEnabled(cme and workspace.detail.status == "closed")
         self.open_action.setEnabled(unlocked and self.desk.current_case_id() is not None)
 
     def _on_case(self, method: str) -> None:

@@ -38,6 +38,11 @@ class Window(Protocol):
         """The case list, the dashboard and the open cases."""
 
     @property
+    def on_server(self) -> bool:
+        """Whether the window works on the team's shared server (``--server``), not a vault;
+        known before the login."""
+
+    @property
     def vault_unlocked(self) -> SignalInstance: ...
 
     @property

@@ -16,13 +16,22 @@ from sqlalchemy import func, select, text
 from cme_desktop.models import AuditEvent, Case, Checkout, Task, TimelineEntry
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
-from cme_desktop.services.errors import CmeError
+from cme_desktop.services.errors import CmeError, NotFound
 from cme_desktop.services.server import checkin as checking_in
 from cme_desktop.services.server import connection
 from cme_desktop.services.server.checkin import CheckinConflicts, WrongServer, check_in, plan
 from cme_desktop.services.server.checkout import check_out, checked_out, field_checkout
 from cme_desktop.services.server.database import ServerDatabase
 from cme_desktop.services.server.field_records import FIELD_TABLES, field_tables
+from cme_desktop.services.server.field_visits import (
+    CHECK_IN_NOTHING_OUT,
+    CHECK_IN_ON_THE_SERVER,
+    CHECK_OUT_IN_A_VAULT,
+    CHECK_OUT_NOT_AN_OFFICER,
+    check_out_to_field_vault,
+    why_no_check_in,
+    why_no_check_out,
+)
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.unlock import Vault
 from tests.support.credentials import FAST_SCRYPT, PASSPHRASE
@@ -391,3 +400,57 @@ def test_a_case_logged_offline_arrives_and_a_step_ticked_at_both_ends_is_a_confl
     assert note == "ticked offline"
     assert len(found) == 1  # numbered by the server
     assert _summaries(officer, found[0]) == ["Sibling found"]
+
+
+def test_a_field_vault_made_for_a_refused_checkout_is_removed_and_an_old_one_kept(
+    officer: ServerDatabase, tmp_path: Path
+) -> None:
+    case_id = _visit_case(officer)
+    new = Vault(tmp_path / "new.cme", scrypt=FAST_SCRYPT)
+    said: list[str] = []
+    with pytest.raises(NotFound):
+        check_out_to_field_vault(officer, new, PASSPHRASE, case_ids=[999_999], say=said.append)
+    # Nothing at the path: no empty vault whose recovery key was never shown. The key
+    # file's lock stays, empty, as always (``keyfile_lock``: never deleted).
+    assert not new.exists
+    left = {p.name: p.stat().st_size for p in tmp_path.iterdir()}
+    assert left in ({}, {"new.cme.keys.lock": 0}), left
+    assert said == [
+        "Making the field vault…",
+        "Copying the cases from the server into the field vault…",
+    ]
+    with officer.read() as session:
+        assert session.scalar(select(func.count()).select_from(Checkout)) == 0
+    # A field vault that was there already is left as it was, and used next time.
+    old = Vault(tmp_path / "old.cme", scrypt=FAST_SCRYPT)
+    old.create(PASSPHRASE).db.close()
+    with pytest.raises(NotFound):
+        check_out_to_field_vault(officer, old, PASSPHRASE, case_ids=[999_999])
+    assert old.exists
+    done = check_out_to_field_vault(officer, old, PASSPHRASE, case_ids=[case_id])
+    assert done.recovery_key == "" and done.checked_out.case_ids == (case_id,)
+    # One made for a checkout that worked comes with its recovery key.
+    other = _visit_case(officer, "Mia Novak")
+    made = check_out_to_field_vault(
+        officer, Vault(tmp_path / "made.cme", scrypt=FAST_SCRYPT), PASSPHRASE, case_ids=[other]
+    )
+    assert made.recovery_key and made.checked_out.case_ids == (other,)
+
+
+def test_why_checking_out_or_in_does_not_apply(
+    officer: ServerDatabase, field: Database, team: Team
+) -> None:
+    assert why_no_check_out(officer) == ""
+    assert why_no_check_out(field) == CHECK_OUT_IN_A_VAULT
+    manager = _login(team, "manager")
+    try:
+        assert why_no_check_out(manager) == CHECK_OUT_NOT_AN_OFFICER
+    finally:
+        manager.close()
+    assert why_no_check_in(officer) == CHECK_IN_ON_THE_SERVER
+    assert why_no_check_in(field) == CHECK_IN_NOTHING_OUT
+    case_id = _visit_case(officer)
+    check_out(officer, field, case_ids=[case_id])
+    assert why_no_check_in(field) == ""
+    check_in(field, officer)
+    assert why_no_check_in(field) == CHECK_IN_NOTHING_OUT

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.cases.detail import CaseDraft
@@ -107,3 +109,39 @@ def test_owners_are_a_servers_only(db: Database) -> None:
         ownership.login(db)
     case_id = _create(db, "Amy Adams")
     assert CaseList(db).rows([case_id])[case_id].owner == ""
+
+
+def test_mine_only_reads_the_owner_index_in_name_order(
+    names: dict[str, str], people: dict[str, ServerDatabase]
+) -> None:
+    for name in ("Amy Adams", "Carl Cole", "Eve Ellis"):
+        _create(people["officer"], name)
+    _create(people["colleague"], "Bea Brown")
+    db = people["officer"]
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, params))
+
+    query = CaseQuery(quick="open", owner=names["officer"])
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        rows = CaseList(db).page(query, offset=0, limit=50, today=DAY)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert [r.full_name for r in rows] == ["Amy Adams", "Carl Cole", "Eve Ellis"]
+    # A few rows: the planner would read the table anyway. Barred from that, it must
+    # have the index to turn to.
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plans = [
+            [str(r[0]).strip() for r in conn.exec_driver_sql("EXPLAIN " + s, p).all()]
+            for s, p in statements
+        ]
+    assert len(plans) == 1, plans
+    # The page's ids come straight from the index, in order: no sort under the limit (the
+    # page's own rows are put in order after, a page at most).
+    (plan,) = plans
+    limit = next(i for i, line in enumerate(plan) if "Limit" in line)
+    assert "Scan using ix_cases_owner_name" in plan[limit + 1], plan

@@ -1,4 +1,5 @@
-"""Reports > Reports and monthly saves…: the Reports window, and the monthly save on unlock.
+"""Reports > Reports and monthly saves… (on a server: Reports…): the Reports window, and
+the monthly save on unlock.
 
 Tabs: the quarterly report (``QuarterlyPage``, with its kept figures' recount), the
 DfE termly return (``DfePage``), pupils without a school place (``PupilsPage``, read
@@ -56,7 +57,7 @@ class ReportsDialog(QDialog):
         open_case: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Reports and monthly saves")
+        self.setWindowTitle(reports_title(server=on_server(services)))
         fit_window(self, QSize(1200, 780))
         self.services = services
         self.authority = authority_of(services.settings.load())
@@ -180,17 +181,29 @@ def open_reports(
     return dialog
 
 
+def reports_title(*, server: bool) -> str:
+    """The Reports window's name: a vault's monthly saves are its own; a server's backups
+    are its DBA's (docs/server.md §6), so on a server the window is named for its reports."""
+    return "Reports" if server else "Reports and monthly saves"
+
+
+#: What Reports… holds, said in the status bar.
+REPORTS_TIP = "The quarterly report, the DfE termly return, pupils without a place"
+SERVER_REPORTS_TIP = f"{REPORTS_TIP} (the server's backups are your DBA's)"
+
+
 def install(window: Window) -> QAction:
     """Reports > Reports and monthly saves… (Ctrl+R), and the monthly save after unlocking.
 
     On the first unlock in a new month the central record is saved (policy 8.3)
     in the background; the status bar says so, and a failure is shown to the
-    officer without stopping their work.
+    officer without stopping their work. On a server the action is Reports > Reports…:
+    there are no monthly saves there (its backups are the DBA's).
     """
     widget = window.widget()
-    action = QAction("Reports and monthly saves…", widget)
+    action = QAction(f"{reports_title(server=window.on_server)}…", widget)
     action.setShortcut(QKeySequence("Ctrl+R"))
-    action.setStatusTip("The quarterly report, the DfE termly return, pupils without a place")
+    action.setStatusTip(SERVER_REPORTS_TIP if window.on_server else REPORTS_TIP)
     action.triggered.connect(
         lambda: (
             open_reports(widget, window.services, window.desk.open_case)
