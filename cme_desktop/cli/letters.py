@@ -3,15 +3,19 @@
 The same service as Case > Letter… in the window: the template filled from the
 case and the settings, or the officer's own text (``--text-file``, UTF-8), saved
 as a PDF or Word document protected with a password (``--plain`` writes it
-unprotected, audited), and "Letter sent" noted on the case's timeline.
+unprotected, audited), and "Letter sent" noted on the case's timeline. The register's
+letters go to the register's parents, one letter per home address (``--to N`` picks
+which; the others are listed); with no parent on the register, to the case's carers,
+and the command says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cme_desktop.cli.common import (
     EXIT_OK,
@@ -21,6 +25,9 @@ from cme_desktop.cli.common import (
     vault_authority,
 )
 from cme_desktop.services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from cme_desktop.services.documents.letters import Addressee
 
 #: Far beyond any letter; a larger --text-file is refused before it is read.
 MAX_TEXT_FILE = 200_000
@@ -34,7 +41,17 @@ def add_commands(sub: Any) -> None:
         "--template",
         required=True,
         metavar="NAME",
-        help="parents-after-home-visit, school-enquiry or other-authority-enquiry",
+        help=(
+            "parents-after-home-visit, school-enquiry, other-authority-enquiry, "
+            "register-information-request or register-notice-before-sao"
+        ),
+    )
+    p.add_argument(
+        "--to",
+        type=int,
+        default=1,
+        metavar="N",
+        help="a register letter: to the Nth home address of the register's parents (1)",
     )
     p.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.docx")
     p.add_argument(
@@ -62,6 +79,10 @@ def _text_of(path: Path) -> str:
         raise InvalidInput(f"{path.name} cannot be read: {exc.strerror}.", field="text") from None
 
 
+def _listed(addressees: Sequence[Addressee]) -> str:
+    return "; ".join(f"{n}. {a.label()}" for n, a in enumerate(addressees, 1))
+
+
 def _letter(args: argparse.Namespace) -> int:
     from cme_desktop.services.documents.letters import LetterService, blanks_in, template_named
     from cme_desktop.services.protection.outputs import check_password, format_of
@@ -80,13 +101,28 @@ def _letter(args: argparse.Namespace) -> int:
     try:
         service = LetterService(db)
         authority = vault_authority(db)
+        recipients = service.recipients(args.case_id, template)
+        addressees = recipients.addressees
+        if not 1 <= args.to <= len(addressees):
+            raise UsageError(
+                f"--to is 1 to {len(addressees)}: the letter goes to {_listed(addressees)}."
+            )
+        to = addressees[args.to - 1]
         if text is None:
-            text = service.draft(args.case_id, template, authority=authority)
+            text = service.draft(args.case_id, template, authority=authority, to=to)
         saved = service.save(
-            args.case_id, template, text, args.out, authority=authority, password=password
+            args.case_id, template, text, args.out, authority=authority, password=password, to=to
         )
     finally:
         db.close()
+    if recipients.note:
+        print(recipients.note, file=sys.stderr)
+    if template.to_register_parents and len(addressees) > 1:
+        print(
+            f"The parents live at {len(addressees)} addresses: {_listed(addressees)}. "
+            f"This letter is to number {args.to}; write the others with --to.",
+            file=sys.stderr,
+        )
     how = "protected with your password" if saved.protected else "unprotected: keep it safe"
     print(f"Letter “{template.title}” written to {saved.path} ({how}).")
     blanks = blanks_in(text)

@@ -58,12 +58,12 @@ def save(
     done: list[dict[str, Any]] = []
     for path, rows in returns:
         proposals = school_returns.plan(db, rows)
-        wanted = {"open", "update"} | ({"close"} if close_on_roll else set())
+        wanted = {"open", "update"} | (school_returns.ON_ROLL_ACTIONS if close_on_roll else set())
         confirmed = {p.row.row for p in proposals if p.action in wanted}
         result = school_returns.apply(db, proposals, confirmed=confirmed, source_name=path.name)
         for p in result.proposals:
             message = p.message
-            if p.action == "close" and not p.done and not p.problem:
+            if p.action in school_returns.ON_ROLL_ACTIONS and not p.done and not p.problem:
                 message = f"proposed: {message} (run again with --close-on-roll to close it)"
             done.append(
                 {

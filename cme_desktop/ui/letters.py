@@ -9,6 +9,10 @@ and confirms; Print sends it to a printer (not to a file). A blank left in squar
 brackets ("[school address]") is named first. The service notes "Letter sent: …"
 on the case's timeline.
 
+The register's letters go to the parents the register holds, one letter per home
+address: "To:" lists them, and the officer writes each letter in turn. When the
+register holds no parent the letter is to the case's carers, and the dialog says so.
+
 Typing in the letter survives an idle lock: the window keeps it as an encrypted
 draft (``ui/unsaved.py``) and opens the letter again with it after the unlock.
 """
@@ -35,11 +39,17 @@ from PySide6.QtWidgets import (
 
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.cases.drafts import Draft
-from cme_desktop.services.documents.letters import TEMPLATES, LetterTemplate, blanks_in
+from cme_desktop.services.documents.letters import (
+    TEMPLATES,
+    Addressee,
+    LetterTemplate,
+    Recipients,
+    blanks_in,
+)
 from cme_desktop.services.errors import CmeError
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.settings import authority_of
-from cme_desktop.ui import prompts, protected_save
+from cme_desktop.ui import look, prompts, protected_save
 from cme_desktop.ui.fields import add_row, buttons_in_order, name_field
 from cme_desktop.ui.pdf_pages import PdfPages
 from cme_desktop.ui.screen_fit import fit_window
@@ -65,6 +75,8 @@ class LetterDialog(QDialog):
         self.saved: Path | None = None
         self._filled = ""  # the text as filled in, to tell the officer's edits from it
         self._index = 0  # the letter the text was filled from
+        self._to_index = 0  # and whom it was to
+        self.recipients = Recipients(())
         self.setWindowTitle(f"{TITLE} — {case_reference(case_id)}")
         self.authority = authority_of(services.settings.load())
         layout = QVBoxLayout(self)
@@ -73,7 +85,16 @@ class LetterDialog(QDialog):
         for template in TEMPLATES:
             self.template.addItem(f"{template.title} (to {template.to})", template.name)
         add_row(form, "&Letter:", self.template)
+        # The register's letters: one per home address of the register's parents.
+        self.to = QComboBox()
+        add_row(form, "T&o:", self.to, name="Addressed to")
+        self.form = form
         layout.addLayout(form)
+        self.to_note = QLabel()
+        self.to_note.setWordWrap(True)
+        self.to_note.setAccessibleName("Whom the letter is addressed to")
+        look.warning(self.to_note, True)
+        layout.addWidget(self.to_note)
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)
         self.text_label = QLabel("&Text (check it, fill in any [blanks], change what you need):")
@@ -97,6 +118,7 @@ class LetterDialog(QDialog):
         layout.addWidget(self.buttons)
         buttons_in_order(self.buttons, self.text)
         self.template.currentIndexChanged.connect(lambda _i: self._template_chosen())
+        self.to.currentIndexChanged.connect(lambda _i: self._addressee_chosen())
         self._fill()
         fit_window(self, QSize(760, 860))
         self.template.setFocus()
@@ -105,20 +127,62 @@ class LetterDialog(QDialog):
         """The letter picked in the list."""
         return TEMPLATES[max(0, self.template.currentIndex())]
 
+    def chosen_to(self) -> Addressee | None:
+        """Whom the letter is to (``None`` when the case could not be read)."""
+        addressees = self.recipients.addressees
+        return (
+            addressees[self.to.currentIndex()]
+            if 0 <= self.to.currentIndex() < len(addressees)
+            else None
+        )
+
     def is_modified(self) -> bool:
         """True when the officer has changed the filled-in text."""
         return self.text.toPlainText() != self._filled
 
-    def _fill(self) -> None:
+    def _read_recipients(self) -> None:
+        """Whom the chosen letter goes to, listed in "To:" (shown for the register's)."""
+        template = self.chosen()
+        try:
+            self.recipients = self.services.letters.recipients(self.case_id, template)
+        except CmeError as exc:
+            prompts.error(self, TITLE, exc)
+            self.recipients = Recipients(())
+        self.to.blockSignals(True)
+        self.to.clear()
+        for addressee in self.recipients.addressees:
+            self.to.addItem(addressee.label())
+        self.to.setCurrentIndex(0 if self.recipients.addressees else -1)
+        self.to.blockSignals(False)
+        self.form.setRowVisible(self.to, template.to_register_parents)
+        count = len(self.recipients.addressees)
+        if template.to_register_parents and count > 1:
+            self.to.setToolTip(
+                f"The parents live at {count} addresses: write and save one letter for each."
+            )
+        else:
+            self.to.setToolTip("")
+        self.to_note.setText(self.recipients.note)
+        self.to_note.setVisible(bool(self.recipients.note))
+        self._to_index = self.to.currentIndex()
+
+    def _fill(self, *, recipients: bool = True) -> None:
+        if recipients:
+            self._read_recipients()
         try:
             self._filled = self.services.letters.draft(
-                self.case_id, self.chosen(), authority=self.authority, today=date.today()
+                self.case_id,
+                self.chosen(),
+                authority=self.authority,
+                today=date.today(),
+                to=self.chosen_to(),
             )
         except CmeError as exc:
             prompts.error(self, TITLE, exc)
             self._filled = ""
         self.text.setPlainText(self._filled)
         self._index = self.template.currentIndex()
+        self._to_index = self.to.currentIndex()
 
     def _template_chosen(self) -> None:
         if self.is_modified() and not prompts.confirm(
@@ -130,13 +194,29 @@ class LetterDialog(QDialog):
             return
         self._fill()
 
+    def _addressee_chosen(self) -> None:
+        if self.is_modified() and not prompts.confirm(
+            self,
+            TITLE,
+            "Start again with the letter to the parent chosen? The changes to this one are lost.",
+        ):
+            self.to.blockSignals(True)
+            self.to.setCurrentIndex(self._to_index)
+            self.to.blockSignals(False)
+            return
+        self._fill(recipients=False)
+
     # -- keeping the typing across an idle lock ---------------------------------------------
 
     def unsaved_draft(self) -> dict[str, Any] | None:
         """The letter and its text when the officer changed it, else ``None``."""
         if not self.is_modified():
             return None
-        return {"template": self.chosen().name, "text": self.text.toPlainText()}
+        return {
+            "template": self.chosen().name,
+            "to": self.to.currentIndex(),
+            "text": self.text.toPlainText(),
+        }
 
     def restore_draft(self, data: dict[str, Any]) -> None:
         """Put back a letter kept by ``unsaved_draft``: the same letter, the same text."""
@@ -146,6 +226,12 @@ class LetterDialog(QDialog):
             self.template.setCurrentIndex(names.index(str(data["template"])))
             self.template.blockSignals(False)
             self._fill()
+        to = data.get("to")
+        if isinstance(to, int) and 0 < to < self.to.count():
+            self.to.blockSignals(True)
+            self.to.setCurrentIndex(to)
+            self.to.blockSignals(False)
+            self._fill(recipients=False)
         self.text.setPlainText(str(data.get("text", "")))
 
     # -- saving -----------------------------------------------------------------------------
@@ -177,7 +263,7 @@ class LetterDialog(QDialog):
             if printer is None:
                 return
             PdfPages(pdf, self).paint(printer)
-            self.services.letters.printed(self.case_id, template)
+            self.services.letters.printed(self.case_id, template, self.chosen_to())
         except CmeError as exc:
             prompts.error(self, TITLE, exc)
             return
@@ -193,7 +279,10 @@ class LetterDialog(QDialog):
         if choice is None:
             return
         template = self.chosen()
-        suggested = str(Path.home() / f"{case_reference(self.case_id)}-{template.name}.{fmt}")
+        stem = f"{case_reference(self.case_id)}-{template.name}"
+        if self.to.count() > 1:
+            stem += f"-{self.to.currentIndex() + 1}"  # one letter per parent's address
+        suggested = str(Path.home() / f"{stem}.{fmt}")
         path = prompts.save_file(
             self, f"Save the letter as {fmt.upper()}", suggested, _FILTERS[fmt]
         )
@@ -209,6 +298,7 @@ class LetterDialog(QDialog):
                 path,
                 authority=self.authority,
                 password=choice.password,
+                to=self.chosen_to(),
             )
         except CmeError as exc:
             prompts.error(self, TITLE, exc)

@@ -119,3 +119,44 @@ def test_bad_requests_say_what_is_wrong(
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
     assert list(tmp_path.glob("x.*")) == []
+
+
+def test_a_register_letter_goes_to_the_parent_asked_for_and_the_others_are_named(
+    vault_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from faker import Faker
+
+    from cme_desktop.services.register.entry import ParentDraft, RegisterService
+
+    fake = Faker("en_GB")
+    Faker.seed(4377)
+    mother, father = fake.name(), fake.name()
+    db = Vault(vault_file).unlock(PASSPHRASE)
+    try:
+        register = RegisterService(db)
+        register.put_on(1)
+        record = register.get(1)
+        assert record is not None
+        parents = (ParentDraft(mother, fake.address()), ParentDraft(father, fake.address()))
+        register.save(1, version=record.version, entry=record.entry, parents=parents, providers=())
+    finally:
+        db.close()
+    args = ("--template", "register-information-request", "--plain")
+    assert (
+        _cme(vault_file, "letter", "1", *args, "--to", "2", "--out", str(tmp_path / "f.pdf")) == 0
+    )
+    words = " ".join(
+        " ".join((p.extract_text() or "").split())
+        for p in pypdf.PdfReader(io.BytesIO((tmp_path / "f.pdf").read_bytes())).pages
+    )
+    assert f"Dear {father}," in words and mother not in words
+    err = capsys.readouterr().err
+    assert "2 addresses" in err and mother in err and "--to" in err
+    assert f"Letter sent: Register: request for information to {father} (f.pdf, unprotected)." in (
+        _timeline(vault_file)
+    )
+    # Out of range: refused, the addressees named, nothing written.
+    assert (
+        _cme(vault_file, "letter", "1", *args, "--to", "3", "--out", str(tmp_path / "g.pdf")) != 0
+    )
+    assert not (tmp_path / "g.pdf").exists()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, update
 
-from cme_desktop.models import Case
+from cme_desktop.models import Case, RegisterEntry
 from cme_desktop.services.cases import demo
 from cme_desktop.services.cases.case_list import COHORT_FILTERS, CaseList, CaseQuery
 from cme_desktop.services.vault.database import Database
@@ -38,6 +38,21 @@ def seeded(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with db.write() as session:
         session.execute(update(Case).where(Case.id % 20 == 0).values(cohort="cnis"))
         session.execute(update(Case).where(Case.id % 20 == 1).values(cohort="both"))
+        # Each on the register or off it since: a register-only row is open while its child
+        # is on; a child on both is on or off the register whatever their CME case.
+        for case_id, cohort, status in session.execute(
+            select(Case.id, Case.cohort, Case.status).where(Case.cohort != "cme")
+        ):
+            on = status == "open" if cohort == "cnis" else case_id % 40 == 1
+            session.add(
+                RegisterEntry(
+                    case_id=case_id,
+                    status="on" if on else "off",
+                    registered_on=date(2025, 9, 1),
+                    left_on=None if on else date(2026, 1, 5),
+                    left_reason="" if on else "moved_away",
+                )
+            )
     yield db
     db.close()
 
@@ -45,7 +60,13 @@ def seeded(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def _expected(db: Database, cohorts: tuple[str, ...], status: str | None) -> list[int]:
     with db.read() as session:
         stmt = select(Case.id).where(Case.cohort.in_(cohorts))
-        if status:
+        if status and "cme" not in cohorts:
+            # Children not in school: open is on the register now, closed is off it.
+            on = set(
+                session.scalars(select(RegisterEntry.case_id).where(RegisterEntry.status == "on"))
+            )
+            stmt = stmt.where(Case.id.in_(on) if status == "open" else Case.id.not_in(on))
+        elif status:
             stmt = stmt.where(Case.status == status)
         rows = session.scalars(stmt.order_by(Case.surname_key, Case.full_name, Case.id))
         return list(rows)

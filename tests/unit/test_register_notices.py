@@ -222,3 +222,55 @@ def test_a_referral_without_home_education_leaves_the_register_alone(db: Databas
     parsed = ParsedReferral(referral=ref, source="referral.docx")
     case_id = ImportService(db).commit_unattended(parsed, today=TODAY).children[0].case_id
     assert _state(db, case_id) == ("cme", "open", None, [])
+
+
+def _new_pupils(people: list[tuple[str, str, date]], start: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["Return type", "School", "Surname", "Forename(s)", "Date of birth", "Start date"]
+    )
+    for first, last, born in people:
+        writer.writerow(["New pupil", SCHOOL, last, first, f"{born:%d/%m/%Y}", start])
+    return out.getvalue().encode()
+
+
+def _left(db: Database, case_id: int) -> tuple[str, str, str, date | None, str]:
+    with db.read() as session:
+        case = session.get(Case, case_id)
+        entry = session.get(RegisterEntry, case_id)
+        assert case is not None and entry is not None
+        return case.cohort, case.status, entry.status, entry.left_on, entry.left_reason
+
+
+def test_a_new_pupil_return_takes_a_register_child_off_the_register(db: Database) -> None:
+    people = _people()[:2]
+    (first, last, born), (first2, last2, born2) = people
+    register = RegisterService(db)
+    only = register.register_new(
+        NewChild(f"{first} {last}", date_of_birth=born), on=date(2026, 9, 1), today=TODAY
+    )
+    both = register.register_new(
+        NewChild(f"{first2} {last2}", date_of_birth=born2), on=date(2026, 9, 1), today=TODAY
+    )
+    register.education_stopped(both, on=date(2026, 10, 1), today=TODAY)  # CME case opens
+    register.put_on(both, on=date(2026, 10, 20), today=TODAY)  # then home educated again
+    rows = read_school_returns(_new_pupils(people, "16/11/2026"), today=TODAY)
+    assert rows is not None
+    proposals = school_returns.plan(db, rows)
+    assert [p.action for p in proposals] == ["off_register", "close"]
+    assert "off the register of children not in school" in proposals[0].message
+    applied = school_returns.apply(
+        db, proposals, confirmed={p.row.row for p in proposals}, source_name="new.csv", today=TODAY
+    )
+    assert all(p.done for p in applied.proposals), [p.message for p in applied.proposals]
+    # The register-only child leaves the register (and the row closes with it), with no
+    # CME closing; the child on both records is closed as on roll and leaves it too.
+    left = date(2026, 11, 16)
+    assert _left(db, only) == ("cnis", "closed", "off", left, "school_place")
+    assert _left(db, both) == ("both", "closed", "off", left, "school_place")
+    with db.read() as session:
+        closed = session.get(Case, both)
+        assert closed is not None and closed.closing_outcome == "on_roll"
+        never_cme = session.get(Case, only)
+        assert never_cme is not None and not never_cme.closing_outcome

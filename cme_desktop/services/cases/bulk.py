@@ -27,6 +27,7 @@ from cme_desktop.services.cases.case_list import CaseList, CaseRow
 from cme_desktop.services.cases.closing import ClosureDetails, apply_closure
 from cme_desktop.services.cases.detail import case_reference
 from cme_desktop.services.cases.list_columns import refresh_next_task_due
+from cme_desktop.services.cases.register_only import refuse_if_register_only
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.protection.outputs import ProtectedFiles, SavedFile, format_of
 from cme_desktop.services.vault import audit
@@ -114,6 +115,9 @@ class BulkCases:
         with self.db.write() as session:
             cases = _cases(session, ids)
             for case in cases:
+                refuse_if_register_only(
+                    case.cohort, f"Closing case {case_reference(case.id)} ({case.full_name}) is"
+                )
                 # The outcome's own checks (``cases.closing``): an outcome needing details
                 # per child (a school, an authority, enquiries) is refused here.
                 apply_closure(

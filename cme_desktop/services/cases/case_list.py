@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Date
 
-from cme_desktop.models import Case, Task
+from cme_desktop.models import Case, RegisterEntry, Task
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.rules.dates import parse_uk_date
 from cme_desktop.services.rules.names import strip_format
@@ -301,6 +301,17 @@ def _as_is(column: Any) -> Any:
     return column
 
 
+def _on_register() -> Any:
+    """The case's child is on the register of children not in school now: their entry's
+    status is ``on`` (it turns ``off``, with ``left_on``, when they leave). Looked up by
+    the entry's key, the case id, for each row the cohort index gives."""
+    return (
+        select(RegisterEntry.case_id)
+        .where(RegisterEntry.case_id == Case.id, RegisterEntry.status == "on")
+        .exists()
+    )
+
+
 def _conditions(
     query: CaseQuery,
     today: date,
@@ -329,14 +340,17 @@ def _conditions(
     # index gives their order, each case's cohort checked on the way.
     register = query.cohort == "cnis" and match is None
     status = _plain(Case.status) if register else Case.status
+    # For the children not in school, "open" is "on the register now", "closed" "taken
+    # off it" (the register's own status, whatever the CME case of a child on both).
+    is_open = _on_register() if query.cohort == "cnis" else status == "open"
     terms: list[Any] = []
     if found is not None:
         terms.append(found)
     q = query.quick
     if q in _OPEN_ONLY:
-        terms.append(status == "open")
+        terms.append(is_open)
     elif q == "closed":
-        terms.append(status == "closed")
+        terms.append(~is_open if query.cohort == "cnis" else status == "closed")
     if q == "overdue":
         terms.append(checked(Case.next_task_due) < today)
     elif q == "escalated":
@@ -402,7 +416,8 @@ def _order(query: CaseQuery, today: date, *, walk: bool = False) -> list[Any]:
     closing date of an open case is always empty). ``walk``: a search read in
     the index's order (``_conditions``), the same order as its matches sorted.
     """
-    open_only = query.quick in _OPEN_ONLY
+    # Open CME cases only (no closing date); not the register's "on it now" (``_conditions``).
+    open_only = query.quick in _OPEN_ONLY and query.cohort != "cnis"
     # A search sorts its matches: no index may offer the order instead.
     searching = not walk and _search_term(query, today) is not None
     # Children not in school are sorted from the cohort index too (``_conditions``).

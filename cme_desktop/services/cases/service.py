@@ -34,6 +34,7 @@ from cme_desktop.services.cases.detail import DRAFT_COLUMNS, CaseDetail, CaseDra
 from cme_desktop.services.cases.erased import refuse_if_erased
 from cme_desktop.services.cases.list_columns import refresh_current_step, refresh_next_task_due
 from cme_desktop.services.cases.reading import case_detail
+from cme_desktop.services.cases.register_only import refuse_if_register_only
 from cme_desktop.services.errors import InvalidInput, NotFound
 from cme_desktop.services.reports import dfe_codes
 from cme_desktop.services.reports.dfe_codebook import check_case_reason
@@ -212,6 +213,7 @@ class CaseService:
             raise InvalidInput("Choose why the case is closed.", field="outcome")
         with self.db.write() as session:
             case = self._case(session, case_id)
+            refuse_if_register_only(case.cohort, "Closing a case is")
             apply_closure(
                 session,
                 self.db,
@@ -228,6 +230,8 @@ class CaseService:
             case = self._case(session, case_id, change=False)
             if case.status != "closed":
                 raise InvalidInput("The case is open already.")
+            # A register-only row opens again by joining the register (``register.entry``).
+            refuse_if_register_only(case.cohort, "Reopening a case is")
             if case.erased_on is not None:
                 # Only the figures' facts are left (``cases.erasure``): nothing to work on.
                 raise InvalidInput(
@@ -259,6 +263,7 @@ class CaseService:
             raise InvalidInput("Unknown tracking step.", field="step")
         with self.db.write() as session:
             case = self._case(session, case_id)
+            refuse_if_register_only(case.cohort, "The tracking steps are")
             row = session.scalar(
                 select(StepProgress).where(
                     StepProgress.case_id == case_id, StepProgress.step == step

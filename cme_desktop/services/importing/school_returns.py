@@ -10,8 +10,10 @@ the same UPN, or the same date of birth and a name alike) and given a proposal:
   (``NO_CHECK_GROUNDS``: another school, a school attendance order changed, the
   child died, left school age...): ``"no_case"``;
 - a new pupil return matching one open case: ``"close"`` (close it "On roll at a
-  school" with the school and the starting day, through ``cases.closing``);
-  matching none: ``"no_case"``;
+  school" with the school and the starting day, through ``cases.closing``, and take
+  the child off the register of children not in school if they are on it); matching a
+  child only on that register (no CME case): ``"off_register"`` (taken off it, as a
+  registered pupil); matching none: ``"no_case"``;
 - a row that only may match, matches a closed case, or has no name or kind:
   ``"check"`` / ``"skipped"``, for the officer by hand.
 
@@ -32,18 +34,20 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme_desktop.models import Case, SchoolReturn
+from cme_desktop.models import Case, RegisterEntry, SchoolReturn
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.models.closure_terms import DELETION_GROUNDS
 from cme_desktop.services.cases import history
 from cme_desktop.services.cases.closing import ClosureDetails, apply_closure
 from cme_desktop.services.cases.detail import CaseDraft, case_reference
+from cme_desktop.services.cases.register_only import REGISTER_ONLY
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.errors import AlreadyImported, CmeError, NotFound
 from cme_desktop.services.importing.candidates import AUTO_MATCH_SCORE, CaseCandidate, find_cases
 from cme_desktop.services.importing.school_returns_csv import SchoolReturnRow
 from cme_desktop.services.referral.record import Referral, empty_referral, normalise
 from cme_desktop.services.register import notices
+from cme_desktop.services.register.entry import RegisterService
 from cme_desktop.services.reports.dfe_codes import sex_from_gender
 from cme_desktop.services.vault import audit
 from cme_desktop.services.vault.database import Database, SessionUnit
@@ -57,13 +61,15 @@ __all__ = [
     "return_referral",
 ]
 
-Action = Literal["open", "update", "close", "no_case", "check", "skipped"]
+Action = Literal["open", "update", "close", "off_register", "no_case", "check", "skipped"]
 #: Deletion grounds after which the child is not missing education: no case is opened.
 #: (a) another school; (b) nursery finished; (c) still on another school's roll; (d), (e)
 #: a school attendance order amended or revoked; (k) died; (l) leaving school age.
 NO_CHECK_GROUNDS: frozenset[str] = frozenset("abcdekl")
 #: Proposals ``apply`` can carry out.
-ACTIONS_DONE: frozenset[str] = frozenset({"open", "update", "close"})
+ACTIONS_DONE: frozenset[str] = frozenset({"open", "update", "close", "off_register"})
+#: Proposals that end a record because the child is on a school's roll.
+ON_ROLL_ACTIONS: frozenset[str] = frozenset({"close", "off_register"})
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,12 @@ class Proposal:
         if self.action == "close":
             verb = "closed" if self.done else "close"
             return f"{verb} {ref} as on roll at {school} from {_day(self.row.on)}"
+        if self.action == "off_register":
+            verb = "took" if self.done else "take"
+            return (
+                f"{verb} {ref} off the register of children not in school: on roll at "
+                f"{school} from {_day(self.row.on)}"
+            )
         if self.action == "no_case":
             if self.row.kind == "new_pupil":
                 return "no open case for this child: nothing to do"
@@ -146,7 +158,10 @@ def _propose(db: Database, row: SchoolReturnRow) -> Proposal:
     strong = [c for c in found if c.same_upn] or [c for c in found if c.score >= AUTO_MATCH_SCORE]
     match = strong[0] if len(strong) == 1 else None
     if match is not None and match.status == "open":
-        return Proposal(row, "update" if row.kind == "deletion" else "close", match.case_id, found)
+        if row.kind == "deletion":
+            return Proposal(row, "update", match.case_id, found)
+        only_register = _cohort(db, match.case_id) == REGISTER_ONLY
+        return Proposal(row, "off_register" if only_register else "close", match.case_id, found)
     if row.kind == "new_pupil" and not found:
         return Proposal(row, "no_case")
     if row.kind == "deletion" and not found:
@@ -158,6 +173,11 @@ def _propose(db: Database, row: SchoolReturnRow) -> Proposal:
     if row.kind == "new_pupil" and match is not None:
         return Proposal(row, "no_case", match.case_id, found)  # the case is closed already
     return Proposal(row, "check", None, found)
+
+
+def _cohort(db: Database, case_id: int) -> str:
+    with db.read() as session:
+        return str(session.scalar(select(Case.cohort).where(Case.id == case_id)) or "")
 
 
 # --- carrying out ------------------------------------------------------------------------
@@ -247,7 +267,11 @@ def _carry_out(
             received_on=day,
         )
     )
-    if proposal.action == "close":
+    if proposal.action in ON_ROLL_ACTIONS:
+        _off_the_register(session, unit, case, row, day)
+    if proposal.action == "off_register":
+        history.record(session, case_id=case_id, summary=_summary(row), author=unit.actor)
+    elif proposal.action == "close":
         apply_closure(
             session,
             unit,
@@ -265,6 +289,26 @@ def _carry_out(
                 session, unit, case_id, school=row.school, removed_on=row.on, received_on=day
             )
     return case_id
+
+
+def _off_the_register(
+    session: Session, unit: SessionUnit, case: Case, row: SchoolReturnRow, day: date
+) -> None:
+    """A child on a school's roll is no longer eligible for the register (s.436B): taken
+    off it from the day they started (not before they joined it, never after today)."""
+    entry = session.get(RegisterEntry, case.id)
+    if entry is None or entry.status != "on":
+        if case.cohort == REGISTER_ONLY:
+            raise NotFound(f"{case_reference(case.id)} left the register meanwhile.")
+        return
+    on = max(entry.registered_on, min(row.on or day, day))
+    RegisterService(unit).take_off(
+        case.id,
+        reason="school_place",
+        on=on,
+        note=f"From the new pupil return of {row.school or 'the school'}.",
+        today=day,
+    )
 
 
 def _summary(row: SchoolReturnRow) -> str:

@@ -446,13 +446,21 @@ class RegisterService:
     ) -> None:
         """A register child's education has stopped: they leave the register and a CME case
         opens on the same record (cohort ``both``), its timeline and the register saying so.
+
+        A child only on the register who has left it already (cohort ``cnis``, off) is
+        brought into CME the same way: the case opens and the register's history is kept.
         """
         today = today or local_today()
         on = on or today
         _check_on(on, today)
         with self.db.write() as session:
             case = self._case(session, case_id)
-            self._take_off(session, case, on=on, reason="to_cme", note=note)
+            row = self._entry(session, case.id)
+            was_on = row.status == "on"
+            if was_on:
+                self._take_off(session, case, on=on, reason="to_cme", note=note)
+            elif case.cohort != "cnis":
+                raise InvalidInput(f"{case.full_name} is not on the register.")
             earlier = case.cohort == "both" and case.status == "closed"
             if case.status == "open" and case.cohort == "both":
                 raise InvalidInput(f"{case.full_name}'s CME case is open already.")
@@ -487,13 +495,17 @@ class RegisterService:
             refresh_current_step(session, case)
             detail = f"CME case opened on {format_date(on)}. {note.strip()}".strip()
             self._event(session, case.id, "to_cme", on, detail)
+            if was_on:
+                moved = "left the register of children not in school and opened"
+            else:
+                left = format_date(row.left_on) if row.left_on else "a day not given"
+                moved = f"off the register of children not in school since {left}; opened"
             history.record(
                 session,
                 case_id=case.id,
                 summary=(
-                    f"Education stopped: left the register of children not in school and "
-                    f"opened as a CME case on {format_date(on)}. {note.strip()}"
-                ),
+                    f"Education stopped: {moved} as a CME case on {format_date(on)}. {note.strip()}"
+                ).strip(),
                 author=self.db.actor,
             )
             self._audit(session, "register_to_cme", case.id)

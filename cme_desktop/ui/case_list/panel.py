@@ -213,6 +213,7 @@ class CaseListPanel(QWidget):
         self._debounce.stop()
         selected, near = self.table.current_case_id(), self.table.current_row()
         query = self.current_query()
+        self._explain_open(query.cohort)
         if query != self.model.query or not self.model.rowCount():
             self.model.set_query(query)
         self.table.select_case(selected, near=near)
@@ -232,6 +233,27 @@ class CaseListPanel(QWidget):
                 self.open_requested.emit(case_id)
                 return
         self.table.setFocus()
+
+    def _explain_open(self, cohort: str) -> None:
+        """Say what "Open" and "Closed" mean for the records shown: for the children not in
+        school, on the register now or taken off it (``case_list._conditions``)."""
+        register = cohort == "cnis"
+        for key, text in (
+            (
+                "open",
+                "Children on the register of children not in school now"
+                if register
+                else "Cases open now",
+            ),
+            (
+                "closed",
+                "Children taken off the register of children not in school"
+                if register
+                else "Cases closed",
+            ),
+        ):
+            self.quick_buttons[key].setToolTip(text)
+            self.quick_buttons[key].setAccessibleDescription(text)
 
     def _quick_tab_stop(self) -> None:
         """Tab stops at the quick filter in use; the arrow keys choose another, as in a
@@ -269,6 +291,7 @@ class CaseListPanel(QWidget):
         self.cohort.setCurrentIndex(max(0, self.cohort.findData(q.cohort)))
         for widget in (self.search, self.step, self.cohort):
             widget.blockSignals(False)
+        self._explain_open(q.cohort)
         self.quick_buttons.get(q.quick, self.quick_buttons["open"]).setChecked(True)
         self.mine.blockSignals(True)
         self.mine.setChecked(q.owner is not None and q.owner == self._login)

@@ -249,10 +249,17 @@ class LeaveDialog(FormDialog):
             self.add("&Why:", self.reason, "left_reason")
         else:
             self.reason.hide()
-            self.set_intro(
-                "The child leaves the register and a CME case opens on the same record; "
-                "the history of both is kept."
-            )
+            record = section.record
+            if record is not None and not record.on_register:
+                self.set_intro(
+                    "The child is not on the register now: a CME case opens on the same "
+                    "record, and the register's history is kept."
+                )
+            else:
+                self.set_intro(
+                    "The child leaves the register and a CME case opens on the same "
+                    "record; the history of both is kept."
+                )
         self.note = text_box(2)
         self.add("&Note:", self.note, "left_note")
         self.typing_field = self.on
@@ -353,8 +360,13 @@ class RegisterSection(QScrollArea):
         for name, button in (
             ("Remove the chosen parent", self.remove_parent_button),
             ("Remove the chosen provider", self.remove_provider_button),
+            ("Education stopped: open a CME case for the child", self.stopped_button),
         ):
             button.setAccessibleName(name)
+        self.stopped_button.setToolTip(
+            "The child's education has stopped: open a CME case on the same record "
+            "(Alt+U); the register's history is kept"
+        )
 
     def _button(self, row: QHBoxLayout, text: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
@@ -389,9 +401,11 @@ class RegisterSection(QScrollArea):
         ):
             button.setEnabled(record is not None)
         self.take_off_button.setEnabled(on)
-        # A child whose CME case is open already has nothing to open.
+        # A child whose CME case is open already has nothing to open; a child only on the
+        # register is brought into CME here, on the register or off it since.
         cme_open = record is not None and record.cohort == "both" and record.case_status == "open"
-        self.stopped_button.setEnabled(on and not cme_open)
+        register_only = record is not None and record.cohort == "cnis"
+        self.stopped_button.setEnabled((on and not cme_open) or register_only)
         self.record_button.setEnabled(record is not None)
         born = (
             format_date(detail.draft.date_of_birth) if detail.draft.date_of_birth else "not known"

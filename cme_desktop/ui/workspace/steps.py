@@ -19,6 +19,7 @@ from cme_desktop.services.rules.dates import format_date
 from cme_desktop.ui import look, prompts
 from cme_desktop.ui.dialogs import FormDialog
 from cme_desktop.ui.fields import DateField, plain
+from cme_desktop.ui.workspace import register_only_note
 from cme_desktop.ui.workspace.context import CaseContext
 
 
@@ -64,6 +65,13 @@ class StepsSection(QWidget):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        # A child only on the register has no CME case: the steps are shown, not ticked.
+        self.not_cme = QLabel(register_only_note.NOTE)
+        self.not_cme.setWordWrap(True)
+        self.not_cme.setAccessibleName("Tracking steps not offered")
+        look.warning(self.not_cme, True)
+        self.not_cme.hide()
+        layout.addWidget(self.not_cme)
         grid = QGridLayout()
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(3, 2)
@@ -75,6 +83,7 @@ class StepsSection(QWidget):
         self.dates: list[QLabel] = []
         self.who: list[QLabel] = []
         self.notes: list[QLabel] = []
+        self.edits: list[QPushButton] = []
         for i in range(9):
             check = QCheckBox()
             check.toggled.connect(lambda on, n=i: self._toggled(n, on))
@@ -89,6 +98,7 @@ class StepsSection(QWidget):
             self.dates.append(done_on)
             self.who.append(by)
             self.notes.append(note)
+            self.edits.append(edit)
         layout.addLayout(grid)
         layout.addStretch(1)
 
@@ -108,6 +118,14 @@ class StepsSection(QWidget):
                 self.notes[i].setText(step.note)
         finally:
             self._loading = False
+        register_only = register_only_note.is_register_only(detail)
+        self.not_cme.setVisible(register_only and detail.erased_on is None)
+        # Never turned back on for an erased case (``erased_view`` made it read only).
+        usable = not register_only and detail.erased_on is None
+        why = register_only_note.NOTE if register_only else ""
+        for control in (*self.checks, *self.edits):
+            control.setEnabled(usable)
+            control.setAccessibleDescription(why)
 
     def _toggled(self, index: int, on: bool) -> None:
         if self._loading or index >= len(self._steps):

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.detail import CaseDetail, CaseDraft
 from cme_desktop.services.cases.erased import erased_message
+from cme_desktop.services.cases.register_only import register_only_message
 from cme_desktop.services.errors import ChangedElsewhere, CmeError, InvalidInput
 from cme_desktop.services.registry import AppServices
 from cme_desktop.services.reports.dfe_codebook import DfeCodes
@@ -60,6 +61,7 @@ from cme_desktop.ui.workspace.details import DetailsForm
 from cme_desktop.ui.workspace.erased_view import make_read_only
 from cme_desktop.ui.workspace.owner import OwnerBar
 from cme_desktop.ui.workspace.people import PeopleSection
+from cme_desktop.ui.workspace.register_only_note import RegisterOnlyNote, is_register_only
 from cme_desktop.ui.workspace.register_tab import RegisterSection, offer_register
 from cme_desktop.ui.workspace.steps import StepsSection
 from cme_desktop.ui.workspace.tasks import TasksSection
@@ -169,6 +171,9 @@ class CaseWorkspace(QWidget):
         box.addWidget(self.erased)
         self.checkout_note = CheckoutNote(self.ctx)  # out on a laptop for visits
         box.addWidget(self.checkout_note)
+        # Only on the register: why Close case and the tracking steps are not offered.
+        self.register_only = RegisterOnlyNote(lambda: self.show_section("register"))
+        box.addWidget(self.register_only)
         return box
 
     # -- sections ----------------------------------------------------------------------------
@@ -306,8 +311,11 @@ class CaseWorkspace(QWidget):
         self.erased.setText(erased_message(detail.erased_on) if detail.erased_on else "")
         self.erased.setVisible(erased)
         self.save_button.setVisible(not erased)
-        self.close_button.setVisible(detail.status == "open" and not erased)
-        self.reopen_button.setVisible(detail.status == "closed" and not erased)
+        # A child only on the register has no CME case to close or reopen.
+        cme = not erased and not is_register_only(detail)
+        self.close_button.setVisible(detail.status == "open" and cme)
+        self.reopen_button.setVisible(detail.status == "closed" and cme)
+        self.register_only.show_case(detail)
         self.owner.show_case(detail)
         self.checkout_note.show_case(detail)
         self._update_title()
@@ -458,6 +466,9 @@ class CaseWorkspace(QWidget):
     # -- closing and reopening ------------------------------------------------------------
 
     def close_case(self) -> None:
+        if self.detail is not None and is_register_only(self.detail):
+            prompts.info(self, "Close the case", register_only_message("Closing a case is"))
+            return
         if self.detail is not None and self.detail.status == "open":
             dialog = CloseCaseDialog(self, self.ctx)
             if dialog.exec() and dialog.outcome_key() == "ehe":
@@ -465,6 +476,9 @@ class CaseWorkspace(QWidget):
 
     def reopen_case(self) -> None:
         if self.detail is None or self.detail.status != "closed":
+            return
+        if is_register_only(self.detail):
+            prompts.info(self, "Reopen the case", register_only_message("Reopening a case is"))
             return
         reason = prompts.ask_text(self, "Reopen the case", "Why is the case reopened?")
         if reason is None:
