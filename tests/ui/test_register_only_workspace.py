@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog
 
+from cme_desktop.services.cases.case_list import REGISTER_ONLY_STEP
 from cme_desktop.services.register.entry import NewChild, RegisterService
+from cme_desktop.ui.case_list.table import COL_STEP, CaseTableModel
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.workspace.register_tab import LeaveDialog
 from cme_desktop.ui.workspace.workspace import CaseWorkspace
@@ -108,3 +110,21 @@ def test_the_list_says_what_open_means_for_children_not_in_school(
     panel.cohort.setCurrentIndex(panel.cohort.findData("cnis"))
     assert "on the register of children not in school now" in opened.accessibleDescription()
     assert "taken off the register" in panel.quick_buttons["closed"].toolTip()
+
+
+def test_the_list_shows_no_tracking_step_for_a_child_only_on_the_register(
+    qtbot: Any, window: MainWindow
+) -> None:
+    workspace = _open(window)
+    case_id = workspace.case_id
+    panel = window.desk.case_list
+    window.desk.show_cases()
+    panel.cohort.setCurrentIndex(panel.cohort.findData("cnis"))
+    model = panel.table.model()
+    assert isinstance(model, CaseTableModel)
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5_000)
+    rows = [r for r in range(model.rowCount()) if model.case_id(r) == case_id]
+    assert rows, "the register child is listed"
+    step = model.index(rows[0], COL_STEP)
+    assert model.data(step) == REGISTER_ONLY_STEP
+    assert "no CME case" in model.data(step, Qt.ItemDataRole.ToolTipRole)

@@ -194,7 +194,7 @@ def list_row(row: CaseRow, *, today: date) -> list[str | int | date]:
         row.date_of_birth or "",
         address,
         row.school,
-        f"{row.current_step}. {row.step_label()}",
+        row.step_text(),
         row.status,
         due,
     ]

@@ -100,6 +100,10 @@ class ListStart:
     capped: bool = False
 
 
+#: The tracking step shown for a child only on the register of children not in school.
+REGISTER_ONLY_STEP = "Register only"
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """One line of the case list."""
@@ -122,6 +126,8 @@ class CaseRow:
     upn: str
     #: On a shared server, the login of the officer whose case it is ("": not allocated).
     owner: str = ""
+    #: Which record the row holds (``cme``, ``cnis``: only on the register, ``both``).
+    cohort: str = "cme"
 
     def age_on(self, on: date) -> int | None:
         if self.date_of_birth is None:
@@ -133,8 +139,19 @@ class CaseRow:
         end = self.closed_on or on
         return (end - self.opened_on).days
 
+    @property
+    def register_only(self) -> bool:
+        """The child is only on the register of children not in school: no CME steps."""
+        return self.cohort == "cnis"
+
     def step_label(self) -> str:
         return vocab.TRACKING_STEPS[self.current_step - 1].label
+
+    def step_text(self) -> str:
+        """The tracking step as the list and its exports show it ("3. Home visit")."""
+        if self.register_only:
+            return REGISTER_ONLY_STEP
+        return f"{self.current_step}. {self.step_label()}"
 
 
 _ROW_COLUMNS: tuple[Any, ...] = (
@@ -155,6 +172,7 @@ _ROW_COLUMNS: tuple[Any, ...] = (
     Case.last_visit_on,
     Case.upn,
     Case.owner,
+    Case.cohort,
 )
 
 

@@ -420,7 +420,7 @@ class CaseTableModel(QAbstractTableModel):
         if col == COL_SCHOOL:
             return row.school
         if col == COL_STEP:
-            return f"{row.current_step}. {row.step_label()}"
+            return row.step_text()
         if col == COL_DAYS_OPEN:
             return str(row.days_open(self._day))
         if col == COL_NEXT_TASK:
@@ -452,6 +452,8 @@ class CaseTableModel(QAbstractTableModel):
         if col == COL_ADDRESS:
             return row.last_known_address
         if col == COL_STEP:
+            if row.register_only:
+                return "On the register of children not in school, with no CME case: no steps"
             return f"Step {row.current_step} of 9: {row.step_label()}"
         details = [case_reference(row.id)]
         if row.aka:
