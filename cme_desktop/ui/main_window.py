@@ -548,6 +548,15 @@ class MainWindow(QMainWindow):
         and not saved is kept as encrypted drafts in the vault, offered back after unlock."""
         if self.services is None:
             return
+        if any(
+            getattr(widget, "busy", False) is True and widget.isVisible()
+            for widget in QApplication.topLevelWidgets()
+        ):
+            # A check-out or check-in is being carried out: closing its dialog now would
+            # lose what it says when it ends (a new field vault's recovery key). The lock
+            # waits for another idle spell; the vault stays open only while the work runs.
+            self.idle.start()
+            return
         self.unsaved.keep(self.services)  # before any window holding typing closes
         popup = QApplication.activePopupWidget()
         if popup is not None:

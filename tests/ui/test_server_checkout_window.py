@@ -256,6 +256,11 @@ def test_check_out_runs_on_a_worker_with_the_window_responsive(
             qtbot.keyClick(dialog, Qt.Key.Key_Escape)
             dialog.close()
             assert dialog.isVisible()
+            # Nor does the idle lock: it waits for the work (whose end says what the new
+            # field vault's recovery key is) and comes at the next idle spell.
+            window.lock_idle()
+            assert dialog.isVisible() and window.services is not None
+            assert window.idle.is_running()
             go.set()
             qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
             result.append("closed")
