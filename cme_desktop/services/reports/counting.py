@@ -39,17 +39,17 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
 )
 from sqlalchemy.orm import Session
 
 from cme_desktop.models import vocabularies as vocab
-from cme_desktop.models.records import Case, TimelineEntry
+from cme_desktop.models.records import REOPENED_WHERE, Case, TimelineEntry
 from cme_desktop.services.reports.periods import Period
 from cme_desktop.services.rules.local_time import utc_end_of_local_day, utc_start_of_local_day
 from cme_desktop.services.rules.school_age import compulsory_school_age
 from cme_desktop.services.server.dialect import count_by, iso_date, no_index
 
-_REOPEN_PREFIX = "Case reopened (was closed "
 _REOPEN = re.compile(r"^Case reopened \(was closed (\d{2})/(\d{2})/(\d{4}): (.*?)\)\.")
 
 
@@ -78,11 +78,9 @@ def reopened_spells(session: Session) -> dict[int, list[Spell]]:
         session.connection()
         .execute(
             select(TimelineEntry.case_id, TimelineEntry.occurred_at, TimelineEntry.summary)
-            # Recorded automatically ("system"); vaults from before 0005 hold them as notes.
-            .where(
-                TimelineEntry.kind.in_(("note", "system")),
-                TimelineEntry.summary.startswith(_REOPEN_PREFIX),
-            )
+            # Recorded automatically ("system"); vaults from before 0005 hold them as
+            # notes. Written as the partial index ``ix_timeline_reopened`` is (0014).
+            .where(text(REOPENED_WHERE))
             .order_by(TimelineEntry.case_id, TimelineEntry.occurred_at, TimelineEntry.id)
         )
         .all()

@@ -1,0 +1,112 @@
+"""What every report reads first, from indexes: the reopened cases' timeline entries from
+the partial index ``ix_timeline_reopened`` (migration 0014), on both engines, and the
+monthly save's count of cases by status from an index, never a pass over every row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from faker import Faker
+from sqlalchemy import event, text
+
+from cme_desktop.models.records import REOPENED_WHERE
+from cme_desktop.services.cases.closing import ClosureDetails
+from cme_desktop.services.cases.detail import CaseDraft
+from cme_desktop.services.cases.service import CaseService
+from cme_desktop.services.reports.counting import reopened_spells
+from cme_desktop.services.reports.snapshot import snapshot_figures
+from cme_desktop.services.vault.database import Database
+
+fake = Faker("en_GB")
+Faker.seed(1414)
+DAY = date(2026, 1, 5)
+
+
+def _reopened(db: Database) -> list[int]:
+    """Five cases, two of them closed and reopened; a note that only looks like a reopening."""
+    cases = CaseService(db)
+    ids = [
+        cases.create(draft=CaseDraft(full_name=fake.name(), notified_on=DAY), today=DAY)
+        for _ in range(5)
+    ]
+    for case_id in ids[:2]:
+        cases.close(
+            case_id,
+            outcome="moved_out",
+            on=date(2026, 2, 1),
+            details=ClosureDetails(
+                receiving_authority=f"{fake.city()} Council", authority_told_on=date(2026, 2, 1)
+            ),
+        )
+        cases.reopen(case_id, reason="Back in the area.")
+    cases.add_timeline(
+        ids[2],
+        kind="note",
+        occurred_at=datetime(2026, 2, 3, 10, 0),
+        summary="Case reopened? No: the family only asked whether it would be.",
+    )
+    return ids[:2]
+
+
+def _statements(db: Database, work: Any) -> list[tuple[str, Any]]:
+    seen: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    return seen
+
+
+def _plan(db: Database, statement: str, params: Any) -> str:
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: it must have one
+            rows = conn.exec_driver_sql("EXPLAIN " + statement, params).all()
+            return " | ".join(str(r[0]) for r in rows)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        return " | ".join(
+            str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
+        )
+
+
+def test_the_reopened_cases_come_from_their_partial_index(engine_db: Database) -> None:
+    reopened = _reopened(engine_db)
+
+    def read() -> dict[int, Any]:
+        with engine_db.read() as session:
+            return reopened_spells(session)
+
+    spells: dict[int, Any] = {}
+    statements = _statements(engine_db, lambda: spells.update(read()))
+    assert sorted(spells) == sorted(reopened)
+    assert all(len(s) == 2 and s[0].outcome == "moved_out" for s in spells.values())
+    (timeline,) = [(s, p) for s, p in statements if "FROM timeline" in s]
+    assert "ix_timeline_reopened" in _plan(engine_db, *timeline)
+
+
+def test_the_monthly_statistics_count_cases_by_status_from_an_index(db: Database) -> None:
+    _reopened(db)
+    statements = _statements(db, lambda: snapshot_figures(db, today=date(2026, 3, 2)))
+    (by_status,) = [(s, p) for s, p in statements if "GROUP BY cases.status" in s]
+    plan = _plan(db, *by_status)
+    assert "COVERING INDEX" in plan, plan
+
+
+def test_the_index_holds_only_the_reopenings(db: Database) -> None:
+    reopened = _reopened(db)
+    with db.read() as session:
+        held = session.execute(
+            text(
+                "SELECT count(*) FROM timeline INDEXED BY ix_timeline_reopened "
+                f"WHERE {REOPENED_WHERE}"
+            )
+        ).scalar_one()
+        every = session.execute(text("SELECT count(*) FROM timeline")).scalar_one()
+    assert held == len(reopened) < every
