@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from cme_desktop.services.cases import demo
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.vault.database import Database
+from tests.support import query_plans
 from tests.support.credentials import PASSPHRASE
 from tests.support.vault_copies import Template, copy_vault, make_template
 
@@ -119,34 +118,12 @@ def test_no_rows_asked_still_counts(seeded: Database) -> None:
     assert start.rows == [] and start.count == len(every) and not start.capped
 
 
-def _plans(db: Database, work: Any) -> list[str]:
-    """The query plan of every SELECT that ``work()`` runs, one string each."""
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    with db.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        return [
-            " | ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + s, p).fetchall())
-            for s, p in statements
-        ]
-
-
 def test_a_capped_search_reads_the_index_not_every_match(seeded: Database) -> None:
     """The count looks its matches up in the narrow index led by the id (stopping at the
     cap); the page walks the name index, with no sort of every match."""
     listing = CaseList(seeded)
     query = CaseQuery(search="a", quick="open")
-    count_plan, page_plan = _plans(
+    count_plan, page_plan = query_plans.plans(
         seeded, lambda: listing.start(query, limit=PAGE, cap=CAP, today=TODAY)
     )
     assert "case_search VIRTUAL TABLE" in count_plan, count_plan

@@ -11,10 +11,8 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from cme_desktop.models import Case
 from cme_desktop.models.records import surname_of
@@ -30,6 +28,7 @@ from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault.database import Database
 from cme_desktop.services.vault.migrations import SCRIPTS
+from tests.support import query_plans
 from tests.support.credentials import PASSPHRASE
 from tests.support.vault_copies import Template, copy_vault, make_template
 
@@ -156,29 +155,6 @@ def test_names_are_still_found(dataset: tuple[Database, dict[str, int]]) -> None
 # --- how SQLite is asked ------------------------------------------------------------------
 
 
-def _plans(db: Database, work: Any) -> list[str]:
-    """The query plan of every SELECT that ``work()`` runs, one string each."""
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    plans = []
-    with db.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        for statement, params in statements:
-            rows = raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
-            plans.append(" | ".join(str(r[-1]) for r in rows))
-    return plans
-
-
 @pytest.mark.parametrize("quick", ["all", "open", "not_visited", "overdue"])
 def test_a_date_of_birth_search_reads_the_date_index(
     dataset: tuple[Database, dict[str, int]], quick: str
@@ -192,7 +168,7 @@ def test_a_date_of_birth_search_reads_the_date_index(
         listing.page(query, offset=0, limit=20, today=TODAY)
         listing.first_page(query, limit=20, today=TODAY)
 
-    plans = _plans(db, work)
+    plans = query_plans.plans(db, work)
     assert len(plans) == 3
     for plan in plans:
         # The date index, or the one that leads with the status and then the date.
@@ -212,7 +188,7 @@ def test_a_postcode_search_starts_from_the_full_text_index(
         listing.count(query, today=TODAY)
         listing.first_page(query, limit=20, today=TODAY)
 
-    for plan in _plans(db, work):
+    for plan in query_plans.plans(db, work):
         assert "case_search VIRTUAL TABLE" in plan, plan
         assert "SCAN cases" not in plan, plan
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import and_, case, event, func, or_, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 
 from cme_desktop.models import Case
 from cme_desktop.services.cases import case_list, demo
@@ -28,6 +28,7 @@ from cme_desktop.services.cases.case_list import (
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault.database import Database
+from tests.support import query_plans
 from tests.support.credentials import PASSPHRASE
 from tests.support.vault_copies import Template, copy_vault, make_template
 
@@ -206,29 +207,6 @@ def test_position_is_the_place_in_the_list(seeded: Database) -> None:
 # --- how SQLite is asked -------------------------------------------------------------------
 
 
-def _plans(db: Database, work: Any) -> list[str]:
-    """The query plan of every SELECT that ``work()`` runs, one string each."""
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    plans = []
-    with db.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        for statement, params in statements:
-            rows = raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
-            plans.append(" | ".join(str(r[-1]) for r in rows))
-    return plans
-
-
 def _page_ids_part(plan: str) -> str:
     """The plan of a page's ids (the rows of those ids are then read, and put in order)."""
     assert "SCAN anon_1" in plan, plan
@@ -244,7 +222,9 @@ def test_every_header_reads_its_order_from_an_index(
     among themselves, which SQLite shows as a sort of the LAST TERM or RIGHT PART)."""
     listing = CaseList(seeded)
     query = CaseQuery(sort=sort, descending=descending)
-    plans = _plans(seeded, lambda: listing.page(query, offset=PAGE, limit=PAGE, today=TODAY))
+    plans = query_plans.plans(
+        seeded, lambda: listing.page(query, offset=PAGE, limit=PAGE, today=TODAY)
+    )
     ids_query = _page_ids_part(plans[0])
     assert "USE TEMP B-TREE FOR ORDER BY" not in ids_query, ids_query
     assert "USING" in ids_query and "INDEX" in ids_query, ids_query
@@ -253,7 +233,7 @@ def test_every_header_reads_its_order_from_an_index(
 @pytest.mark.parametrize("quick", list(QUICK_FILTERS))
 def test_every_quick_filter_walks_the_name_index(seeded: Database, quick: str) -> None:
     listing = CaseList(seeded)
-    plans = _plans(
+    plans = query_plans.plans(
         seeded, lambda: listing.page(CaseQuery(quick=quick), offset=0, limit=PAGE, today=TODAY)
     )
     ids_query = _page_ids_part(plans[0])
@@ -269,7 +249,7 @@ def test_a_search_starts_from_its_matches(seeded: Database) -> None:
         listing.count(query, today=TODAY)
         listing.page(query, offset=0, limit=PAGE, today=TODAY)
 
-    for plan in _plans(seeded, work)[:2]:
+    for plan in query_plans.plans(seeded, work)[:2]:
         assert "case_search VIRTUAL TABLE" in plan, plan
         assert "ix_cases_by_id (id=?" in plan, plan
         assert "SCAN cases" not in plan, plan
@@ -321,7 +301,7 @@ def test_the_dashboard_counts_due_tasks_from_indexes_alone(seeded: Database) -> 
     dashboard's order, and its case's status from ``ix_cases_id_status``, so no task row
     and no case row is read for the counts, and the overdue list stops after a page."""
     listing = CaseList(seeded)
-    plans = _plans(seeded, lambda: listing.dashboard(today=TODAY))
+    plans = query_plans.plans(seeded, lambda: listing.dashboard(today=TODAY))
     task_plans = [p for p in plans if "tasks" in p]
     assert len(task_plans) == 4, plans  # overdue, due today, today's count, the week's count
     for plan in task_plans:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from cme_desktop.models import Case, RegisterEntry
 from cme_desktop.services.cases import demo
 from cme_desktop.services.cases.case_list import COHORT_FILTERS, CaseList, CaseQuery
 from cme_desktop.services.vault.database import Database
+from tests.support import query_plans
 from tests.support.credentials import PASSPHRASE
 from tests.support.vault_copies import Template, copy_vault, make_template
 
@@ -94,27 +94,6 @@ def test_the_filters_are_named_as_the_officer_reads_them() -> None:
     assert list(COHORT_FILTERS.values()) == ["Both (all)", "CME", "Children not in school"]
 
 
-def _plans(db: Database, work: Any) -> list[str]:
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    with db.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        return [
-            " | ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + s, p).fetchall())
-            for s, p in statements
-        ]
-
-
 @pytest.mark.parametrize("quick", ["open", "all", "overdue"])
 def test_children_not_in_school_are_found_from_the_cohort_index(
     seeded: Database, quick: str
@@ -126,7 +105,7 @@ def test_children_not_in_school_are_found_from_the_cohort_index(
         listing.count(query, today=TODAY)
         listing.page(query, offset=0, limit=PAGE, today=TODAY)
 
-    plans = _plans(seeded, work)
+    plans = query_plans.plans(seeded, work)
     assert len(plans) == 2
     for plan in plans:
         assert "ix_cases_cohort_name (cohort=?" in plan, plan
@@ -136,7 +115,7 @@ def test_children_not_in_school_are_found_from_the_cohort_index(
 def test_cme_cases_are_read_in_the_list_s_own_order(seeded: Database) -> None:
     listing = CaseList(seeded)
     query = CaseQuery(cohort="cme", quick="open")
-    (count_plan, page_plan) = _plans(
+    (count_plan, page_plan) = query_plans.plans(
         seeded,
         lambda: (
             listing.count(query, today=TODAY),
@@ -152,7 +131,7 @@ def test_the_dashboard_leaves_register_only_children_out_reading_one_index(
     seeded: Database,
 ) -> None:
     listing = CaseList(seeded)
-    plans = _plans(seeded, lambda: listing.dashboard(today=TODAY))
+    plans = query_plans.plans(seeded, lambda: listing.dashboard(today=TODAY))
     board = listing.dashboard(today=TODAY)
     cme_open = (Case.cohort != "cnis", Case.status == "open")
     with seeded.read() as session:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from cme_desktop.models.records import REOPENED_WHERE
 from cme_desktop.services.cases.closing import ClosureDetails
@@ -17,6 +17,7 @@ from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.reports.counting import reopened_spells
 from cme_desktop.services.reports.snapshot import snapshot_figures
 from cme_desktop.services.vault.database import Database
+from tests.support import query_plans
 
 fake = Faker("en_GB")
 Faker.seed(1414)
@@ -49,33 +50,6 @@ def _reopened(db: Database) -> list[int]:
     return ids[:2]
 
 
-def _statements(db: Database, work: Any) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        seen.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    return seen
-
-
-def _plan(db: Database, statement: str, params: Any) -> str:
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: it must have one
-            rows = conn.exec_driver_sql("EXPLAIN " + statement, params).all()
-            return " | ".join(str(r[0]) for r in rows)
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        return " | ".join(
-            str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
-        )
-
-
 def test_the_reopened_cases_come_from_their_partial_index(engine_db: Database) -> None:
     reopened = _reopened(engine_db)
 
@@ -84,18 +58,18 @@ def test_the_reopened_cases_come_from_their_partial_index(engine_db: Database) -
             return reopened_spells(session)
 
     spells: dict[int, Any] = {}
-    statements = _statements(engine_db, lambda: spells.update(read()))
+    statements = query_plans.statements(engine_db, lambda: spells.update(read()))
     assert sorted(spells) == sorted(reopened)
     assert all(len(s) == 2 and s[0].outcome == "moved_out" for s in spells.values())
     (timeline,) = [(s, p) for s, p in statements if "FROM timeline" in s]
-    assert "ix_timeline_reopened" in _plan(engine_db, *timeline)
+    assert "ix_timeline_reopened" in query_plans.plan(engine_db, *timeline)
 
 
 def test_the_monthly_statistics_count_cases_by_status_from_an_index(db: Database) -> None:
     _reopened(db)
-    statements = _statements(db, lambda: snapshot_figures(db, today=date(2026, 3, 2)))
+    statements = query_plans.statements(db, lambda: snapshot_figures(db, today=date(2026, 3, 2)))
     (by_status,) = [(s, p) for s, p in statements if "GROUP BY cases.status" in s]
-    plan = _plan(db, *by_status)
+    plan = query_plans.plan(db, *by_status)
     assert "COVERING INDEX" in plan, plan
 
 

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.cases.detail import CaseDraft
@@ -17,6 +16,7 @@ from cme_desktop.services.errors import CmeError
 from cme_desktop.services.server import connection, ownership
 from cme_desktop.services.server.database import ServerDatabase
 from cme_desktop.services.vault.database import Database
+from tests.support import query_plans
 from tests.support.server_logins import Team, team  # noqa: F401 - the fixture
 
 DAY = date(2026, 11, 2)
@@ -118,30 +118,17 @@ def test_mine_only_reads_the_owner_index_in_name_order(
         _create(people["officer"], name)
     _create(people["colleague"], "Bea Brown")
     db = people["officer"]
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, params))
-
     query = CaseQuery(quick="open", owner=names["officer"])
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        rows = CaseList(db).page(query, offset=0, limit=50, today=DAY)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
+    rows: list[Any] = []
+    # A few rows: the planner would read the table anyway. Barred from that
+    # (``query_plans.plan``), it must have the index to turn to.
+    plans = query_plans.plans(
+        db, lambda: rows.extend(CaseList(db).page(query, offset=0, limit=50, today=DAY))
+    )
     assert [r.full_name for r in rows] == ["Amy Adams", "Carl Cole", "Eve Ellis"]
-    # A few rows: the planner would read the table anyway. Barred from that, it must
-    # have the index to turn to.
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("SET enable_seqscan = off")
-        plans = [
-            [str(r[0]).strip() for r in conn.exec_driver_sql("EXPLAIN " + s, p).all()]
-            for s, p in statements
-        ]
     assert len(plans) == 1, plans
     # The page's ids come straight from the index, in order: no sort under the limit (the
     # page's own rows are put in order after, a page at most).
-    (plan,) = plans
+    plan = plans[0].split(" | ")
     limit = next(i for i, line in enumerate(plan) if "Limit" in line)
     assert "Scan using ix_cases_owner_name" in plan[limit + 1], plan
