@@ -85,8 +85,9 @@ def without_place_query(session: Session, today: date, *columns: Any) -> Any:
     )
 
 
-def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
-    query = without_place_query(
+def _row_query(session: Session, today: date) -> Any:
+    """The pupils' rows, in the order ``_pupil`` reads them."""
+    return without_place_query(
         session,
         today,
         iso_text(Case.date_of_birth),
@@ -98,7 +99,10 @@ def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
         Case.current_step,
         Case.whereabouts_unknown,
     )
-    return [tuple(row) for row in all_rows(session, query)]
+
+
+def _without_place_rows(session: Session, today: date) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in all_rows(session, _row_query(session, today))]
 
 
 def _pupil(values: tuple[Any, ...], today: date) -> WithoutPlace:
@@ -169,19 +173,7 @@ def _ordered(session: Session, today: date) -> Any:
         # A server has no Python inside: its own lower case (the same order for
         # every name but a few letters outside English).
         name = func.lower(Case.full_name)
-    query = without_place_query(
-        session,
-        today,
-        iso_text(Case.date_of_birth),
-        Case.id,
-        Case.full_name,
-        Case.school,
-        iso_text(func.coalesce(Case.date_last_attended, Case.notified_on)),
-        iso_text(Case.notified_on),
-        Case.current_step,
-        Case.whereabouts_unknown,
-    )
-    return query.order_by(since, name, Case.id)
+    return _row_query(session, today).order_by(since, name, Case.id)
 
 
 def _count(session: Session, today: date) -> int:
