@@ -3,8 +3,9 @@
 ``statements(db, work)`` gives the ``(statement, parameters)`` of every statement
 ``work()`` runs (``selects_only``: the SELECTs); ``plan(db, statement, params)`` the
 plan of one, as one string (SQLite's EXPLAIN QUERY PLAN details, PostgreSQL's EXPLAIN
-lines, joined by " | "; on PostgreSQL with sequential scans barred, so that a few rows
-still show which index the query can use); ``plans(db, work)`` both, for each SELECT.
+lines, joined by " | "; on PostgreSQL with sequential and bitmap scans barred, so that
+a few rows still show which index, in which order, the query can use); ``plans(db,
+work)`` both, for each SELECT.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def plan(db: Database, statement: str, params: Any) -> str:
     with db.engine.connect() as conn:
         if db.engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
             rows = conn.exec_driver_sql("EXPLAIN " + statement, params).all()
             return " | ".join(str(r[0]).strip() for r in rows)
         raw = conn.connection.driver_connection
