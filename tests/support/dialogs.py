@@ -35,6 +35,13 @@ from cme_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialo
 from cme_desktop.ui.visit_sheets import VisitOrderDialog, case_labels
 from cme_desktop.ui.workspace.agencies import AgencyReferralDialog, MeetingDialog
 from cme_desktop.ui.workspace.people import AddressDialog, CarerDialog
+from cme_desktop.ui.workspace.register_tab import EntryDialog as RegisterEntryDialog
+from cme_desktop.ui.workspace.register_tab import (
+    EventDialog,
+    LeaveDialog,
+    ParentDialog,
+    ProviderDialog,
+)
 from cme_desktop.ui.workspace.steps import StepDialog
 from cme_desktop.ui.workspace.tasks import TaskDialog
 from cme_desktop.ui.workspace.timeline import EntryDialog, VisitDialog
@@ -118,6 +125,17 @@ def every_dialog(window: MainWindow, case_id: int) -> Iterator[tuple[str, Make]]
             ),
         ),
         ("about", lambda: AboutDialog(window, vault_path=window.vault.path, log=None)),
+        (
+            "put on the register",
+            lambda: RegisterEntryDialog(workspace, workspace.register, put_on=True, record=None),
+        ),
+        ("register parent", lambda: ParentDialog(workspace, workspace.register)),
+        ("register provider", lambda: ProviderDialog(workspace, workspace.register)),
+        ("register event", lambda: EventDialog(workspace, workspace.register)),
+        (
+            "take off the register",
+            lambda: LeaveDialog(workspace, workspace.register, to_cme=False),
+        ),
     ]
     yield from dialogs
 
@@ -149,6 +167,11 @@ def names() -> list[str]:
         "school return review",
         "password shown once",
         "about",
+        "put on the register",
+        "register parent",
+        "register provider",
+        "register event",
+        "take off the register",
     ]
 
 

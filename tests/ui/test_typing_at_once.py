@@ -152,6 +152,8 @@ TYPING_DIALOGS = [
     "referrals",
     "new case from a notification",
     "import review",
+    "register parent",
+    "register provider",
 ]
 
 
