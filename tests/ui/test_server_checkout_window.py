@@ -3,6 +3,7 @@ the field vault itself."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -77,7 +78,14 @@ def test_a_colleague_sees_who_has_the_case_out_and_the_field_vault_says_where_fr
         officer.close()
 
 
+#: Where the two dialogs' pictures go: ``docs/screenshots/`` when ``CME_SCREENSHOTS`` is
+#: set (to refresh the README's), else the test's own folder, so a run of the suite
+#: leaves the checkout as it was.
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _shots(tmp_path: Path) -> Path:
+    return SHOTS if os.environ.get("CME_SCREENSHOTS") else tmp_path
 
 
 def _action(window: MainWindow, text: str) -> QAction:
@@ -136,7 +144,7 @@ def test_check_out_then_in_from_the_window_by_keyboard(
         qtbot.keyClicks(dialog.cases, str(case_id))
         _fits(dialog)
         dialog.resize(640, dialog.height())
-        dialog.grab().save(str(SHOTS / "check-out-for-visits.png"))
+        assert dialog.grab().save(str(_shots(tmp_path) / "check-out-for-visits.png"))
 
     QTimer.singleShot(0, lambda: _typed(qtbot, seen, "out", type_checkout))
     _action(window, "Check &out for visits…").trigger()
@@ -174,7 +182,7 @@ def test_check_out_then_in_from_the_window_by_keyboard(
             qtbot.keyClicks(dialog.password, team._password)
             _fits(dialog)
             dialog.resize(640, dialog.height())
-            dialog.grab().save(str(SHOTS / "check-in.png"))
+            assert dialog.grab().save(str(_shots(tmp_path) / "check-in.png"))
 
         check_in_action = _action(field_window, "Check &in…")
         assert check_in_action.isEnabled() and check_in_action.toolTip() == CHECK_IN_TIP
