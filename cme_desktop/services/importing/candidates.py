@@ -50,6 +50,8 @@ class CaseCandidate:
     score: float
     reason: str
     same_upn: bool
+    #: Which record the case holds (``CaseRow.cohort``): ``cnis`` is only on the register.
+    cohort: str = "cme"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def find_cases(
             status=row.status,
             school=row.school,
             last_known_address=row.last_known_address,
+            cohort=row.cohort,
             score=round(
                 match_score(
                     row, full_name=full_name, date_of_birth=date_of_birth, upn=upn, aka=aka

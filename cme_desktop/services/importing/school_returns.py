@@ -160,7 +160,7 @@ def _propose(db: Database, row: SchoolReturnRow) -> Proposal:
     if match is not None and match.status == "open":
         if row.kind == "deletion":
             return Proposal(row, "update", match.case_id, found)
-        only_register = _cohort(db, match.case_id) == REGISTER_ONLY
+        only_register = match.cohort == REGISTER_ONLY
         return Proposal(row, "off_register" if only_register else "close", match.case_id, found)
     if row.kind == "new_pupil" and not found:
         return Proposal(row, "no_case")
@@ -173,11 +173,6 @@ def _propose(db: Database, row: SchoolReturnRow) -> Proposal:
     if row.kind == "new_pupil" and match is not None:
         return Proposal(row, "no_case", match.case_id, found)  # the case is closed already
     return Proposal(row, "check", None, found)
-
-
-def _cohort(db: Database, case_id: int) -> str:
-    with db.read() as session:
-        return str(session.scalar(select(Case.cohort).where(Case.id == case_id)) or "")
 
 
 # --- carrying out ------------------------------------------------------------------------
