@@ -39,6 +39,7 @@ class SavesPage(QWidget):
         self.list.setAccessibleName("Monthly saves")
         self.list.setHorizontalHeaderLabels(["Month", "Saved on", "Open cases then", "Backup file"])
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setTabKeyNavigation(False)  # Tab goes on to the buttons; arrows move
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.list.horizontalHeader()

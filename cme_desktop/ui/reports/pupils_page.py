@@ -136,6 +136,7 @@ class PupilsPage(QWidget):
         self.view = QTableView()
         self.view.setAccessibleName("Pupils without a school place")
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setTabKeyNavigation(False)  # Tab goes on to the buttons; arrows move
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().hide()
         self.save_pdf_button = QPushButton("Save PDF…")

@@ -101,6 +101,7 @@ class ReportPage(QWidget):
         self.figures = QTableWidget(0, 1)
         self.figures.setAccessibleName("Figures of the report")
         self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.figures.setTabKeyNavigation(False)  # Tab goes on to the buttons; arrows move
         self.figures.verticalHeader().hide()
         self.figures.horizontalHeader().hide()
         self.preview = _preview_widget()
