@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabBar, QTabWidget, QWidget
@@ -21,7 +22,11 @@ from cme_desktop.ui.case_list.panel import CaseListPanel, ListState
 from cme_desktop.ui.changes import Changes
 from cme_desktop.ui.dashboard import DashboardView
 from cme_desktop.ui.workspace.context import SectionFactory
-from cme_desktop.ui.workspace.workspace import CaseWorkspace
+
+if TYPE_CHECKING:
+    # Loaded with the first case opened (or soon after the list is shown): the list is
+    # painted without it.
+    from cme_desktop.ui.workspace.workspace import CaseWorkspace
 
 CASES_TAB = 0
 DASHBOARD_TAB = 1
@@ -112,14 +117,21 @@ class Desk(QTabWidget):
 
     def workspaces(self) -> list[CaseWorkspace]:
         found = [self.widget(i) for i in range(self.count())]
-        return [w for w in found if isinstance(w, CaseWorkspace)]
+        return [w for w in found if self._is_case_tab(w)]
+
+    def _is_case_tab(self, widget: QWidget | None) -> TypeGuard[CaseWorkspace]:
+        if widget is None or widget is self.case_list or widget is self.dashboard:
+            return False
+        from cme_desktop.ui.workspace.workspace import CaseWorkspace
+
+        return isinstance(widget, CaseWorkspace)
 
     def workspace(self, case_id: int) -> CaseWorkspace | None:
         return next((w for w in self.workspaces() if w.case_id == case_id), None)
 
     def current_workspace(self) -> CaseWorkspace | None:
         widget = self.currentWidget()
-        return widget if isinstance(widget, CaseWorkspace) else None
+        return widget if self._is_case_tab(widget) else None
 
     def current_case_id(self) -> int | None:
         workspace = self.current_workspace()
@@ -135,6 +147,8 @@ class Desk(QTabWidget):
             return None
         workspace = self.workspace(case_id)
         if workspace is None:
+            from cme_desktop.ui.workspace.workspace import CaseWorkspace
+
             workspace = CaseWorkspace(
                 self.services,
                 self.changes,
@@ -173,7 +187,7 @@ class Desk(QTabWidget):
     def close_tab(self, index: int) -> bool:
         """Close a case tab, asking first about unsaved edits; False if the officer cancels."""
         workspace = self.widget(index)
-        if not isinstance(workspace, CaseWorkspace):
+        if not self._is_case_tab(workspace):
             return False
         if not self._guard(workspace):
             return False

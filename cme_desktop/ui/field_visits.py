@@ -285,7 +285,7 @@ class FieldVisitActions(QObject):
                 if isinstance(menu, QMenu):
                     menu.setToolTipsVisible(True)  # a greyed item's reason, on hover
         self._why_no_check_out = ""
-        window.vault_unlocked.connect(self.unlocked)
+        window.on_unlock(self.unlocked)
         window.vault_locked.connect(self.refresh)
         window.changes.cases_changed.connect(self.refresh)
         self.refresh()

@@ -30,7 +30,7 @@ class LiveRefresh(QObject):
         self.window = window
         self.watcher: CaseWatcher | None = None
         self.changed.connect(self._tell)
-        window.vault_unlocked.connect(self.start)
+        window.on_unlock(self.start)
         window.vault_locked.connect(self.stop)
 
     def start(self) -> None:

@@ -16,6 +16,17 @@ Extension points for other modules:
   successful save so the list, dashboard and open cases refresh themselves.
 - ``add_draft_keeper(kind, gather, restore)``: unsaved typing of a feature's own
   window kept across an idle lock (``ui/unsaved.py``; open cases are built in).
+- ``on_unlock(callback)``: run ``callback`` after each unlock, the one under way
+  included when the feature is installed after it (see the start-up below).
+
+The start-up (``start_later``): the unlock screen is drawn first; then, one step per
+turn of the event loop, the vault's modules, the desk and the features load while the
+passphrase is typed. Enter starts the key derivation at once on its own thread while
+this thread loads the vault's modules (the unlock waits for them before it opens the
+database: two threads never import at once). When the vault opens before the start-up
+is over, only the vault's modules and the desk come first: the case list is painted,
+then the features follow, each on its next turn; a key or click in the meantime
+installs them all before it is handled, so no shortcut is missed.
 
 Features see the window through ``ui.window.Window`` and are installed by the
 composition root, except two the window's own screens need: importing (files
@@ -25,6 +36,7 @@ dropped on the window) and the escalation questions, which answer the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -71,6 +83,36 @@ if TYPE_CHECKING:
 APP_TITLE = "CME Desktop"
 #: The draft key of a case being typed into New case… (Ctrl+N).
 NEW_CASE_DRAFT = "new-case"
+#: How long the unlocking thread waits for the vault's modules (a few hundred ms, usually).
+_MODULES_WAIT_S = 30.0
+#: After an unlock, the features follow the desk's first paint, or this long at most.
+_AFTER_PAINT_MS = 250
+#: While an unlock is under way (and until the list is painted), how often the start-up
+#: looks whether it may go on.
+_UNLOCK_POLL_MS = 20
+#: What the officer does that needs every feature installed first.
+_INPUT = frozenset(
+    {
+        QEvent.Type.ShortcutOverride,
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.ContextMenu,
+    }
+)
+
+
+def _load_sql_core() -> None:
+    import sqlalchemy  # noqa: F401
+
+
+def _load_sql_mapping() -> None:
+    import sqlalchemy.orm  # noqa: F401
+
+
+def _load_case_modules() -> None:
+    # The case workspace: not needed to paint the list, but before the first case opens.
+    from cme_desktop.ui.workspace import workspace  # noqa: F401
 
 
 class MainWindow(QMainWindow):
@@ -117,10 +159,20 @@ class MainWindow(QMainWindow):
         self._sections: list[tuple[str, SectionFactory]] = []
         #: Start-up steps still to run (``later``); ``None`` once all have run.
         self._steps: list[Callable[[], object]] | None = [
+            # The vault's modules in three steps, so that Enter pressed meanwhile starts
+            # the key derivation within a step, not after them all.
+            _load_sql_core,
+            _load_sql_mapping,
             self._load_vault_modules,
             self._build_desk,
+            _load_case_modules,
             self._install_own_features,
         ]
+        self._step_due = False  # a turn of the event loop is booked for the next step
+        self._paint_pending = False  # the features wait for the desk to be painted
+        # Set once the vault's modules are loaded here: the unlocking thread waits for it.
+        self._vault_modules = threading.Event()
+        vault.before_open = self._await_vault_modules
         self.gate: UnlockPage | FirstRunPage | ServerLoginPage | None = None
         self.idle = IdleWatcher(idle_lock_ms or 10 * 60_000, self)
         self.idle.idle.connect(self.lock_idle)
@@ -162,8 +214,9 @@ class MainWindow(QMainWindow):
         """Run ``step`` once the window is on screen (now, if the start-up is over).
 
         The composition root installs the features this way: their modules (and the
-        services behind them) load after the unlock screen is drawn. Every step has
-        run before the vault opens (``finish_starting``).
+        services behind them) load after the unlock screen is drawn, or, when the
+        officer unlocks first, just after the case list is painted. A feature that acts
+        on each unlock says so with ``on_unlock``.
         """
         if self._steps is None:
             step()
@@ -175,35 +228,100 @@ class MainWindow(QMainWindow):
         while self._steps:
             self._steps.pop(0)()
         self._steps = None
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def _run_step(self, step: Callable[[], object]) -> None:
+        """Run ``step`` now if it is still waiting (and only once)."""
+        if self._steps is not None and step in self._steps:
+            self._steps.remove(step)
+            step()
 
     def is_started(self) -> bool:
         """True once every start-up step has run."""
         return self._steps is None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's
-        if watched is self.stack and event.type() == QEvent.Type.Paint:
+        kind = event.type()
+        if watched is self.stack and kind == QEvent.Type.Paint:
             self.stack.removeEventFilter(self)
-            QTimer.singleShot(0, self._next_step)
+            self._book_step()
+        elif kind == QEvent.Type.Paint and self._paint_pending and self._on_desk(watched):
+            self._desk_painted()
+        elif kind in _INPUT and self._steps and self.services is not None:
+            # The officer acts on the desk before every feature is in: all of them first,
+            # so the key, shortcut or click finds what it is meant for.
+            self.finish_starting()
         return super().eventFilter(watched, event)
 
+    def _on_desk(self, watched: QObject) -> bool:
+        return (
+            self._desk is not None
+            and isinstance(watched, QWidget)
+            and (self._desk.isAncestorOf(watched))
+        )
+
+    def _desk_painted(self) -> None:
+        if self._paint_pending:
+            self._paint_pending = False
+            self._book_step()
+
+    def _book_step(self) -> None:
+        if not self._step_due:
+            self._step_due = True
+            QTimer.singleShot(0, self, self._next_step)
+
     def _next_step(self) -> None:
+        self._step_due = False
+        waiting = self._unlocking() or self._paint_pending
+        if self._steps and waiting and self._steps[0] not in self._for_the_list():
+            # What the list needs is in: the rest waits until the vault has opened (or the
+            # unlock failed) and the list is painted, so that it is not kept waiting behind
+            # a feature.
+            QTimer.singleShot(_UNLOCK_POLL_MS, self, self._book_step)
+            return
         if self._steps:
             self._steps.pop(0)()
         if self._steps:
-            QTimer.singleShot(0, self._next_step)
-        else:
-            self._steps = None
+            self._book_step()
+        elif self._steps is not None:
+            self.finish_starting()
+
+    def _for_the_list(self) -> tuple[Callable[[], object], ...]:
+        """The start-up steps the case list needs to be shown after an unlock."""
+        return (_load_sql_core, _load_sql_mapping, self._load_vault_modules, self._build_desk)
+
+    def _unlocking(self) -> bool:
+        return bool(getattr(self.gate, "busy", False))
 
     def _load_vault_modules(self) -> None:
-        # What opening the vault imports, loaded here on the window's thread before the
-        # unlock's own thread can need them: two threads must never import at once.
-        from cme_desktop.services import registry  # noqa: F401
-        from cme_desktop.services.vault import opening  # noqa: F401
+        # What opening the vault and showing the list import, loaded here on the window's
+        # thread: the unlocking thread waits for them before it opens the database, so two
+        # threads never import at once.
+        try:
+            from cme_desktop.services import registry  # noqa: F401
+            from cme_desktop.services.cases import case_list  # noqa: F401
+            from cme_desktop.services.vault import opening  # noqa: F401
+        finally:
+            self._vault_modules.set()
+
+    def _await_vault_modules(self) -> None:
+        """Before the vault opens: on this thread, load the modules now; on the unlocking
+        thread, wait until this one has (a window closed meanwhile lets it go on)."""
+        if threading.current_thread() is threading.main_thread():
+            self._run_step(self._load_vault_modules)
+        else:
+            self._vault_modules.wait(timeout=_MODULES_WAIT_S)
 
     def _unlock_starting(self) -> None:
         if self._steps and self._load_vault_modules in self._steps:
-            self._steps.remove(self._load_vault_modules)
-            self._load_vault_modules()
+            if self.on_server:
+                # The login's thread connects at once: its modules first.
+                self._run_step(self._load_vault_modules)
+            else:
+                # Once the unlocking thread has started: its key derivation runs meanwhile.
+                QTimer.singleShot(0, self, lambda: self._run_step(self._load_vault_modules))
 
     def _build_desk(self) -> Desk:
         if self._desk is None:
@@ -474,7 +592,18 @@ class MainWindow(QMainWindow):
         page.focus_first()
 
     def _unlocked(self, db: Database, officer_name: str = "") -> None:
-        self.finish_starting()  # the desk and every feature, before any case is shown
+        # The vault's modules and the desk now; the features after the list is painted.
+        self._run_step(self._load_vault_modules)
+        self._run_step(self._build_desk)
+        if self._steps:
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self)
+            # The rest once the desk is painted (or soon, if it is not shown).
+            self._paint_pending = True
+            QTimer.singleShot(_AFTER_PAINT_MS, self, self._desk_painted)
+        elif self._steps is not None:
+            self.finish_starting()
         services = self.make_services(db)
         try:
             settings = services.settings.load()
@@ -508,7 +637,7 @@ class MainWindow(QMainWindow):
             self.desk.case_list.table.setFocus()
         self.vault_unlocked.emit()
         # Once the desk is on screen: the typing kept when the vault last locked by itself.
-        QTimer.singleShot(0, self._offer_drafts)
+        QTimer.singleShot(0, self, self._offer_drafts)
 
     def _apply_settings(self, minutes: int, officer: str) -> None:
         if self._idle_override is None:
@@ -608,8 +737,19 @@ class MainWindow(QMainWindow):
         return True
 
     def _offer_drafts(self) -> None:
+        if self._steps:
+            # Once every feature is in: their own kept typing is offered back too.
+            QTimer.singleShot(_UNLOCK_POLL_MS, self, self._offer_drafts)
+            return
         if self.services is not None:
             self.unsaved.offer(self, self.services)
+
+    def on_unlock(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` after each unlock; at once (on the next turn of the event loop)
+        when the vault is already open, as when a feature is installed after the list."""
+        self.vault_unlocked.connect(callback)
+        if self.services is not None:
+            QTimer.singleShot(0, self, lambda: callback() if self.services is not None else None)
 
     def _lock_now(self) -> None:
         self.idle.stop()

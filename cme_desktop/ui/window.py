@@ -45,6 +45,10 @@ class Window(Protocol):
     @property
     def vault_unlocked(self) -> SignalInstance: ...
 
+    def on_unlock(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` after each unlock, the current one included if the vault is
+        already open (a feature may be installed just after the list is painted)."""
+
     @property
     def vault_locked(self) -> SignalInstance:
         """Emitted once every case tab is closed: close what still shows case data."""

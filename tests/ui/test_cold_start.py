@@ -10,11 +10,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu
 
 from cme_desktop.app import build_window
 from cme_desktop.services.vault.unlock import Vault
+from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.vault.unlock import UnlockPage
+from tests.support.credentials import PASSPHRASE
 from tests.support.main_window import unlock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,14 +88,80 @@ def test_the_rest_loads_once_the_unlock_screen_is_painted(qtbot: Any, demo_vault
     window.lock()
 
 
-def test_an_unlock_before_the_start_is_over_finishes_it_first(
+def _unlock_now(window: MainWindow) -> None:
+    """The vault opened and the window told, with no turn of the event loop between."""
+    db = window.vault.unlock(PASSPHRASE)
+    assert isinstance(window.gate, UnlockPage)
+    window.gate.unlocked.emit(db)
+
+
+def test_an_unlock_before_the_start_is_over_shows_the_list_then_the_rest(
     qtbot: Any, demo_vault: Vault
 ) -> None:
     window = build_window(demo_vault, start_later=True)
     qtbot.addWidget(window)
+    unlocks: list[bool] = []
+    # A feature that acts on each unlock, installed with the others.
+    window.later(lambda: window.on_unlock(lambda: unlocks.append(window.is_started())))
     # Never painted (the steps have not begun): the officer's Enter comes first.
-    unlock(qtbot, window)
-    assert window.is_started()
+    _unlock_now(window)
     assert window.desk.case_list.model.rowCount() > 0
+    assert not window.is_started(), "the list is shown before the features load"
+    window.show()
+    qtbot.waitUntil(window.is_started, timeout=10_000)
     assert window.desk.section_factories, "the sections added before the desk are kept"
+    menus = {m.title().replace("&", ""): m for m in window.findChildren(QMenu)}
+    assert "Reports" in menus
+    # The unlock under way when the feature came is told to it, once.
+    qtbot.waitUntil(lambda: len(unlocks) == 1, timeout=5_000)
+    window.lock()
+    unlock(qtbot, window)
+    qtbot.waitUntil(lambda: len(unlocks) == 2, timeout=5_000)
+    window.lock()
+
+
+def test_a_shortcut_pressed_before_the_features_are_in_is_not_lost(
+    qtbot: Any, demo_vault: Vault
+) -> None:
+    window = build_window(demo_vault, start_later=True)
+    qtbot.addWidget(window)
+    window.show()
+    pressed: list[str] = []
+
+    def install() -> None:
+        action = QAction("Late feature", window)
+        action.setShortcut(QKeySequence("Ctrl+Shift+F11"))
+        action.triggered.connect(lambda: pressed.append("late"))
+        window.add_action("Tools", action)
+
+    window.later(install)
+    _unlock_now(window)
+    assert not window.is_started()
+    handle = window.windowHandle()
+    assert handle is not None
+    # Through the window, as a key from the keyboard comes: shortcuts are tried first.
+    QTest.keyClick(
+        handle,
+        Qt.Key.Key_F11,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert window.is_started(), "the key brought every feature in first"
+    assert pressed == ["late"]
+    window.lock()
+
+
+def test_the_unlocking_thread_waits_for_the_modules_the_window_loads(
+    qtbot: Any, demo_vault: Vault
+) -> None:
+    window = build_window(demo_vault, start_later=True)
+    qtbot.addWidget(window)
+    page = window.gate
+    assert isinstance(page, UnlockPage)
+    page.passphrase.setText(PASSPHRASE)
+    page.unlock()
+    assert page.busy
+    # The derivation runs on its own thread; the vault's modules load on this one, and
+    # only then does the database open.
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=10_000)
+    assert window._vault_modules.is_set()
     window.lock()

@@ -119,12 +119,17 @@ def test_the_monthly_save_on_unlock_shows_in_the_status_bar(
         return save_month()
 
     window.services.backups.save_month = slow_save  # type: ignore[method-assign]
+    # Installed on an open vault, as just after the list is painted: the unlock's work (the
+    # first unlock of a month: the monthly save) follows at once.
     reports.install(window)
-    window.vault_unlocked.emit()  # as on the first unlock of a month
 
-    panel = window.findChild(background.ProgressPanel, "monthlySaveProgress")
-    assert isinstance(panel, background.ProgressPanel)
-    assert panel.isVisible() and panel.label.text() == reports.SAVING_TEXT
+    def shown() -> background.ProgressPanel | None:
+        found = window.findChild(background.ProgressPanel, "monthlySaveProgress")
+        return found if isinstance(found, background.ProgressPanel) and found.isVisible() else None
+
+    qtbot.waitUntil(lambda: shown() is not None, timeout=10_000)
+    panel = shown()
+    assert panel is not None and panel.label.text() == reports.SAVING_TEXT
     assert not panel.cancel_button.isVisible()
     gate.set()
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=20_000)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,6 +103,10 @@ class Vault:
         # False where the caller checks the pages itself once the vault is open (the
         # window does, in the background after the list is painted): see ``opening``.
         self.check_pages_at_open = True
+        # Called on the unlocking thread once the key is derived, before the database is
+        # opened (and its modules imported): the window loads those modules on its own
+        # thread meanwhile and makes this wait for them (``ui.main_window``).
+        self.before_open: Callable[[], object] | None = None
 
     # -- state -----------------------------------------------------------------
 
@@ -184,6 +189,8 @@ class Vault:
             if kind == "recovery":
                 raise WrongPassphrase("That recovery key does not open this vault.")
             raise WrongPassphrase()
+        if self.before_open is not None:
+            self.before_open()
         db = self._open(opened.key, actor=actor, method=method, opened=(kind, opened))
         slot = slots.slot(kind)
         params = slot.scrypt if slot is not None and kind == "passphrase" else None

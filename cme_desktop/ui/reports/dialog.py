@@ -212,7 +212,7 @@ def install(window: Window) -> QAction:
         )
     )
     window.add_action("Reports", action)
-    window.vault_unlocked.connect(lambda: _monthly_save(window))
+    window.on_unlock(lambda: _monthly_save(window))
     window.vault_locked.connect(lambda: _close_for_lock(widget))
     return action
 

@@ -81,4 +81,4 @@ def ask_if_unanswered(window: Window) -> AuthorityDialog | None:
 
 def install(window: Window) -> None:
     """Ask for the authority's details after an unlock while they are still unanswered."""
-    window.vault_unlocked.connect(lambda: ask_if_unanswered(window))
+    window.on_unlock(lambda: ask_if_unanswered(window))

@@ -48,7 +48,7 @@ PAINT_WAIT_MS = 1_000
 
 def install(window: Window) -> None:
     """After each unlock, check the pages in the background (``tell_findings`` comes first)."""
-    window.vault_unlocked.connect(lambda: check_pages(window))
+    window.on_unlock(lambda: check_pages(window))
 
 
 def tell_findings(window: Window, services: AppServices) -> None:

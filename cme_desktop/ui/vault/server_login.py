@@ -119,6 +119,11 @@ class ServerLoginPage(QWidget):
         EnterAdvances(page, self.login_button)
         self.stack.addWidget(page)
 
+    @property
+    def busy(self) -> bool:
+        """True while an unlock (or login) is under way."""
+        return self._busy
+
     def focus_first(self) -> None:
         (self.login if not self.login.text() else self.password).setFocus()
 

@@ -165,6 +165,11 @@ class UnlockPage(QWidget):
         EnterAdvances(page, self.recover_button)
         return page
 
+    @property
+    def busy(self) -> bool:
+        """True while an unlock (or login) is under way."""
+        return self._busy
+
     def focus_first(self) -> None:
         if self.stack.currentIndex() == 0:
             self.passphrase.setFocus()
