@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy.exc import SQLAlchemyError
@@ -267,7 +268,58 @@ def after_unlock_check(db: Database) -> Finding | None:
         # page): the notice matters more than the record.
         with contextlib.suppress(CmeError, SQLAlchemyError), db.write() as session:
             audit.record(session, db, action=found.kind, entity="vault", detail=found.detail)
+    else:
+        correct_case_counts(db)
     return found
+
+
+_COUNTED = "SELECT status, cohort, count(*) FROM cases GROUP BY status, cohort"
+
+
+def correct_case_counts(db: Database) -> bool:
+    """Compare the counts the vault keeps of its cases (``case_counts``, migration 0015:
+    what the list says it shows) with the cases, and put them right if they differ
+    (audited, ``case_counts_corrected``). True when they were put right.
+
+    Triggers keep them; they could differ only after a change made around them (a table
+    rebuilt without its triggers, the file edited by hand), and then the list would show
+    too few or too many rows: checked after each unlock, in the background.
+    """
+    if db.kind != "vault":
+        return False
+    with db.read() as session:
+        conn = session.connection()
+        kept_table = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_counts'"
+        ).first()
+        if kept_table is None:
+            return False
+        if _kept_counts(conn) == _real_counts(conn):
+            return False
+    with db.write() as session:
+        conn = session.connection()
+        real = _real_counts(conn)
+        if _kept_counts(conn) == real:
+            return False  # put right meanwhile
+        conn.exec_driver_sql("DELETE FROM case_counts")
+        conn.exec_driver_sql(f"INSERT INTO case_counts (status, cohort, n) {_COUNTED}")
+        audit.record(
+            session,
+            db,
+            action="case_counts_corrected",
+            entity="vault",
+            detail=f"cases counted again: {sum(real.values())}",
+        )
+    return True
+
+
+def _kept_counts(conn: Any) -> dict[tuple[str, str], int]:
+    rows = conn.exec_driver_sql("SELECT status, cohort, n FROM case_counts")
+    return {(status, cohort): int(n) for status, cohort, n in rows if n}
+
+
+def _real_counts(conn: Any) -> dict[tuple[str, str], int]:
+    return {(status, cohort): int(n) for status, cohort, n in conn.exec_driver_sql(_COUNTED)}
 
 
 def full_check(db: Database, *, with_audit: bool = True) -> CheckReport:
