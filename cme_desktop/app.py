@@ -31,6 +31,8 @@ from PySide6.QtWidgets import QApplication
 
 from cme_desktop.resource_files import resource_path
 from cme_desktop.services import diagnostics
+from cme_desktop.services.errors import CmeError
+from cme_desktop.services.vault.keyslots import read_slots
 from cme_desktop.services.vault.secret_store import system_secret_store
 from cme_desktop.services.vault.unlock import Vault, default_vault_path
 from cme_desktop.ui import crash, look
@@ -237,6 +239,23 @@ class Started:
     args: argparse.Namespace
 
 
+def _remembered_here(vault: Vault) -> bool:
+    """Whether the vault's key file holds a key for the credential store (it may have been
+    remembered on this computer): only then is the store looked for before the window."""
+    try:
+        return read_slots(vault.slots_path).slot("keyring") is not None
+    except (CmeError, OSError, ValueError):
+        return False  # no vault yet, or a key file the unlock screen will explain
+
+
+def _find_secret_store(window: MainWindow) -> None:
+    store = system_secret_store()
+    if store is None or window.vault.secret_store is not None:
+        return
+    window.vault.secret_store = store
+    window.credential_store_found()
+
+
 @contextlib.contextmanager
 def running(argv: Sequence[str]) -> Iterator[Started]:
     """Everything ``main`` does before the event loop, and the tidying after it.
@@ -248,8 +267,15 @@ def running(argv: Sequence[str]) -> Iterator[Started]:
     args = parse_args(argv)
     with diagnostics.start_log("cme-desktop") as log:
         app = make_application([sys.argv[0]] if sys.argv else ["cme-desktop"])
-        vault = Vault(args.db, secret_store=system_secret_store())
+        vault = Vault(args.db)
+        remembered = _remembered_here(vault)
+        if remembered:
+            vault.secret_store = system_secret_store()  # its button is on the first screen
         window = build_window(vault, start_later=True, server=args.server)
+        if not remembered:
+            # Looking for the system credential store takes a tenth of a second: once the
+            # rest has loaded, then "Remember on this computer" is offered where one exists.
+            window.later(lambda: _find_secret_store(window))
         window.log = log
         # An error nobody foresaw is logged and explained; the window stays open.
         restore_hooks = crash.install(window, vault_path=vault.path, log=log)

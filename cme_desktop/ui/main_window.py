@@ -744,6 +744,12 @@ class MainWindow(QMainWindow):
         if self.services is not None:
             self.unsaved.offer(self, self.services)
 
+    def credential_store_found(self) -> None:
+        """The vault has just been given the system credential store (looked for after the
+        start): the unlock screen offers "Remember on this computer" where it can."""
+        if isinstance(self.gate, UnlockPage):
+            self.gate.offer_remember()
+
     def on_unlock(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` after each unlock; at once (on the next turn of the event loop)
         when the vault is already open, as when a feature is installed after the list."""

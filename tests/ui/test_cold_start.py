@@ -19,7 +19,7 @@ from cme_desktop.app import build_window
 from cme_desktop.services.vault.unlock import Vault
 from cme_desktop.ui.main_window import MainWindow
 from cme_desktop.ui.vault.unlock import UnlockPage
-from tests.support.credentials import PASSPHRASE
+from tests.support.credentials import PASSPHRASE, MemorySecretStore
 from tests.support.main_window import unlock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,3 +165,57 @@ def test_the_unlocking_thread_waits_for_the_modules_the_window_loads(
     qtbot.waitUntil(lambda: not window.is_locked(), timeout=10_000)
     assert window._vault_modules.is_set()
     window.lock()
+
+
+def _started(demo_vault: Vault, monkeypatch: Any, store: MemorySecretStore) -> Any:
+    """``app.running`` on ``demo_vault``, with ``store`` as the system credential store."""
+    from cme_desktop import app as desktop
+
+    looked: list[str] = []
+
+    def found() -> MemorySecretStore:
+        looked.append("store")
+        return store
+
+    monkeypatch.setattr(desktop, "system_secret_store", found)
+    return desktop.running(["--db", str(demo_vault.path)]), looked
+
+
+def test_the_credential_store_is_looked_for_after_the_start_and_remember_then_offered(
+    qtbot: Any, demo_vault: Vault, monkeypatch: Any
+) -> None:
+    running, looked = _started(demo_vault, monkeypatch, MemorySecretStore())
+    with running as started:
+        window = started.window
+        qtbot.addWidget(window)
+        page = window.gate
+        assert isinstance(page, UnlockPage)
+        # Not remembered here: the window is shown without waiting for the store.
+        assert looked == [] and window.vault.secret_store is None
+        assert not page.remember.isVisibleTo(page)
+        qtbot.waitUntil(window.is_started, timeout=10_000)
+        assert looked == ["store"]
+        assert page.remember.isVisibleTo(page), "offered once a secure store is found"
+        window.close()
+
+
+def test_a_vault_remembered_here_finds_the_store_before_the_window(
+    qtbot: Any, demo_vault: Vault, monkeypatch: Any
+) -> None:
+    store = MemorySecretStore()
+    demo_vault.secret_store = store
+    db = demo_vault.unlock(PASSPHRASE)
+    demo_vault.remember(db)
+    db.close()
+    running, looked = _started(demo_vault, monkeypatch, store)
+    with running as started:
+        window = started.window
+        qtbot.addWidget(window)
+        assert looked == ["store"] and window.vault.secret_store is store
+        page = window.gate
+        assert isinstance(page, UnlockPage)
+        assert page.remembered_button.isVisibleTo(page)
+        assert not page.remember.isVisibleTo(page), "remembered already"
+        qtbot.waitUntil(window.is_started, timeout=10_000)
+        assert looked == ["store"], "looked for once"
+        window.close()

@@ -103,8 +103,8 @@ class UnlockPage(QWidget):
             "Keep a key in this computer's credential store, so that signing in to "
             "Windows is enough to open the vault here."
         )
-        self.remember.setVisible(self.vault.can_remember() and not self.vault.is_remembered())
         layout.addWidget(self.remember)
+        self.offer_remember()
         self.message = QLabel()
         look.role(self.message, "problem")
         self.message.setWordWrap(True)
@@ -164,6 +164,11 @@ class UnlockPage(QWidget):
         layout.addLayout(buttons)
         EnterAdvances(page, self.recover_button)
         return page
+
+    def offer_remember(self) -> None:
+        """Show "Remember on this computer" where a secure credential store exists and the
+        vault is not remembered here yet (called again once the store is found)."""
+        self.remember.setVisible(self.vault.can_remember() and not self.vault.is_remembered())
 
     @property
     def busy(self) -> bool:
