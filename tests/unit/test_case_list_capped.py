@@ -119,15 +119,17 @@ def test_no_rows_asked_still_counts(seeded: Database) -> None:
 
 
 def test_a_capped_search_reads_the_index_not_every_match(seeded: Database) -> None:
-    """The count looks its matches up in the narrow index led by the id (stopping at the
-    cap); the page walks the name index, with no sort of every match."""
+    """The count reads the full-text matches as they come, each case by its key, and stops
+    at the cap (no list of every match is made first); the page walks the name index,
+    with no sort of every match."""
     listing = CaseList(seeded)
     query = CaseQuery(search="a", quick="open")
     count_plan, page_plan = query_plans.plans(
         seeded, lambda: listing.start(query, limit=PAGE, cap=CAP, today=TODAY)
     )
-    assert "case_search VIRTUAL TABLE" in count_plan, count_plan
-    assert "ix_cases_by_id (id=?" in count_plan, count_plan
+    assert "SCAN case_search VIRTUAL TABLE" in count_plan, count_plan
+    assert "SEARCH cases USING INTEGER PRIMARY KEY (rowid=?)" in count_plan, count_plan
+    assert "LIST SUBQUERY" not in count_plan, count_plan
     assert "SCAN cases" not in count_plan, count_plan
     ids_part = page_plan.split(" | SCAN anon_1")[0]
     assert "ix_cases_list_name" in ids_part, ids_part
