@@ -11,8 +11,9 @@ import importlib.util
 import io
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -475,3 +476,152 @@ def test_sql_and_python_count_alike(
         in_python = dfe_termly(empty_db, CENSUS, today=CENSUS)
     assert in_sql.counted == in_python.counted
     assert in_sql.previous_year_total == in_python.previous_year_total
+
+
+def test_one_pass_keeps_the_census_day_and_the_previous_year_apart(
+    engine_db: Database,
+) -> None:
+    """The one pass counts each child on the census day and in the previous year (2025/26)
+    by the rules of each, never one for the other, and passes to Python only the cases
+    it cannot count: on both engines, as the Python way counts them."""
+    from sqlalchemy import false
+
+    from cme_desktop.models.records import TimelineEntry
+    from cme_desktop.services.reports import dfe_return
+    from cme_desktop.services.reports.dfe_return import UNTRACEABLE
+    from cme_desktop.services.rules.school_age import compulsory_school_age
+
+    reception_2026 = date(2021, 3, 1)  # of compulsory school age from 31 Mar 2026
+    left_2026 = date(2009, 10, 15)  # to 26 Jun 2026: not on the census day
+    left_2025 = date(2008, 10, 15)  # to 27 Jun 2025: on no day of 2025/26
+    assert compulsory_school_age(reception_2026)[0] == date(2026, 3, 31)
+    assert compulsory_school_age(left_2026)[1] == date(2026, 6, 26)
+    assert compulsory_school_age(left_2025)[1] < date(2025, 9, 1)
+
+    def spell(opened: date, confirmed: date, closed: date | None = None) -> dict[str, object]:
+        return {
+            "opened_on": opened,
+            "notified_on": opened,
+            "cme_confirmed_on": confirmed,
+            "closed_on": closed,
+            "closing_outcome": "on_roll" if closed else "",
+        }
+
+    with engine_db.write() as s:
+        s.add_all(
+            [
+                # 1: opened in August, confirmed after 2025/26 ended: on the census day
+                # only, 21 days.
+                _case(1, **spell(date(2026, 8, 20), date(2026, 9, 10))),
+                # 2: closed in the summer: in 2025/26 only.
+                _case(
+                    2,
+                    dfe_reason="BCO",
+                    **spell(date(2026, 1, 5), date(2026, 2, 1), date(2026, 6, 30)),
+                ),
+                # 3: both; 42 days since last attended.
+                _case(
+                    3,
+                    sex="male",
+                    dfe_reason="BLA",
+                    date_last_attended=date(2026, 8, 20),
+                    **spell(date(2026, 3, 2), date(2026, 3, 2)),
+                ),
+                # 4: closed before 2025/26 began: neither.
+                _case(
+                    4,
+                    dfe_reason="DGN",
+                    **spell(date(2025, 3, 3), date(2025, 3, 10), date(2025, 8, 20)),
+                ),
+                # 5: Year 1, confirmed after 2025/26: on the census day only, 17 days.
+                _case(
+                    5,
+                    sex="not_known",
+                    dfe_reason="DSE",
+                    date_of_birth=reception_2026,
+                    **spell(date(2026, 9, 14), date(2026, 9, 14)),
+                ),
+                # 6: past compulsory school age by the census day: in 2025/26 only.
+                _case(
+                    6,
+                    dfe_reason="EHE",
+                    date_of_birth=left_2026,
+                    **spell(date(2026, 1, 5), date(2026, 1, 10)),
+                ),
+                # 7: no sex: blocks the return, and counts in 2025/26 (worked out in Python).
+                _case(7, sex="", dfe_reason="MCO", **spell(date(2026, 1, 20), date(2026, 2, 1))),
+                # 8: closed 31 Oct 2025 and reopened only after the census day (its row says
+                # open since 1 Oct 2025): in 2025/26 only (worked out in Python).
+                _case(8, dfe_reason="MEN", **spell(date(2025, 10, 1), date(2025, 10, 5))),
+                # 9: confirmed after 2025/26 and closed before the census day: neither.
+                _case(
+                    9,
+                    dfe_reason="DIF",
+                    **spell(date(2026, 9, 1), date(2026, 9, 5), date(2026, 9, 15)),
+                ),
+                # 10: past compulsory school age before 2025/26 began: neither.
+                _case(
+                    10,
+                    dfe_reason="MLA",
+                    date_of_birth=left_2025,
+                    **spell(date(2026, 1, 5), date(2026, 1, 10)),
+                ),
+                # 11: closed before reaching compulsory school age: neither.
+                _case(
+                    11,
+                    dfe_reason="NAP",
+                    date_of_birth=reception_2026,
+                    **spell(date(2026, 1, 20), date(2026, 2, 1), date(2026, 3, 15)),
+                ),
+                # 12: closed after reaching it: in 2025/26 only.
+                _case(
+                    12,
+                    dfe_reason="OFF",
+                    date_of_birth=reception_2026,
+                    **spell(date(2026, 1, 20), date(2026, 2, 1), date(2026, 4, 15)),
+                ),
+                # 13: closed as untraceable before 2025/26, never passed on: both, 570 days
+                # since confirmed (worked out in Python).
+                _case(
+                    13,
+                    dfe_reason="OTH",
+                    **spell(date(2025, 3, 3), date(2025, 3, 10), date(2025, 6, 30))
+                    | {"closing_outcome": UNTRACEABLE},
+                ),
+            ]
+        )
+        s.flush()
+        s.add(
+            TimelineEntry(
+                case_id=8,
+                kind="system",
+                occurred_at=datetime(2026, 10, 20, 9, 30),
+                summary="Case reopened (was closed 31/10/2025: On roll at a school).",
+            )
+        )
+
+    seen: list[int] = []
+    children = dfe_return._children
+
+    def spy(*args: Any) -> Any:  # the ids ``_children`` reads: those not counted in SQL
+        seen.extend(args[2])
+        return children(*args)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(dfe_return, "_children", spy)
+        in_sql = dfe_termly(engine_db, CENSUS, la_number="855", today=CENSUS)
+    assert seen == [7, 8, 13]
+    assert in_sql.counted == (
+        Counted("F", "7", "2TO4W", "APP"),  # 1
+        Counted("F", "7", "GT52W", "OTH"),  # 13
+        Counted("M", "7", "4TO8W", "BLA"),  # 3
+        Counted("U", "1", "2TO4W", "DSE"),  # 5
+    )
+    assert in_sql.previous_year_total == 7  # 2, 3, 6, 7, 8, 12, 13
+    assert [(b.case_id, b.missing) for b in in_sql.blockers] == [(7, ("no sex recorded",))]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(dfe_return, "_plain", lambda _spells, _reasons: false())
+        in_python = dfe_termly(engine_db, CENSUS, la_number="855", today=CENSUS)
+    assert in_python.counted == in_sql.counted
+    assert in_python.previous_year_total == in_sql.previous_year_total
+    assert in_python.blockers == in_sql.blockers

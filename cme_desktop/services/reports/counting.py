@@ -135,6 +135,11 @@ def scan(col: Any) -> Any:
     A report's ranges select a good part of the table; fetching each of those rows
     through an index costs several times a single pass over an encrypted table
     (measured: 0.44 s against 0.12 s over 100,000 cases), and a pass is bounded.
+
+    ``+column`` also has no affinity: a date, ISO text in a column of NUMERIC affinity,
+    is compared with a bound date or a text column as the text it is, without SQLite
+    first trying the other value as a number on every row (measured: a sixth of the DfE
+    return's pass over 100,000 cases).
     """
     return no_index(col)  # on a PostgreSQL server, the column as it is (services.server)
 
@@ -288,7 +293,9 @@ def dates_of_birth(session: Session) -> list[str]:
     return [row[0] for row in all_rows(session, query)]
 
 
-def fill_dobs(session: Session, rows: Iterable[tuple[str, int, str, str, str, str]]) -> None:
+def fill_dobs(
+    session: Session, rows: Iterable[tuple[str, int, str, str, str | None, str | None]]
+) -> None:
     """Fill the in-memory table of school-age facts (temp tables stay in memory, never on disk).
 
     The rules of ``school_age`` are applied once per date of birth in Python, and
@@ -296,12 +303,21 @@ def fill_dobs(session: Session, rows: Iterable[tuple[str, int, str, str, str, st
     being written twice.
     """
     conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
     conn.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS cme_report_dobs (dob TEXT NOT NULL, idx INTEGER NOT "
         "NULL, k1 TEXT, k2 TEXT, a TEXT, b TEXT, PRIMARY KEY (dob, idx))"
+        # On SQLite the rows are kept in their key's order: each case's look-up is one
+        # search, not a search of the key's index and then of the table.
+        + (" WITHOUT ROWID" if sqlite else "")
     )
     conn.execute(DOBS.delete())
     values = list(rows)
-    if values:
+    if not values:
+        return
+    if sqlite:
+        # The driver's own executemany: a third of the time of SQLAlchemy's, row by row.
+        conn.exec_driver_sql("INSERT INTO cme_report_dobs VALUES (?, ?, ?, ?, ?, ?)", values)
+    else:
         names = ("dob", "idx", "k1", "k2", "a", "b")
         conn.execute(DOBS.insert(), [dict(zip(names, row, strict=True)) for row in values])

@@ -23,11 +23,13 @@ authority has retired in Settings > DfE return codes, ``dfe_codebook``):
 codes written are the authority's (``DfeReturn.codebook``). All dates are dates in
 England.
 
-Most cases are counted in SQL, grouped (``_plain_counts``: never reopened, not
-closed as untraceable, nothing missing), so that the return costs one pass over
-the cases at any size; the others (reopened, untraceable, or lacking a detail)
-are read and worked out one by one in Python by the same rules (``_children``).
-A test holds the two ways to the same figures.
+Most cases are counted in SQL (``_plain``: never reopened, not closed as
+untraceable, nothing missing): one grouped pass over the cases (``_counts``) gives
+the children counted on the census day, how many were missing in the previous year,
+and the ids of the other cases (reopened, untraceable, or lacking a detail), so that
+the return costs one pass over the cases at any size. Those others are read by id
+and worked out one by one in Python by the same rules (``_children``). A test holds
+the two ways to the same figures.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, or_, select
 from sqlalchemy.orm import Session
 
 from cme_desktop.models.closures import CaseClosure
@@ -64,11 +67,13 @@ from cme_desktop.services.reports.tables import Row, Table
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.rules.school_age import compulsory_school_age, school_year_group
-from cme_desktop.services.server.dialect import count_by, greatest
+from cme_desktop.services.server.dialect import count_by
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault.database import Database
 
 UNTRACEABLE = "untraceable"
+#: Cases read by id at a time (``_children``): well within either engine's bound parameters.
+_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -175,42 +180,29 @@ def _plain(spells: dict[int, list[Spell]], reasons: frozenset[str]) -> ColumnEle
 
 
 def _children(
-    session: Session,
-    spells: dict[int, list[Spell]],
-    first_day: date,
-    last_day: date,
-    reasons: frozenset[str],
+    session: Session, spells: dict[int, list[Spell]], case_ids: list[int]
 ) -> list[_Child]:
-    """Every case confirmed as CME on or before ``last_day`` that may count on some day
-    from ``first_day`` and is not counted in SQL (``_plain``), with its open spells."""
-    rows = all_rows(
-        session,
-        # Dates as the ISO text SQLite holds, read by ``date.fromisoformat``: the
-        # ORM's own date conversion costs more than the rest of the pass.
-        select(
-            Case.id,
-            Case.full_name,
-            iso_text(Case.date_of_birth),
-            Case.sex,
-            Case.dfe_reason,
-            iso_text(Case.cme_confirmed_on),
-            iso_text(Case.date_last_attended),
-            iso_text(Case.opened_on),
-            iso_text(Case.closed_on),
-            Case.closing_outcome,
-        ).where(
-            Case.cme_confirmed_on.isnot(None),
-            Case.cme_confirmed_on <= last_day,
-            # Closed before the first day that matters, and not as untraceable: such a
-            # case cannot count (a reopened case's row keeps its latest closing).
-            or_(
-                Case.closed_on.is_(None),
-                Case.closed_on > first_day,
-                Case.closing_outcome == UNTRACEABLE,
-            ),
-            not_(_plain(spells, reasons)),
-        ),
-    )
+    """The cases not counted in SQL (``_plain``) that ``_counts`` found, with their open
+    spells: read by id, a few hundred rows at a time."""
+    rows: list[Any] = []
+    for first in range(0, len(case_ids), _BATCH):
+        rows += all_rows(
+            session,
+            # Dates as the ISO text SQLite holds, read by ``date.fromisoformat``: the
+            # ORM's own date conversion costs more than the rest of the work.
+            select(
+                Case.id,
+                Case.full_name,
+                iso_text(Case.date_of_birth),
+                Case.sex,
+                Case.dfe_reason,
+                iso_text(Case.cme_confirmed_on),
+                iso_text(Case.date_last_attended),
+                iso_text(Case.opened_on),
+                iso_text(Case.closed_on),
+                Case.closing_outcome,
+            ).where(Case.id.in_(case_ids[first : first + _BATCH])),
+        )
     untraceable = [
         r[0]
         for r in rows
@@ -252,76 +244,147 @@ def _children(
     return children
 
 
-def _plain_counts(
+def _fill_facts(session: Session, census: date, previous: Period) -> None:
+    """One row per date of birth (``DOBS``, ``idx`` 0), by ``school_age``'s rules: ``k1``
+    the year group on ``census`` (0 for none), ``k2`` "1" when of compulsory school age
+    on it, ``a`` to ``b`` the days of ``previous`` at compulsory school age (both NULL
+    when there are none)."""
+    facts: list[tuple[str, int, str, str, str | None, str | None]] = []
+    for born in dates_of_birth(session):
+        dob = date.fromisoformat(born)
+        group = str(_year_group(dob, census) or 0)
+        csa_start, csa_end = _school_age(dob)
+        of_age = "1" if csa_start <= census <= csa_end else "0"
+        first, last = max(previous.start, csa_start), min(previous.end, csa_end)
+        if first <= last:
+            facts.append((born, 0, group, of_age, first.isoformat(), last.isoformat()))
+        else:
+            facts.append((born, 0, group, of_age, None, None))
+    fill_dobs(session, facts)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """A counted child's year group, band, sex and reason as one number, and back: SQLite
+    groups rows by one integer several times faster than by four strings."""
+
+    sexes: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def sql(self, year: Any, band: Any, sex: Any, reason: Any) -> Any:
+        """The number in SQL: ``year`` and ``band`` (an index of ``BANDS``) as integers,
+        ``sex`` and ``reason`` one of ``sexes`` and of ``reasons``."""
+        sex_index = case({key: i for i, key in enumerate(self.sexes)}, value=sex)
+        reason_index = case({key: i for i, key in enumerate(self.reasons)}, value=reason)
+        year_band = year * len(codes.BANDS) + band
+        return (year_band * len(self.sexes) + sex_index) * len(self.reasons) + reason_index
+
+    def counted(self, number: int, children: int) -> Counted:
+        rest, reason = divmod(number, len(self.reasons))
+        rest, sex = divmod(rest, len(self.sexes))
+        year, band = divmod(rest, len(codes.BANDS))
+        return Counted(
+            codes.return_sex(self.sexes[sex]),
+            codes.year_code(year),
+            codes.BANDS[band].key,
+            self.reasons[reason],
+            children,
+        )
+
+
+def _counts(
     session: Session,
     spells: dict[int, list[Spell]],
     census: date,
     previous: Period,
     reasons: frozenset[str],
-) -> tuple[list[Counted], int]:
-    """The ``_plain`` cases counted on ``census``, and how many were missing in ``previous``.
+) -> tuple[list[Counted], int, list[int]]:
+    """One pass over the cases: the ``_plain`` cases counted on ``census``, how many of them
+    were missing in ``previous``, and the ids of the other cases that may count on some
+    day from ``previous.start`` (worked out in Python: ``_children``).
 
     The same rules as ``_missing_on`` and ``_missing_during``, in SQL: the school-age
-    facts of each date of birth are worked out once in Python (``fill_dobs``) and
-    joined, so that only the children counted on the census day come back as rows.
+    facts of each date of birth are worked out once in Python (``_fill_facts``) and
+    joined. The rows are grouped by one number each, so that a few hundred come back
+    however many children are counted: ``-1 - id`` for a case worked out in Python;
+    else, for a ``_plain`` case, twice its ``_Keys`` number + 1 when the child counts on
+    the census day (0 when not), plus 1 when they were missing in the previous year.
     """
-    facts = []
-    for born in dates_of_birth(session):
-        dob = date.fromisoformat(born)
-        group = _year_group(dob, census)
-        of_age = "1" if _of_age(dob, census) else "0"
-        facts.append((born, 0, "" if group is None else str(group), of_age, "", ""))
-        csa_start, csa_end = _school_age(dob)
-        first = max(previous.start, csa_start).isoformat()
-        last = min(previous.end, csa_end).isoformat()
-        facts.append((born, 1, "", "", first, last))
-    fill_dobs(session, facts)
+    _fill_facts(session, census, previous)
     # ``scan``: the cases are read in one pass and each looks its facts up, rather than
-    # each date of birth walking the cases' index (several times slower, encrypted).
-    dob = scan(iso_text(Case.date_of_birth))
-    confirmed = iso_text(Case.cme_confirmed_on)
-    attended = iso_text(Case.date_last_attended)
-    day = census.isoformat()
+    # each date of birth walking the cases' index (several times slower, encrypted). On
+    # SQLite it also compares the dates as the text they are (``counting.scan``).
+    facts = Case.__table__.outerjoin(
+        DOBS, and_(DOBS.c.dob == scan(iso_text(Case.date_of_birth)), DOBS.c.idx == 0)
+    )
+    confirmed = scan(Case.cme_confirmed_on)
+
+    # Counted on the census day: open at its end and of compulsory school age on it.
+    on_day = and_(open_at_end_of_clause(census), DOBS.c.k2 == "1")
     # From the day last attended (when it is not after the census day), else from the
     # day CME was confirmed; ``NULL <= day`` is not true, so no date falls to the else.
-    since = case((attended <= day, attended), else_=confirmed)
-    days = cast(func.julianday(day) - func.julianday(since), Integer)
-    # The bands as SQL, from the same thresholds; grouped in SQL, so that a few hundred
-    # rows come back however many children are counted.
+    attended = scan(Case.date_last_attended)
+    since = case((attended <= census, attended), else_=confirmed)
+    # The bands by their index, from the same thresholds: ``n`` days or fewer before the
+    # census day is on or after the day ``n`` days before it.
     band = case(
-        *[(days <= b.last_day, b.key) for b in codes.BANDS if b.last_day is not None],
-        else_=codes.BANDS[-1].key,
+        *[
+            (since >= census - timedelta(days=b.last_day), i)
+            for i, b in enumerate(codes.BANDS)
+            if b.last_day is not None
+        ],
+        else_=len(codes.BANDS) - 1,
     )
-    keys = (DOBS.c.k1, Case.sex, Case.dfe_reason, band)
-    on_day = count_by(
-        session,
-        select(*keys)
-        .select_from(Case.__table__.join(DOBS, and_(DOBS.c.dob == dob, DOBS.c.idx == 0)))
-        .where(
-            _plain(spells, reasons),
-            Case.cme_confirmed_on <= census,
-            open_at_end_of_clause(census),
-            DOBS.c.k2 == "1",
+    keys = _Keys(tuple(sorted(codes.SEX_KEYS)), tuple(sorted(reasons)))
+    counted_keys = keys.sql(cast(DOBS.c.k1, Integer), band, Case.sex, Case.dfe_reason)
+
+    # Missing on some day of ``previous`` while of compulsory school age (``a`` to ``b``):
+    # opened and confirmed by ``b``, and not closed by ``a`` nor by the later of the two.
+    opened_iso, closed_iso = scan(iso_text(Case.opened_on)), scan(iso_text(Case.closed_on))
+    confirmed_iso = scan(iso_text(Case.cme_confirmed_on))
+    in_year = and_(
+        opened_iso <= DOBS.c.b,
+        confirmed_iso <= DOBS.c.b,
+        or_(
+            closed_iso.is_(None),
+            and_(closed_iso > DOBS.c.a, closed_iso > opened_iso, closed_iso > confirmed_iso),
         ),
     )
-    counted = [
-        Counted(codes.return_sex(sex), codes.year_code(int(group or 0)), key, reason, int(n))
-        for group, sex, reason, key, n in all_rows(session, on_day)
-    ]
-    start = greatest(iso_text(Case.opened_on), confirmed)  # SQLite's max(a, b)
-    closed = iso_text(Case.closed_on)
-    in_year = (
-        select(func.count())
-        .select_from(Case.__table__.join(DOBS, and_(DOBS.c.dob == dob, DOBS.c.idx == 1)))
-        .where(
+
+    group_number = case(
+        (
             _plain(spells, reasons),
-            Case.cme_confirmed_on <= previous.end,
-            DOBS.c.a <= DOBS.c.b,
-            start <= DOBS.c.b,
-            or_(closed.is_(None), and_(closed > DOBS.c.a, closed > start)),
-        )
+            case((on_day, counted_keys + 1), else_=0) * 2 + case((in_year, 1), else_=0),
+        ),
+        else_=-1 - Case.id,
     )
-    return counted, int(session.connection().execute(in_year).scalar_one())
+    closed_on = scan(Case.closed_on)
+    query = count_by(
+        session,
+        select(group_number)
+        .select_from(facts)
+        .where(
+            confirmed <= census,
+            # Closed before the first day that matters, and not as untraceable: such a
+            # case cannot count (a reopened case's row keeps its latest closing).
+            or_(
+                closed_on.is_(None), closed_on > previous.start, Case.closing_outcome == UNTRACEABLE
+            ),
+        ),
+    )
+    on_census_day: Counter[int] = Counter()
+    missing_in_year = 0
+    others: list[int] = []
+    for value, n in all_rows(session, query):
+        if value < 0:
+            others.append(-1 - value)
+            continue
+        counted_as, in_previous = divmod(value, 2)
+        missing_in_year += in_previous * n
+        if counted_as:
+            on_census_day[counted_as - 1] += n
+    counted = [keys.counted(key, n) for key, n in on_census_day.items()]
+    return counted, missing_in_year, sorted(others)
 
 
 def _missing_spans(child: _Child) -> list[tuple[date, date | None]]:
@@ -394,8 +457,8 @@ def dfe_termly(
         book = read_codebook(session)
         reasons = book.reason_keys
         spells = reopened_spells(session)
-        counted, previous_total = _plain_counts(session, spells, census_date, previous, reasons)
-        children = _children(session, spells, previous.start, census_date, reasons)
+        counted, previous_total, others = _counts(session, spells, census_date, previous, reasons)
+        children = _children(session, spells, others)
         ehe = ehe_figures(session, census_date, previous)
     blockers: list[Blocker] = []
     for child in children:
@@ -434,10 +497,10 @@ def dfe_termly(
             )
         )
     # One entry per sex, year, band and reason, whichever way each was counted.
-    merged: Counter[Counted] = Counter()
+    merged: Counter[tuple[str, str, str, str]] = Counter()
     for c in counted:
-        merged[replace(c, children=1)] += c.children
-    counted = sorted(replace(c, children=n) for c, n in merged.items())
+        merged[c.sex, c.year, c.band, c.reason] += c.children
+    counted = [Counted(*key, n) for key, n in sorted(merged.items())]
     tables = _tables(census_date, previous, counted, previous_total, len(blockers), book)
     if ehe is not None:
         tables += ehe_tables(ehe, census_date, previous)
