@@ -23,9 +23,13 @@ run: $(STAMP)
 
 # The PostgreSQL tests run against CME_TEST_POSTGRES_URL, else a throwaway cluster on the
 # loopback that tools/test_postgres.py makes and starts (it says what to install if needed).
+# The suite runs on every core, one pytest-xdist worker each (at most 8), a worker taking
+# the next test as it is free; TEST_WORKERS=0 (or -n 0 in PYTEST_ARGS) runs it in one process.
+TEST_WORKERS ?= logical
 test: $(STAMP)
 	CME_TEST_POSTGRES_URL="$${CME_TEST_POSTGRES_URL:-$$($(BIN)/python -m tools.test_postgres start)}" \
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider \
+		-n $(TEST_WORKERS) --maxprocesses 8 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cme_desktop tests benchmarks packaging

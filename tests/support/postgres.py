@@ -86,6 +86,7 @@ class PostgresServer:
             engine.dispose()
 
     def fresh_name(self) -> str:
+        """A database name of this process alone (each pytest-xdist worker is one)."""
         return f"cme_t_{os.getpid()}_{next(_counter)}"
 
 
@@ -124,7 +125,8 @@ def ensure_template(server: PostgresServer) -> str:
     engine = server.admin_engine()
     try:
         with engine.connect() as conn:
-            # One test run builds it while any other waits (session-level lock).
+            # One process builds it while any other waits (session-level lock): the other
+            # pytest-xdist workers of this run, and any other run on the same server.
             conn.execute(text("SELECT pg_advisory_lock(4345)"))
             try:
                 exists = conn.execute(
