@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,16 @@ CACHE_KIB = 131072
 BUSY_TIMEOUT = 15.0
 
 
+#: Each connection's settings, once the key has opened the file.
+SETTINGS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    f"PRAGMA cache_size = -{CACHE_KIB}",
+    "PRAGMA temp_store = MEMORY",
+)
+
+
 def _key_pragma(key: bytes | bytearray) -> str:
     return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
 
@@ -55,11 +65,8 @@ def open_connection(
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(_key_pragma(key))
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        conn.execute("PRAGMA temp_store = MEMORY")
+        for setting in SETTINGS:
+            conn.execute(setting)
     except sqlcipher.DatabaseError as exc:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
@@ -174,10 +181,28 @@ class Database:
         ``busy_timeout``: how long each connection waits for another's write lock.
         """
         open_connection(path, key, busy_timeout=busy_timeout).close()  # fail early on a wrong key
+        return cls.over(
+            path,
+            lambda: open_connection(path, key, busy_timeout=busy_timeout),
+            audit_key=audit_key,
+            key=key,
+        )
+
+    @classmethod
+    def over(
+        cls,
+        path: Path,
+        connect: Callable[[], sqlcipher.Connection],
+        *,
+        audit_key: bytes,
+        key: bytearray,
+    ) -> Database:
+        """The vault's engine and sessions over connections ``connect`` opens (``open``;
+        the benchmarks open a plain copy through it, so only the key differs)."""
         engine = create_engine(
             "sqlite://",
             module=sqlcipher,
-            creator=lambda: open_connection(path, key, busy_timeout=busy_timeout),
+            creator=connect,
             poolclass=QueuePool,
             pool_size=4,
             max_overflow=4,
