@@ -45,8 +45,8 @@ def flip_byte(path: Path, page: int, *, offset: int = 1234, mask: int = 0x10) ->
     path.write_bytes(bytes(data))
 
 
-def _only_the_table_fails(path: Path, key: bytes, table: str) -> bool:
-    """True when the vault still opens (its schema reads) but ``table``'s rows do not."""
+def _only_the_table_fails(path: Path, key: bytes, reads: str) -> bool:
+    """True when the vault still opens (its schema reads) but the query ``reads`` fails."""
     conn = raw(path, key)
     try:
         try:
@@ -54,7 +54,7 @@ def _only_the_table_fails(path: Path, key: bytes, table: str) -> bool:
         except sqlcipher.DatabaseError:
             return False  # a page of the schema: the vault would not open at all
         try:
-            conn.execute(f"SELECT * FROM {table}").fetchall()
+            conn.execute(reads).fetchall()
         except sqlcipher.DatabaseError:
             return True
         return False
@@ -62,23 +62,27 @@ def _only_the_table_fails(path: Path, key: bytes, table: str) -> bool:
         conn.close()
 
 
-def table_data_page(path: Path, key: bytes, *, table: str = "cases", scratch: Path) -> int:
-    """A page near the middle of the file whose damage stops reading ``table``, and only that.
+def table_data_page(
+    path: Path, key: bytes, *, table: str = "cases", scratch: Path, reads: str = ""
+) -> int:
+    """A page near the middle of the file whose damage stops reading ``table``, and only that
+    (or, given ``reads``, a page whose damage makes that query fail).
 
     Tried outward from the middle on a scratch copy, so the page found holds the
     table's rows (or the b-tree that leads to them): not the header, not the
     schema, not free space.
     """
+    reads = reads or f"SELECT * FROM {table}"
     pages = path.stat().st_size // PAGE_SIZE
     middle = pages // 2
     candidates = sorted(range(2, pages + 1), key=lambda p: (abs(p - middle), p))
     for page in candidates[:200]:
         shutil.copyfile(path, scratch)
         flip_byte(scratch, page)
-        if _only_the_table_fails(scratch, key, table):
+        if _only_the_table_fails(scratch, key, reads):
             scratch.unlink()
             return page
-    raise AssertionError(f"no page of {table} found near the middle of {path.name}")
+    raise AssertionError(f"no page read by {reads!r} found near the middle of {path.name}")
 
 
 def checksum(body: dict[str, Any]) -> str:

@@ -21,16 +21,20 @@ from tests.support.main_window import Prompts, make_window, unlock
 from tests.support.tampering import execute, flip_byte, table_data_page
 
 
-def _saved_then_damaged(vault: Vault, tmp_path: Path, table: str = "referrals") -> tuple[Path, int]:
+def _saved_then_damaged(
+    vault: Vault, tmp_path: Path, table: str = "referrals", reads: str = ""
+) -> tuple[Path, int]:
     """A monthly save, then one page of ``table`` damaged (by default the referrals: the desk
-    opens without them)."""
+    opens without them), or one that the query ``reads`` needs."""
     db = vault.unlock(PASSPHRASE)
     save = monthly_save(db, today=date(2026, 10, 5))
     key = bytes(db.key)
     checkpoint(db)
     db.close()
     assert save is not None and save.backup_file is not None
-    page = table_data_page(vault.path, key, table=table, scratch=tmp_path / "scratch.cme")
+    page = table_data_page(
+        vault.path, key, table=table, scratch=tmp_path / "scratch.cme", reads=reads
+    )
     flip_byte(vault.path, page)
     return save.backup_file, page
 
@@ -116,22 +120,37 @@ def test_the_cme_command_still_checks_the_pages_as_the_vault_opens(
         db.close()
 
 
+#: What the list's first page reads: the open cases' rows from their own index (0016).
+FIRST_PAGE = "SELECT full_name FROM cases INDEXED BY ix_cases_list_rows WHERE surname_key >= ''"
+
+
+@pytest.mark.parametrize(
+    "damaged", ["first page", "rows"], ids=["the list's first page", "the cases' rows"]
+)
 def test_damage_under_the_case_list_is_told_and_the_list_does_not_fail(
-    qtbot: Any, demo_vault: Vault, asked: Prompts, tmp_path: Path
+    qtbot: Any, demo_vault: Vault, asked: Prompts, tmp_path: Path, damaged: str
 ) -> None:
-    # The cases' own rows are damaged: the list cannot read them while it paints, scrolls or
-    # closes. It says so in its count line instead of raising, and the notice comes.
-    _saved_then_damaged(demo_vault, tmp_path, table="cases")
+    # What the list reads is damaged: the first page it paints (from the index of the
+    # list's rows), or the cases' own rows (read by a search, and by pages further down).
+    # It says so in its count line instead of raising, as it paints, scrolls, searches or
+    # closes, and the notice comes.
+    if damaged == "first page":
+        _saved_then_damaged(demo_vault, tmp_path, reads=FIRST_PAGE)
+    else:
+        _saved_then_damaged(demo_vault, tmp_path, table="cases")
     window = _open(qtbot, demo_vault)
     qtbot.waitUntil(lambda: DAMAGE_TITLE in asked.titles("warn"), timeout=10_000)
     panel = window.desk.case_list
-    assert panel.count.text().startswith("Some cases cannot be shown: The vault file is damaged")
+    told = "Some cases cannot be shown: The vault file is damaged"
+    if damaged == "first page":
+        assert panel.count.text().startswith(told), panel.count.text()
     panel.table.scrollToBottom()
     panel.show_all_matches()
-    panel.search.setText("ab")
+    panel.search.setText("a")
     panel.apply_filters()
     qtbot.wait(50)
     assert panel.model.problem is not None
+    assert panel.count.text().startswith(told), panel.count.text()
     background.wait_for_all()
     window.close()  # locking reads the list's state: nothing raised
     assert window.is_locked()

@@ -213,6 +213,15 @@ def _page_ids_part(plan: str) -> str:
     return plan.split(" | SCAN anon_1")[0]
 
 
+def _read_from_list_rows(plan: str) -> bool:
+    """Whether a page was read from ``ix_cases_list_rows`` alone: in its order, no row
+    looked up in the table (migration 0016)."""
+    index = case_list.LIST_ROWS_INDEX
+    read = f"SEARCH cases USING COVERING INDEX {index} (status=? AND surname_key>?)"
+    # Cases of the same name are put in order of their ids among themselves.
+    return plan in (read, f"{read} | USE TEMP B-TREE FOR LAST TERM OF ORDER BY")
+
+
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("sort", [k for k in SORT_KEYS if k != "id"])
 def test_every_header_reads_its_order_from_an_index(
@@ -225,6 +234,9 @@ def test_every_header_reads_its_order_from_an_index(
     plans = query_plans.plans(
         seeded, lambda: listing.page(query, offset=PAGE, limit=PAGE, today=TODAY)
     )
+    if sort == "name":
+        assert _read_from_list_rows(plans[0]), plans[0]
+        return
     ids_query = _page_ids_part(plans[0])
     assert "USE TEMP B-TREE FOR ORDER BY" not in ids_query, ids_query
     assert "USING" in ids_query and "INDEX" in ids_query, ids_query
@@ -236,9 +248,66 @@ def test_every_quick_filter_walks_the_name_index(seeded: Database, quick: str) -
     plans = query_plans.plans(
         seeded, lambda: listing.page(CaseQuery(quick=quick), offset=0, limit=PAGE, today=TODAY)
     )
+    if quick in ("open", "closed"):
+        assert _read_from_list_rows(plans[0]), plans[0]
+        return
     ids_query = _page_ids_part(plans[0])
     assert "USE TEMP B-TREE FOR ORDER BY" not in ids_query, ids_query
     assert "ix_cases_list_name" in ids_query or "ix_cases_name" in ids_query, ids_query
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("quick", ["open", "closed"])
+def test_past_the_depth_a_page_reads_its_ids_from_the_name_index(
+    seeded: Database, quick: str, descending: bool
+) -> None:
+    """Deep down the list, skipping the wide entries of ``ix_cases_list_rows`` would
+    cost more than the page's rows: the ids come from the narrow name index."""
+    listing = CaseList(seeded)
+    query = CaseQuery(quick=quick, descending=descending)
+    offset = case_list.LIST_ROWS_DEPTH
+    plans = query_plans.plans(
+        seeded, lambda: listing.page(query, offset=offset, limit=PAGE, today=TODAY)
+    )
+    ids_query = _page_ids_part(plans[0])
+    assert "ix_cases_list_name" in ids_query, ids_query
+    assert "USE TEMP B-TREE FOR ORDER BY" not in ids_query, ids_query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        CaseQuery(),
+        CaseQuery(quick="closed"),
+        CaseQuery(descending=True),
+        CaseQuery(quick="closed", descending=True),
+        CaseQuery(cohort="cme"),
+    ],
+    ids=str,
+)
+def test_pages_across_the_depth_are_the_same_rows(
+    seeded: Database, query: CaseQuery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages read from ``ix_cases_list_rows`` and those read by their ids give the
+    same rows, every column, in the same order, on either side of the depth."""
+    listing = CaseList(seeded)
+    total = listing.count(query, today=TODAY)
+    assert total > 3 * PAGE
+
+    def pages() -> list[Any]:
+        rows = []
+        for offset in range(0, total + PAGE, PAGE):
+            rows += listing.page(query, offset=offset, limit=PAGE, today=TODAY)
+        return rows
+
+    monkeypatch.setattr(case_list, "LIST_ROWS_DEPTH", 0)
+    by_ids = pages()
+    monkeypatch.setattr(case_list, "LIST_ROWS_DEPTH", 2 * PAGE + 5)
+    straddling = pages()
+    if query.cohort == "all":
+        assert [row.id for row in by_ids] == _old_ids(seeded, query)
+    assert len(by_ids) == total
+    assert straddling == by_ids
 
 
 def test_a_search_starts_from_its_matches(seeded: Database) -> None:

@@ -19,7 +19,18 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, cast, column, func, literal, or_, select, table, text
+from sqlalchemy import (
+    Select,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -566,11 +577,53 @@ def _compile_nulls_postgresql(element: _NullsAsSqlite, compiler: SQLCompiler, **
     return f"{compiler.process(element.term, **kw)} {where}"
 
 
+#: A vault's index of the open or closed cases' rows in name order (migration 0016).
+LIST_ROWS_INDEX = "ix_cases_list_rows"
+#: How deep a page may start and still be read from ``LIST_ROWS_INDEX`` alone: further
+#: down, skipping its wide entries costs more than reading the page's rows (at 100,000
+#: cases the two meet at about 8,000 rows: ``benchmarks/first_query.py``).
+LIST_ROWS_DEPTH = 4096
+
+
+def _rows_indexed(query: CaseQuery, *, offset: int, day: date, engine: str) -> bool:
+    """Whether a page of ``query`` from ``offset`` is read from ``LIST_ROWS_INDEX`` alone:
+    open or closed cases (of any record, or CME cases), by name, no search, step or
+    owner, near the top."""
+    return (
+        engine == "sqlite"
+        and offset < LIST_ROWS_DEPTH
+        and query.quick in ("open", "closed")
+        and query.cohort in ("all", "cme")
+        and query.sort == "name"
+        and query.step is None
+        and query.owner is None
+        and _search_term(query, day) is None
+    )
+
+
 def _page_of(
-    query: CaseQuery, *, offset: int, limit: int, day: date, walk: bool = False
+    query: CaseQuery,
+    *,
+    offset: int,
+    limit: int,
+    day: date,
+    walk: bool = False,
+    engine: str = "",
 ) -> Select[Any]:
     """The rows of one page of the list (``walk``: see ``_conditions``)."""
     order = _order(query, day, walk=walk)
+    if not walk and _rows_indexed(query, offset=offset, day=day, engine=engine):
+        # The list's first pages after an unlock: the rows from one index, in its order
+        # (a fresh connection decrypts a few of its pages instead of one page per row).
+        return (
+            _matching(query, day, *_ROW_COLUMNS, ordered=True)
+            # True of every case: the condition of the partial index, which SQLite uses
+            # only for a query that states it, word for word (migration 0016).
+            .where(Case.surname_key >= literal_column("''"))
+            .order_by(*order)
+            .limit(max(0, limit))
+            .offset(max(0, offset))
+        )
     # The page's ids first, from an index alone (a deep page skips index entries, not
     # rows); then only those rows are read.
     ids = (
@@ -623,8 +676,9 @@ class CaseList:
         One query that reads only the rows of the page: what the list asks as it is
         painted, at any size of vault.
         """
-        stmt = _page_of(query, offset=offset, limit=limit, day=_day(today))
         with self.db.read() as session:
+            engine = session.get_bind().dialect.name
+            stmt = _page_of(query, offset=offset, limit=limit, day=_day(today), engine=engine)
             return [CaseRow(**r._asdict()) for r in session.execute(stmt)]
 
     def start(
