@@ -40,7 +40,8 @@ depends_on = None
 #: NULL" would not do: SQLite drops it from a query on a NOT NULL column.)
 ONLY_WHEN_ASKED = "surname_key >= ''"
 
-#: Written out, as a migration never changes (``case_list.LIST_ROWS_INDEX``).
+#: The name order's columns, then every column the list shows (``case_list._ROW_COLUMNS``),
+#: written out, as a migration never changes.
 COLUMNS = (
     "status",
     "surname_key",
