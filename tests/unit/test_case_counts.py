@@ -8,7 +8,6 @@ rebuilt around its triggers), the check after each unlock puts them right.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,9 +20,9 @@ from cme_desktop.services.cases.case_list import CaseList, CaseQuery, _matching
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.vault import health, migrations
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.keyslots import derive_subkey
 from tests.support import query_plans
 from tests.support.credentials import PASSPHRASE
+from tests.support.old_vaults import database_at
 from tests.support.vault_copies import Template, copy_vault, make_template
 
 TODAY = date(2026, 3, 18)
@@ -145,10 +144,8 @@ def test_counts_that_went_wrong_are_put_right_after_an_unlock_and_audited(
 
 
 def test_a_vault_migrated_from_the_previous_revision_counts_its_cases(tmp_path: Path) -> None:
-    key = bytearray(secrets.token_bytes(32))
-    db = Database.open(tmp_path / "old.cme", key, audit_key=derive_subkey(key, "audit-chain"))
+    db = database_at(tmp_path / "old.cme", "0014")
     try:
-        migrations.upgrade(db, target="0014")
         demo.fill(db, cases=60, seed=16, today=TODAY)
         with db.read() as session:
             made = session.execute(

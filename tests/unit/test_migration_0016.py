@@ -6,7 +6,6 @@ now read from the index alone.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from cme_desktop.services.cases import demo
 from cme_desktop.services.cases.case_list import LIST_ROWS_INDEX, CaseList, CaseQuery
 from cme_desktop.services.vault import migrations
 from cme_desktop.services.vault.database import Database
-from cme_desktop.services.vault.keyslots import derive_subkey
 from tests.support import query_plans
+from tests.support.old_vaults import database_at
 
 TODAY = date(2026, 3, 18)
 PAGE = 40
@@ -33,10 +32,8 @@ def _has_index(db: Database) -> bool:
 
 
 def test_a_vault_from_0015_gets_the_index_and_shows_the_same_rows(tmp_path: Path) -> None:
-    key = bytearray(secrets.token_bytes(32))
-    db = Database.open(tmp_path / "old.cme", key, audit_key=derive_subkey(key, "audit-chain"))
+    db = database_at(tmp_path / "old.cme", "0015")
     try:
-        migrations.upgrade(db, target="0015")
         demo.fill(db, cases=150, seed=21, today=TODAY)
         listing = CaseList(db)
         queries = [CaseQuery(), CaseQuery(quick="closed", descending=True)]
