@@ -156,6 +156,35 @@ def test_the_selected_case_stays_selected_after_a_refresh(
         assert panel.table.current_case_id() == case_id
 
 
+def test_another_filter_keeps_the_selected_case_without_reading_its_old_page(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row the case held in the last list says nothing of this one: the case is looked
+    for by its place in the new list, not by reading the new list's page at its old row."""
+    monkeypatch.setattr(case_table, "PAGE_SIZE", 4)
+    panel = window.desk.case_list
+    services = window.services
+    assert services is not None
+    open_count = services.case_list.count(CaseQuery(quick="open"))
+    qtbot.mouseClick(panel.quick_buttons["all"], Qt.MouseButton.LeftButton)
+    rows = services.case_list.rows(panel.model.ids())
+    # An open case past the first pages, at a row the open cases' list has too.
+    deep = next(r for r in range(8, open_count) if rows[panel.model.ids()[r]].status == "open")
+    case_id = panel.model.case_id(deep)
+    panel.table.select_case(case_id)
+    assert panel.table.current_row() == deep
+    spy = _Spy(services.case_list)
+    panel.model.attach(spy)  # type: ignore[arg-type]
+    qtbot.mouseClick(panel.quick_buttons["open"], Qt.MouseButton.LeftButton)
+    assert panel.table.current_case_id() == case_id, "still in the list: still selected"
+    new_row = panel.table.current_row()
+    assert new_row is not None
+    if new_row // 4 != deep // 4:  # (the page it is on now is read to show it, of course)
+        since = spy.calls[spy.calls.index(("start", None)) :]  # the new list's reads
+        assert ("page", (deep // 4) * 4) not in since, "the page at its old row was read"
+    assert "position" in [name for name, _ in spy.calls]
+
+
 def test_enter_opens_the_selected_case(qtbot: Any, window: MainWindow) -> None:
     panel = window.desk.case_list
     panel.search.setText("Zebedee")
