@@ -9,6 +9,7 @@ cases without a task last by ``IS NULL``): the pages must give exactly those ids
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -382,3 +383,10 @@ def test_the_dashboard_counts_due_tasks_from_indexes_alone(seeded: Database) -> 
     assert len(counts) == 2, task_plans
     for plan in counts:
         assert "COVERING INDEX ix_cases_id_status" in plan, plan
+
+
+def test_a_rows_columns_are_the_list_rows_fields_in_order() -> None:
+    """Rows are made by position (``case_list._case_rows``): a column added, removed or
+    moved on one side only would put a value in the wrong field."""
+    columns = [c.key for c in case_list._ROW_COLUMNS]
+    assert columns == [f.name for f in fields(case_list.CaseRow)]
