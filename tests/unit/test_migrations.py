@@ -151,7 +151,7 @@ RECREATE_CASES = """
         batch.add_column(sa.Column("pronouns", sa.String(40), nullable=True))
     for statement in INITIAL.SEARCH_INDEX[1:]:
         op.execute(statement)
-    COUNTS = importlib.import_module("cme_desktop.migrations.versions.0015_case_counts")
+    COUNTS = importlib.import_module("cme_desktop.migrations.versions.0017_case_counts_by_step")
     for statement in COUNTS.TRIGGERS:
         op.execute(statement)
 """

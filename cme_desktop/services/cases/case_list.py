@@ -3,9 +3,10 @@
 The list window asks how many cases match (``count``) and reads the page it is
 about to paint (``page``): one query each, answered from the indexes of
 migration 0003 in time that does not grow with the vault, so the list is as
-quick at 100,000 cases as at 1,000. On a vault, how many cases are open, closed or
-either (of any record, or of the CME record) is read from the counts the vault keeps
-(``case_counts``, migration 0015) rather than counted case by case. Search starts
+quick at 100,000 cases as at 1,000. On a vault, how many cases a quick filter (but
+"Overdue tasks", which depends on the day) and a tracking step show, of any record or
+of the CME record, is read from the counts the vault keeps (``case_counts``, migrations
+0015 and 0017) rather than counted case by case. Search starts
 from the FTS5 index over name, AKA, address, school and UPN; on a PostgreSQL server,
 from the same words in a text-search index (migration 0001), looked up so as to find
 the same cases.
@@ -328,26 +329,43 @@ def is_searching(query: CaseQuery, *, today: date | None = None) -> bool:
 #: Quick filters that show open cases only.
 _OPEN_ONLY = frozenset({"open", "overdue", "escalated", "not_visited", "whereabouts_unknown"})
 
-#: The cases of each status and record, kept by the vault's triggers (migration 0015;
-#: not on a PostgreSQL server).
-_CASE_COUNTS = table("case_counts", column("status"), column("cohort"), column("n"))
+#: The cases of each status, record, tracking step and flag, kept by the vault's triggers
+#: (migrations 0015, 0017; not on a PostgreSQL server).
+_CASE_COUNTS = table(
+    "case_counts",
+    column("status"),
+    column("cohort"),
+    column("step"),
+    column("escalated"),
+    column("unknown"),
+    column("visited"),
+    column("n"),
+)
 #: The statuses each quick filter the kept counts answer shows.
 _KEPT_STATUSES: dict[str, tuple[str, ...]] = {
     "all": ("open", "closed"),
     "open": ("open",),
     "closed": ("closed",),
+    "escalated": ("open",),
+    "not_visited": ("open",),
+    "whereabouts_unknown": ("open",),
+}
+#: What else each of those filters asks of the kept counts (as ``_conditions`` of a case).
+_KEPT_FLAGS: dict[str, Any] = {
+    "escalated": _CASE_COUNTS.c.escalated == 1,
+    "not_visited": _CASE_COUNTS.c.visited == 0,
+    "whereabouts_unknown": _CASE_COUNTS.c.unknown == 1,
 }
 
 
 def _kept_count(session: Session, query: CaseQuery, today: date) -> int | None:
     """How many cases ``query`` shows, from ``case_counts``; ``None`` when the kept counts
-    do not answer it (a search, a step, an owner, another filter, the register's own
-    open and closed, or a server)."""
+    do not answer it (a search, an owner, the overdue filter, the register's own open
+    and closed, or a server)."""
     statuses = _KEPT_STATUSES.get(query.quick)
     if (
         statuses is None
         or query.cohort == "cnis"
-        or query.step is not None
         or query.owner is not None
         or session.get_bind().dialect.name != "sqlite"
         or is_searching(query, today=today)
@@ -356,6 +374,11 @@ def _kept_count(session: Session, query: CaseQuery, today: date) -> int | None:
     stmt = select(func.coalesce(func.sum(_CASE_COUNTS.c.n), 0)).where(
         _CASE_COUNTS.c.status.in_(statuses)
     )
+    flag = _KEPT_FLAGS.get(query.quick)
+    if flag is not None:
+        stmt = stmt.where(flag)
+    if query.step is not None:
+        stmt = stmt.where(_CASE_COUNTS.c.step == query.step)
     cohorts = _COHORTS.get(query.cohort)
     if cohorts is not None:
         stmt = stmt.where(_CASE_COUNTS.c.cohort.in_(cohorts))
@@ -878,9 +901,11 @@ class CaseList:
         open_tasks = (Task.done_on.is_(None), Task.deleted_at.is_(None), Case.status == "open")
 
         def tasks(*when: Any) -> list[DueTask]:
+            # Through the connection, by position: the ORM's result cost more than the
+            # query for 200 tasks.
             return [
-                DueTask(r.id, r.case_id, r.full_name, r.title, r.due_on)
-                for r in session.execute(
+                DueTask(*r)
+                for r in session.connection().execute(
                     select(Task.id, Task.case_id, Case.full_name, Task.title, Task.due_on)
                     .join(Case, Case.id == Task.case_id)
                     .where(*open_tasks, *when)
@@ -896,12 +921,25 @@ class CaseList:
             overdue = tasks(Task.due_on < today)
             due_today = tasks(Task.due_on == today)
             by_step = dict.fromkeys(range(1, len(vocab.TRACKING_STEPS) + 1), 0)
-            for step, n in session.execute(
-                select(Case.current_step, func.count())
-                .where(Case.status == "open")
-                .group_by(Case.current_step)
-            ):
-                by_step[int(step)] = int(n)
+            kept = session.get_bind().dialect.name == "sqlite"
+            if kept:
+                # A vault keeps them (migration 0017): the CME record's open cases by step.
+                for step, n in session.execute(
+                    select(_CASE_COUNTS.c.step, func.sum(_CASE_COUNTS.c.n))
+                    .where(
+                        _CASE_COUNTS.c.status == "open",
+                        _CASE_COUNTS.c.cohort.in_(_COHORTS["cme"]),
+                    )
+                    .group_by(_CASE_COUNTS.c.step)
+                ):
+                    by_step[int(step)] = int(n)
+            else:
+                for step, n in session.execute(
+                    select(Case.current_step, func.count())
+                    .where(Case.status == "open")
+                    .group_by(Case.current_step)
+                ):
+                    by_step[int(step)] = int(n)
             # Children only on the register (cohort ``cnis``) are no CME figure: taken off,
             # so the figures above keep their indexes. Their steps and next tasks come from
             # ``ix_cases_cohort_name`` alone, one row per open register-only child, and are
@@ -913,7 +951,8 @@ class CaseList:
                     Case.cohort == "cnis", Case.status == "open"
                 )
             ):
-                by_step[int(step)] -= 1
+                if not kept:  # (the kept counts are of the CME record already)
+                    by_step[int(step)] -= 1
                 register_overdue += next_due is not None and next_due < today
             new_this_month = counted(
                 select(func.count())

@@ -273,11 +273,18 @@ def after_unlock_check(db: Database) -> Finding | None:
     return found
 
 
-_COUNTED = "SELECT status, cohort, count(*) FROM cases GROUP BY status, cohort"
+#: The kept counts' columns (migration 0017) and the same counted from the cases: by
+#: status, record, tracking step, escalated, whereabouts unknown and visited.
+_KEPT = "status, cohort, step, escalated, unknown, visited"
+_COUNTED = (
+    "SELECT status, cohort, current_step, (escalated_police = 1 OR escalated_social_care = 1),"
+    " (whereabouts_unknown = 1), (last_visit_on IS NOT NULL), count(*)"
+    " FROM cases GROUP BY 1, 2, 3, 4, 5, 6"
+)
 
 
 def correct_case_counts(db: Database) -> bool:
-    """Compare the counts the vault keeps of its cases (``case_counts``, migration 0015:
+    """Compare the counts the vault keeps of its cases (``case_counts``, migration 0017:
     what the list says it shows) with the cases, and put them right if they differ
     (audited, ``case_counts_corrected``). True when they were put right.
 
@@ -302,7 +309,7 @@ def correct_case_counts(db: Database) -> bool:
         if _kept_counts(conn) == real:
             return False  # put right meanwhile
         conn.exec_driver_sql("DELETE FROM case_counts")
-        conn.exec_driver_sql(f"INSERT INTO case_counts (status, cohort, n) {_COUNTED}")
+        conn.exec_driver_sql(f"INSERT INTO case_counts ({_KEPT}, n) {_COUNTED}")
         audit.record(
             session,
             db,
@@ -313,13 +320,13 @@ def correct_case_counts(db: Database) -> bool:
     return True
 
 
-def _kept_counts(conn: Any) -> dict[tuple[str, str], int]:
-    rows = conn.exec_driver_sql("SELECT status, cohort, n FROM case_counts")
-    return {(status, cohort): int(n) for status, cohort, n in rows if n}
+def _kept_counts(conn: Any) -> dict[tuple[Any, ...], int]:
+    rows = conn.exec_driver_sql(f"SELECT {_KEPT}, n FROM case_counts")
+    return {tuple(row[:-1]): int(row[-1]) for row in rows if row[-1]}
 
 
-def _real_counts(conn: Any) -> dict[tuple[str, str], int]:
-    return {(status, cohort): int(n) for status, cohort, n in conn.exec_driver_sql(_COUNTED)}
+def _real_counts(conn: Any) -> dict[tuple[Any, ...], int]:
+    return {tuple(row[:-1]): int(row[-1]) for row in conn.exec_driver_sql(_COUNTED)}
 
 
 def full_check(db: Database, *, with_audit: bool = True) -> CheckReport:
