@@ -119,11 +119,22 @@ def _old_ids(db: Database, query: CaseQuery) -> list[int]:
         return [int(r[0]) for r in session.execute(stmt)]
 
 
-def _paged_ids(listing: CaseList, query: CaseQuery) -> list[int]:
+def _paged_ids(listing: CaseList, query: CaseQuery, *, total_known: bool = False) -> list[int]:
+    """Every page in turn; ``total_known``: told the count, as the window's list is, so
+    that the pages of the second half are read from the end."""
     total = listing.count(query, today=TODAY)
     ids: list[int] = []
     for offset in range(0, total + PAGE, PAGE):
-        ids += [row.id for row in listing.page(query, offset=offset, limit=PAGE, today=TODAY)]
+        ids += [
+            row.id
+            for row in listing.page(
+                query,
+                offset=offset,
+                limit=PAGE,
+                today=TODAY,
+                total=total if total_known else None,
+            )
+        ]
     assert len(ids) == total
     return ids
 
@@ -150,6 +161,7 @@ def test_pages_give_the_old_order(seeded: Database, query: CaseQuery) -> None:
     expected = _old_ids(seeded, query)
     assert len(expected) > 2 or query.quick in {"escalated", "whereabouts_unknown"}
     assert _paged_ids(listing, query) == expected
+    assert _paged_ids(listing, query, total_known=True) == expected, "read from the end"
     assert listing.matching_ids(query, today=TODAY) == expected
 
 
@@ -172,9 +184,35 @@ def test_a_page_past_the_end_is_empty_and_limits_hold(seeded: Database) -> None:
     listing = CaseList(seeded)
     query = CaseQuery(quick="all")
     total = listing.count(query, today=TODAY)
-    assert listing.page(query, offset=total, limit=PAGE, today=TODAY) == []
-    assert len(listing.page(query, offset=total - 3, limit=PAGE, today=TODAY)) == 3
+    for known in (None, total):
+        assert listing.page(query, offset=total, limit=PAGE, today=TODAY, total=known) == []
+        last_three = listing.page(query, offset=total - 3, limit=PAGE, today=TODAY, total=known)
+        assert [r.id for r in last_three] == _old_ids(seeded, query)[-3:]
+        assert listing.page(query, offset=total - 3, limit=0, today=TODAY, total=known) == []
     assert listing.page(query, offset=0, limit=0, today=TODAY) == []
+
+
+def test_the_last_page_is_read_from_the_end_of_the_index(seeded: Database) -> None:
+    """The index skips the entries before a page one by one: the last page of a long list
+    is read backwards from its end, not after every entry before it."""
+    listing = CaseList(seeded)
+    query = CaseQuery(quick="all")
+    total = listing.count(query, today=TODAY)
+    last = total - total % PAGE
+    seen = query_plans.statements(
+        seeded,
+        lambda: listing.page(query, offset=last, limit=PAGE, today=TODAY, total=total),
+        selects_only=True,
+    )
+    sql, params = seen[-1]
+    assert "DESC" in sql, sql
+    assert tuple(params)[-2:] == (total - last, 0), "the last rows, skipping none"
+    first = query_plans.statements(
+        seeded,
+        lambda: listing.page(query, offset=0, limit=PAGE, today=TODAY, total=total),
+        selects_only=True,
+    )
+    assert "DESC" not in first[-1][0], "the first half is read forwards"
 
 
 @pytest.mark.parametrize(

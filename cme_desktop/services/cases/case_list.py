@@ -533,7 +533,9 @@ def _surname_of_name() -> Any:
     return func.substr(name, func.length(before_surname) + 1).collate("NOCASE")
 
 
-def _order(query: CaseQuery, today: date, *, walk: bool = False) -> list[Any]:
+def _order(
+    query: CaseQuery, today: date, *, walk: bool = False, backwards: bool = False
+) -> list[Any]:
     """ORDER BY terms: the column's, then the case id, as the list shows them.
 
     Each is written so that an index of migration 0003 gives the order without a
@@ -541,6 +543,8 @@ def _order(query: CaseQuery, today: date, *, walk: bool = False) -> list[Any]:
     for open cases only, the opening date in place of the days open (the
     closing date of an open case is always empty). ``walk``: a search read in
     the index's order (``_conditions``), the same order as its matches sorted.
+    ``backwards``: the exact reverse, every term turned (empty values too), for a page
+    read from the end of the list (``_page_of``).
     """
     # Open CME cases only (no closing date); not the register's "on it now" (``_conditions``).
     open_only = query.quick in _OPEN_ONLY and query.cohort != "cnis"
@@ -574,16 +578,20 @@ def _order(query: CaseQuery, today: date, *, walk: bool = False) -> list[Any]:
     if query.sort == "days_open" and open_only:
         # Today minus the opening date: the later opened, the fewer days.
         chosen, descending = [col(Case.opened_on)], not descending
+    # Read backwards, each term goes the other way: empty values, first going up and last
+    # going down (``_NullsAsSqlite``), follow it; the cases with no task, last either way
+    # forwards, come first.
+    descending ^= backwards
     if query.sort == "escalation":
         # Both flags turn together: (0,0) < (0,1) < (1,0) < (1,1) is the rank's order.
         ordered = [c.desc() if descending else c for c in chosen]
     elif query.sort == "next_task":
         # Cases with no task last, either way (an index gives NULLS LAST in SQLite).
-        due = chosen[0]
-        ordered = [due.desc().nulls_last() if descending else due.asc().nulls_last()]
+        due = chosen[0].desc() if descending else chosen[0].asc()
+        ordered = [due.nulls_first() if backwards else due.nulls_last()]
     else:
         ordered = [_NullsAsSqlite(c.desc() if descending else c, descending) for c in chosen]
-    return [*ordered, Case.id]
+    return [*ordered, Case.id.desc() if backwards else Case.id]
 
 
 class _NullsAsSqlite(ColumnElement[Any]):
@@ -644,9 +652,11 @@ def _page_of(
     day: date,
     walk: bool = False,
     engine: str = "",
+    backwards: bool = False,
 ) -> Select[Any]:
-    """The rows of one page of the list (``walk``: see ``_conditions``)."""
-    order = _order(query, day, walk=walk)
+    """The rows of one page of the list (``walk``: see ``_conditions``; ``backwards``:
+    ``offset`` counted from the list's end, and the rows in the reverse order)."""
+    order = _order(query, day, walk=walk, backwards=backwards)
     if not walk and _rows_indexed(query, offset=offset, day=day, engine=engine):
         # The list's first pages after an unlock: the rows from one index, in its order
         # (a fresh connection decrypts a few of its pages instead of one page per row).
@@ -704,17 +714,35 @@ class CaseList:
             return int(session.scalar(_matching(query, day, func.count())) or 0)
 
     def page(
-        self, query: CaseQuery, *, offset: int, limit: int, today: date | None = None
+        self,
+        query: CaseQuery,
+        *,
+        offset: int,
+        limit: int,
+        today: date | None = None,
+        total: int | None = None,
     ) -> list[CaseRow]:
         """The rows from ``offset`` (0-based, in display order), at most ``limit`` of them.
 
         One query that reads only the rows of the page: what the list asks as it is
-        painted, at any size of vault.
+        painted, at any size of vault. An index skips the entries before a page one by
+        one: given ``total`` (how many cases the query matches), a page in the list's
+        second half is read from its end, in the reverse order, so that the last page of
+        100,000 skips none rather than 99,950.
         """
+        day = _day(today)
+        backwards = total is not None and offset > total // 2 and offset < total
+        if backwards:
+            assert total is not None
+            end = min(total, offset + max(0, limit))
+            offset, limit = total - end, end - offset
         with self.db.read() as session:
             engine = session.get_bind().dialect.name
-            stmt = _page_of(query, offset=offset, limit=limit, day=_day(today), engine=engine)
-            return _case_rows(session, stmt)
+            stmt = _page_of(
+                query, offset=offset, limit=limit, day=day, engine=engine, backwards=backwards
+            )
+            rows = _case_rows(session, stmt)
+        return rows[::-1] if backwards else rows
 
     def start(
         self, query: CaseQuery, *, limit: int, cap: int = COUNT_CAP, today: date | None = None

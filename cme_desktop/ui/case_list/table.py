@@ -310,7 +310,12 @@ class CaseTableModel(QAbstractTableModel):
             return []
         try:
             rows = self._source.page(
-                self._query, offset=page * PAGE_SIZE, limit=PAGE_SIZE, today=self._day
+                self._query,
+                offset=page * PAGE_SIZE,
+                limit=PAGE_SIZE,
+                today=self._day,
+                # How many match, when known: a page near the end is read from there.
+                total=None if self._capped else self._count,
             )
         except CmeError as exc:
             # Kept empty until the next refresh, so painting does not ask again cell by
