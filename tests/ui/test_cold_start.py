@@ -28,15 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LATER = ("reportlab", "pikepdf", "alembic", "docx", "msoffcrypto", "pypdf", "extract_msg")
 
 
-def _loaded(script: str) -> list[str]:
-    """Run ``script`` in a new Python; the heavy libraries it left loaded (last line)."""
-    check = script + (
-        "\nimport json, sys\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
-        f"{set(LATER) | {'sqlalchemy'}!r})))\n"
-    )
+def _last_line(script: str) -> str:
+    """Run ``script`` in a new Python, as the application starts; the last line it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", check],
+        [sys.executable, "-c", script],
         check=True,
         capture_output=True,
         text=True,
@@ -44,7 +39,17 @@ def _loaded(script: str) -> list[str]:
         cwd=ROOT,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
-    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _loaded(script: str) -> list[str]:
+    """Run ``script`` in a new Python; the heavy libraries it left loaded."""
+    check = script + (
+        "\nimport json, sys\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
+        f"{set(LATER) | {'sqlalchemy'}!r})))\n"
+    )
+    loaded: list[str] = json.loads(_last_line(check))
     return loaded
 
 
@@ -63,16 +68,7 @@ def test_the_version_is_told_without_loading_the_installed_metadata() -> None:
         "import sys\n"
         "print(line, 'importlib.metadata' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert done.stdout.strip().splitlines()[-1] == f"CME Desktop {cme_desktop.__version__} False"
+    assert _last_line(script) == f"CME Desktop {cme_desktop.__version__} False"
 
 
 def test_after_the_start_and_an_unlock_documents_are_still_not_loaded(demo_vault: Vault) -> None:
