@@ -9,7 +9,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from cme_desktop.models import Case
+from cme_desktop.models import vocabularies as vocab
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
@@ -159,3 +162,31 @@ def test_a_page_of_the_list_stops_after_its_rows_in_name_order(
     plan = plans[0].split(" | ")
     limit = next(i for i, line in enumerate(plan) if "Limit" in line)
     assert "Scan using ix_cases_pg_" in plan[limit + 1], plan
+
+
+def test_the_dashboard_and_the_filters_count_the_cases_themselves_on_a_server(
+    people: dict[str, ServerDatabase],
+) -> None:
+    """A server keeps no counts (migration 0017 is a vault's): the dashboard's open cases by
+    step and the quick filters' counts are counted from the cases there."""
+    made = [_create(people["officer"], n) for n in ("Eve Evans", "Finn Ford", "Gail Green")]
+    service = CaseService(people["officer"])
+    # A new case is at step 2 (the information received); one is moved on to step 3.
+    service.set_step(made[0], step=vocab.TRACKING_STEP_KEYS[1], done_on=DAY)
+    db = people["manager"]
+    listing = CaseList(db)
+    board = listing.dashboard(today=DAY)
+    with db.read() as session:
+        steps = dict(
+            session.execute(
+                select(Case.current_step, func.count())
+                .where(Case.status == "open", Case.cohort != "cnis")
+                .group_by(Case.current_step)
+            ).all()
+        )
+    assert {s: n for s, n in board.open_by_step.items() if n} == steps
+    assert sum(steps.values()) >= len(made) and len(steps) >= 2
+    for quick in ("escalated", "not_visited", "whereabouts_unknown"):
+        for step in (None, 1):
+            query = CaseQuery(quick=quick, step=step)
+            assert listing.count(query, today=DAY) == len(listing.matching_ids(query, today=DAY))

@@ -731,10 +731,9 @@ class CaseList:
         100,000 skips none rather than 99,950.
         """
         day = _day(today)
-        backwards = total is not None and offset > total // 2 and offset < total
-        if backwards:
-            assert total is not None
-            end = min(total, offset + max(0, limit))
+        backwards = False
+        if total is not None and total // 2 < offset < total:
+            backwards, end = True, min(total, offset + max(0, limit))
             offset, limit = total - end, end - offset
         with self.db.read() as session:
             engine = session.get_bind().dialect.name
@@ -949,25 +948,19 @@ class CaseList:
             overdue = tasks(Task.due_on < today)
             due_today = tasks(Task.due_on == today)
             by_step = dict.fromkeys(range(1, len(vocab.TRACKING_STEPS) + 1), 0)
+            # A vault keeps them (migration 0017): the CME record's open cases by step.
             kept = session.get_bind().dialect.name == "sqlite"
-            if kept:
-                # A vault keeps them (migration 0017): the CME record's open cases by step.
-                for step, n in session.execute(
-                    select(_CASE_COUNTS.c.step, func.sum(_CASE_COUNTS.c.n))
-                    .where(
-                        _CASE_COUNTS.c.status == "open",
-                        _CASE_COUNTS.c.cohort.in_(_COHORTS["cme"]),
-                    )
-                    .group_by(_CASE_COUNTS.c.step)
-                ):
-                    by_step[int(step)] = int(n)
-            else:
-                for step, n in session.execute(
-                    select(Case.current_step, func.count())
-                    .where(Case.status == "open")
-                    .group_by(Case.current_step)
-                ):
-                    by_step[int(step)] = int(n)
+            steps = (
+                select(_CASE_COUNTS.c.step, func.sum(_CASE_COUNTS.c.n))
+                .where(_CASE_COUNTS.c.status == "open", _CASE_COUNTS.c.cohort.in_(_COHORTS["cme"]))
+                .group_by(_CASE_COUNTS.c.step)
+                if kept
+                else select(Case.current_step, func.count())
+                .where(Case.status == "open")
+                .group_by(Case.current_step)
+            )
+            for step, n in session.execute(steps):
+                by_step[int(step)] = int(n)
             # Children only on the register (cohort ``cnis``) are no CME figure: taken off,
             # so the figures above keep their indexes. Their steps and next tasks come from
             # ``ix_cases_cohort_name`` alone, one row per open register-only child, and are
