@@ -58,8 +58,9 @@ def _of(keys: _Keys, row: str) -> list[str]:
 
 
 def counted(keys: _Keys = KEYS) -> str:
-    """The counts as counting the cases gives them (the fill here, and the check after an
-    unlock: ``health.correct_case_counts``)."""
+    """The counts as counting the cases gives them, to fill the table. (The check after an
+    unlock, ``health.correct_case_counts``, writes the same query out itself: a migration
+    is frozen, and the application imports none.)"""
     values = ", ".join(_of(keys, "cases"))
     return f"SELECT {values}, count(*) FROM cases GROUP BY {values}"
 

@@ -214,12 +214,12 @@ class CaseListPanel(QWidget):
         selected, near = self.table.current_case_id(), self.table.current_row()
         query = self.current_query()
         self._explain_open(query.cohort)
-        if query != self.model.query or not self.model.rowCount():
-            # Another list: the row the case held in the last one says nothing of where it
-            # is in this one (reading that page of a search cost ~20 ms at 100,000 cases).
-            near = None if query != self.model.query else near
+        changed = query != self.model.query
+        if changed or not self.model.rowCount():
             self.model.set_query(query)
-        self.table.select_case(selected, near=near)
+        # Another list: the row the case held in the last one says nothing of where it is
+        # in this one (reading that page of a search cost ~20 ms at 100,000 cases).
+        self.table.select_case(selected, near=None if changed else near)
         self._update_count()
 
     def _search_now(self) -> None:
