@@ -11,6 +11,9 @@ query once, whichever database it runs on:
   and ``to_char`` on PostgreSQL;
 - ``greatest(a, b)``: the larger of two values: SQLite's two-argument ``max``,
   PostgreSQL's ``greatest``;
+- ``indexed_join(left, right, on, index)``: ``left JOIN right INDEXED BY index`` on
+  SQLite, which must then read ``right``'s rows through that index; a plain join on
+  PostgreSQL;
 - ``by_dialect(sqlite, postgresql)``: any other pair of expressions;
 - ``count_by(session, query)``: a count of each combination of the query's columns.
 """
@@ -19,7 +22,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, String, case, func, literal_column, or_, select, type_coerce
+from sqlalchemy import (
+    Join,
+    Select,
+    String,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -89,6 +102,42 @@ def _compile_no_index_sqlite(element: NoIndex, compiler: SQLCompiler, **kw: Any)
 def no_index(column: Any) -> NoIndex:
     """``+column`` on SQLite (no index used through it); the column on PostgreSQL."""
     return NoIndex(column)
+
+
+class IndexedJoin(Join):
+    """An inner join whose right side SQLite reads through a named index (``indexed_join``)."""
+
+    inherit_cache = True
+    _traverse_internals = [*Join._traverse_internals, ("index", InternalTraversal.dp_string)]
+
+    def __init__(self, left: Any, right: Any, onclause: Any, index: str) -> None:
+        super().__init__(left, right, onclause)
+        self.index = index
+
+
+@compiles(IndexedJoin)
+def _compile_indexed_join(element: IndexedJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    return _joined(element, compiler, "", **kw)
+
+
+@compiles(IndexedJoin, "sqlite")
+def _compile_indexed_join_sqlite(element: IndexedJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    return _joined(element, compiler, f" INDEXED BY {element.index}", **kw)
+
+
+def _joined(element: IndexedJoin, compiler: SQLCompiler, hint: str, **kw: Any) -> str:
+    """``left JOIN right<hint> ON ...``."""
+    kw.pop("asfrom", None)
+    left = compiler.process(element.left, asfrom=True, **kw)
+    right = compiler.process(element.right, asfrom=True, **kw)
+    onclause: Any = element.onclause
+    return f"{left} JOIN {right}{hint} ON {compiler.process(onclause, **kw)}"
+
+
+def indexed_join(left: Any, right: Any, onclause: Any, index: str) -> IndexedJoin:
+    """``left JOIN right ON onclause``, SQLite reading ``right`` through ``index`` (which it
+    must then have: SQLite refuses the statement otherwise)."""
+    return IndexedJoin(left, right, onclause, index)
 
 
 def iso_date(column: Any) -> ByDialect:
