@@ -12,11 +12,15 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
+from cme_desktop.models import Case
 from cme_desktop.services.cases import demo
+from cme_desktop.services.reports.counting import counted_rows
 from cme_desktop.services.reports.dfe_return import dfe_termly
 from cme_desktop.services.reports.periods import Quarter
 from cme_desktop.services.reports.quarterly import quarterly
+from cme_desktop.services.server.dialect import count_by
 from cme_desktop.services.vault.database import Database
 from tests.support.postgres import ENGINES, engine_database
 
@@ -61,3 +65,26 @@ def test_the_dfe_return_is_the_same_on_both_engines(both: dict[str, Database]) -
     assert server.previous_year_total == sqlite.previous_year_total
     assert [b.text for b in server.blockers] == [b.text for b in sqlite.blockers]
     assert sqlite.missing_total > 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rows_are_counted_by_their_columns_as_a_group_by_would(
+    both: dict[str, Database], engine: str
+) -> None:
+    """``counting.counted_rows``: on SQLite the rows are counted as read, not grouped in SQL;
+    every combination, an empty value included, has the number a GROUP BY gives, and its
+    values are what a row holds (a date, a yes or no), not the vault's text for them."""
+    db = both[engine]
+    query = select(Case.status, Case.closed_on, Case.whereabouts_unknown).where(Case.id % 3 != 0)
+    with db.read() as session:
+        counted = sorted(counted_rows(session, query), key=repr)
+        grouped = sorted(
+            (tuple(r) for r in session.execute(count_by(session, query)).all()), key=repr
+        )
+        total = session.scalar(select(func.count()).where(Case.id % 3 != 0))
+    assert counted == grouped
+    assert sum(row[-1] for row in counted) == total > 50
+    assert any(None in row for row in counted)  # open cases have no closing date
+    assert {type(row[1]) for row in counted} == {date, type(None)}
+    assert {row[2] for row in counted} == {True, False}
+    assert all(type(row[2]) is bool for row in counted)

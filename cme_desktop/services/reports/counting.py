@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -31,6 +32,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -129,6 +131,30 @@ def all_rows(session: Session, query: Any) -> Sequence[Any]:
     return session.connection().execute(query).all()
 
 
+def counted_rows(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """``(*columns, n)``: how many of ``query``'s rows share each combination of its columns.
+
+    SQLite groups rows by sorting them all: the DfE return's pass over 100,000 cases
+    sorted 62,000 rows for 2,000 groups, ~70 ms of its ~170. Read as they come and
+    counted here instead, in one dictionary, the same rows cost ~30 ms. PostgreSQL
+    groups them itself (``count_by``), with no sort.
+    """
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        return [tuple(r) for r in all_rows(session, count_by(session, query))]
+    result = session.connection().execute(query)
+    # The driver's own tuples (a row object for each of 100,000 would cost more again),
+    # each combination then made the values a row would hold (a date, not its text).
+    counts = Counter(result.cursor.fetchall())
+    makers = [
+        c.type.dialect_impl(dialect).result_processor(dialect, None) for c in query.selected_columns
+    ]
+    return [
+        (*(v if make is None else make(v) for make, v in zip(makers, key, strict=True)), n)
+        for key, n in counts.items()
+    ]
+
+
 def scan(col: Any) -> Any:
     """``+column``: SQLite then reads the table in one pass instead of through the index.
 
@@ -203,8 +229,7 @@ def grouped_counts(
         if timed
         else scan(date_col).between(first, last)
     )
-    query = count_by(session, select(bucket, *keys).where(*where, span))
-    return [tuple(r) for r in all_rows(session, query)]
+    return counted_rows(session, select(bucket, *keys).where(*where, span))
 
 
 def marginal(rows: Iterable[tuple[Any, ...]], position: int, width: int) -> dict[str, list[int]]:

@@ -52,6 +52,7 @@ from cme_desktop.services.reports.counting import (
     DOBS,
     Spell,
     all_rows,
+    counted_rows,
     dates_of_birth,
     fill_dobs,
     iso_text,
@@ -67,7 +68,6 @@ from cme_desktop.services.reports.tables import Row, Table
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.services.rules.school_age import compulsory_school_age, school_year_group
-from cme_desktop.services.server.dialect import count_by
 from cme_desktop.services.settings import SettingsService
 from cme_desktop.services.vault.database import Database
 
@@ -324,17 +324,21 @@ def _counts(
     # From the day last attended (when it is not after the census day), else from the
     # day CME was confirmed; ``NULL <= day`` is not true, so no date falls to the else.
     attended = scan(Case.date_last_attended)
-    since = case((attended <= census, attended), else_=confirmed)
-    # The bands by their index, from the same thresholds: ``n`` days or fewer before the
-    # census day is on or after the day ``n`` days before it.
-    band = case(
-        *[
-            (since >= census - timedelta(days=b.last_day), i)
-            for i, b in enumerate(codes.BANDS)
-            if b.last_day is not None
-        ],
-        else_=len(codes.BANDS) - 1,
-    )
+
+    def band_since(since: Any) -> Any:
+        # The bands by their index, from the same thresholds: ``n`` days or fewer before
+        # the census day is on or after the day ``n`` days before it.
+        return case(
+            *[
+                (since >= census - timedelta(days=b.last_day), i)
+                for i, b in enumerate(codes.BANDS)
+                if b.last_day is not None
+            ],
+            else_=len(codes.BANDS) - 1,
+        )
+
+    # The day chosen once, not again for each band's threshold (a sixth of the pass).
+    band = case((attended <= census, band_since(attended)), else_=band_since(confirmed))
     keys = _Keys(tuple(sorted(codes.SEX_KEYS)), tuple(sorted(reasons)))
     counted_keys = keys.sql(cast(DOBS.c.k1, Integer), band, Case.sex, Case.dfe_reason)
 
@@ -359,8 +363,7 @@ def _counts(
         else_=-1 - Case.id,
     )
     closed_on = scan(Case.closed_on)
-    query = count_by(
-        session,
+    query = (
         select(group_number)
         .select_from(facts)
         .where(
@@ -370,12 +373,12 @@ def _counts(
             or_(
                 closed_on.is_(None), closed_on > previous.start, Case.closing_outcome == UNTRACEABLE
             ),
-        ),
+        )
     )
     on_census_day: Counter[int] = Counter()
     missing_in_year = 0
     others: list[int] = []
-    for value, n in all_rows(session, query):
+    for value, n in counted_rows(session, query):
         if value < 0:
             others.append(-1 - value)
             continue

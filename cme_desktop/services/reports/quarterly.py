@@ -31,8 +31,8 @@ from cme_desktop.services.errors import CmeError, InvalidInput
 from cme_desktop.services.reports import stored_figures
 from cme_desktop.services.reports.counting import (
     Spell,
-    all_rows,
     cme_only,
+    counted_rows,
     grouped_counts,
     iso_text,
     marginal,
@@ -47,7 +47,6 @@ from cme_desktop.services.reports.tables import NOT_RECORDED, Row, Table, Value,
 from cme_desktop.services.rules.dates import format_date
 from cme_desktop.services.rules.local_time import local_date_of_utc, local_today
 from cme_desktop.services.rules.school_age import age_on, school_year_group, year_group_label
-from cme_desktop.services.server.dialect import count_by
 from cme_desktop.services.vault.database import Database
 
 TOP_SCHOOLS = 10
@@ -177,16 +176,15 @@ class Figures:
 
     def groups(self) -> dict[str, list[int]]:
         bucket = period_bucket(Case.notified_on, self.periods).label("bucket")
-        query = count_by(
-            self.session,
+        query = (
             select(bucket, CaseGroup.group_key)
             .join(Case, Case.id == CaseGroup.case_id)
             .where(
                 scan(Case.notified_on).between(self.periods[0].start, self.periods[-1].end),
                 cme_only(),
-            ),
+            )
         )
-        return marginal(all_rows(self.session, query), 1, self.width)
+        return marginal(counted_rows(self.session, query), 1, self.width)
 
     def closures(self) -> tuple[dict[str, list[int]], list[list[int]]]:
         """Closures by outcome per period, and each closed spell's length in days."""
