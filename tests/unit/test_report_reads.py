@@ -1,6 +1,7 @@
 """What every report reads first, from indexes: the reopened cases' timeline entries from
 the partial index ``ix_timeline_reopened`` (migration 0014), on both engines, and the
-monthly save's count of cases by status from an index, never a pass over every row."""
+monthly save's count of cases by status from an index, never a pass over every row, and
+its month's notifications from that month's entries of an index."""
 
 from __future__ import annotations
 
@@ -71,6 +72,21 @@ def test_the_monthly_statistics_count_cases_by_status_from_an_index(db: Database
     (by_status,) = [(s, p) for s, p in statements if "GROUP BY cases.status" in s]
     plan = query_plans.plan(db, *by_status)
     assert "COVERING INDEX" in plan, plan
+
+
+def test_the_month_s_notifications_are_read_from_its_range_of_the_report_index(
+    db: Database,
+) -> None:
+    """The monthly statistics (and the quarterly report) count notifications by route,
+    school and date of birth from ``ix_cases_report``'s entries of the period only: the
+    index is led by the day notified and holds every column asked."""
+    _reopened(db)
+    statements = query_plans.statements(db, lambda: snapshot_figures(db, today=date(2026, 3, 2)))
+    by_notified = [(s, p) for s, p in statements if "cases.notified_on BETWEEN" in s]
+    assert len(by_notified) == 3, [s for s, _ in statements]
+    for statement in by_notified:
+        plan = query_plans.plan(db, *statement)
+        assert "COVERING INDEX ix_cases_report (notified_on>? AND notified_on<?)" in plan, plan
 
 
 def test_the_index_holds_only_the_reopenings(db: Database) -> None:

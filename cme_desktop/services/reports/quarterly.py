@@ -153,9 +153,12 @@ class Figures:
 
         # One grouped pass per breakdown: each table needs its own marginal only, and a
         # pass grouping by all of them at once yields a row per combination (tens of
-        # thousands at 100,000 cases) for Python to add up again.
+        # thousands at 100,000 cases) for Python to add up again. Each reads the periods'
+        # range of ``ix_cases_report``, which holds every column asked.
         def by(*keys: Any) -> list[tuple[Any, ...]]:
-            return grouped_counts(self.session, self.periods, Case.notified_on, keys, cme_only())
+            return grouped_counts(
+                self.session, self.periods, Case.notified_on, keys, cme_only(), ranged=True
+            )
 
         found = {"school": marginal(by(func.trim(Case.school)), 1, self.width)}
         rows = by(Case.identification_route, Case.referring_agency, Case.reason_missing)
