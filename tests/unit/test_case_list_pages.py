@@ -404,27 +404,27 @@ def test_the_dashboard_lists_today_s_tasks_however_many_are_overdue(
         db.close()
 
 
-def test_the_dashboard_counts_due_tasks_from_indexes_alone(seeded: Database) -> None:
-    """Migration 0011: each task not done is read from ``ix_tasks_due_list`` in the
-    dashboard's order, and its case's status from ``ix_cases_id_status``, so no task row
-    and no case row is read for the counts, and the overdue list stops after a page."""
+def test_the_dashboard_lists_due_tasks_from_indexes_and_counts_them_from_kept_counts(
+    seeded: Database,
+) -> None:
+    """Each task not done is read from ``ix_tasks_due_list`` in the dashboard's order
+    (migration 0011), its child's name and status from ``ix_cases_by_id``, so the lists
+    stop after a page and read no case row; the tasks due today and in the week are the
+    vault's kept counts by day (migration 0018), not counted task by task."""
     listing = CaseList(seeded)
-    plans = query_plans.plans(seeded, lambda: listing.dashboard(today=TODAY))
+    seen = query_plans.statements(seeded, lambda: listing.dashboard(today=TODAY), selects_only=True)
+    plans = [query_plans.plan(seeded, s, p) for s, p in seen]
     task_plans = [p for p in plans if "tasks" in p]
-    assert len(task_plans) == 4, plans  # overdue, due today, today's count, the week's count
+    assert len(task_plans) == 2, plans  # overdue, due today
     for plan in task_plans:
-        assert "USING INDEX ix_tasks_due_list" in plan or "COVERING INDEX ix_tasks_due_list" in (
-            plan
-        ), plan
+        assert "USING INDEX ix_tasks_due_list" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
-    counts = [p for p in task_plans if "COVERING INDEX ix_tasks_due_list" in p]
-    assert len(counts) == 2, task_plans
-    for plan in counts:
-        assert "COVERING INDEX ix_cases_id_status" in plan, plan
-    # The two lists name each task's child from the index led by the case id, not its row.
-    for plan in (p for p in task_plans if p not in counts):
         assert "COVERING INDEX ix_cases_by_id (id=?" in plan, plan
         assert "PRIMARY KEY" not in plan, plan
+    kept = [s for s, _p in seen if "task_counts" in s]
+    assert len(kept) == 2, seen  # due today, due in the next 7 days
+    for statement in kept:
+        assert " tasks" not in statement and " cases" not in statement, statement
 
 
 def test_a_rows_columns_are_the_list_rows_fields_in_order() -> None:

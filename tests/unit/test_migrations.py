@@ -26,8 +26,8 @@ from cme_desktop.services.vault.unlock import Vault
 from tests.support.credentials import PASSPHRASE
 from tests.support.vault_copies import Template, copy_vault, make_template
 
-#: The FTS5 index and its shadow tables, and the kept case counts (0015, a vault's only),
-#: are made by raw SQL, not by the models.
+#: The FTS5 index and its shadow tables, and the kept case and task counts (0015, 0018, a
+#: vault's only), are made by raw SQL, not by the models.
 SEARCH_TABLES = {
     "case_search",
     "case_search_data",
@@ -35,6 +35,7 @@ SEARCH_TABLES = {
     "case_search_docsize",
     "case_search_config",
     "case_counts",
+    "task_counts",
 }
 
 #: Indexes a vault has and the models do not (a server does without them): 0016.
@@ -146,17 +147,30 @@ def test_the_models_and_the_migrations_agree(template: Template, tmp_path: Path)
 
 RECREATE_CASES = """
     # Rebuilds ``cases`` (as SQLite batch migrations do for most changes), then puts back
-    # the search and count triggers that dropping the old table removed.
+    # the search and count triggers that dropping the old table removed. The task counts'
+    # triggers on ``tasks`` read ``cases``: SQLite refuses to rename the new table into
+    # place while they name a table that is gone, so they go first and come back after.
+    TASKS = importlib.import_module("cme_desktop.migrations.versions.0018_task_counts")
+    for name in TASKS.NAMES:
+        op.execute(f"DROP TRIGGER {name}")
     with op.batch_alter_table("cases", recreate="always") as batch:
         batch.add_column(sa.Column("pronouns", sa.String(40), nullable=True))
     for statement in INITIAL.SEARCH_INDEX[1:]:
         op.execute(statement)
     COUNTS = importlib.import_module("cme_desktop.migrations.versions.0017_case_counts_by_step")
-    for statement in COUNTS.TRIGGERS:
+    for statement in (*COUNTS.TRIGGERS, *TASKS.TRIGGERS):
         op.execute(statement)
 """
 
 FORGETS_TRIGGERS = """
+    TASKS = importlib.import_module("cme_desktop.migrations.versions.0018_task_counts")
+    for name in TASKS.NAMES:
+        op.execute(f"DROP TRIGGER {name}")
+    with op.batch_alter_table("cases", recreate="always") as batch:
+        batch.add_column(sa.Column("pronouns", sa.String(40), nullable=True))
+"""
+
+KEEPS_TASK_TRIGGERS = """
     with op.batch_alter_table("cases", recreate="always") as batch:
         batch.add_column(sa.Column("pronouns", sa.String(40), nullable=True))
 """
@@ -274,7 +288,11 @@ def test_upgrade_makes_a_backup_first_and_keeps_every_row(
 
 @pytest.mark.parametrize(
     ("body", "why"),
-    [(FAILS_HALF_WAY, "no_such_table"), (FORGETS_TRIGGERS, "dropped the triggers")],
+    [
+        (FAILS_HALF_WAY, "no_such_table"),
+        (FORGETS_TRIGGERS, "dropped the triggers"),
+        (KEEPS_TASK_TRIGGERS, "error in trigger task_counts_ai"),
+    ],
 )
 def test_a_failed_upgrade_changes_nothing(
     old_vault: tuple[Vault, int],

@@ -270,16 +270,47 @@ def after_unlock_check(db: Database) -> Finding | None:
             audit.record(session, db, action=found.kind, entity="vault", detail=found.detail)
     else:
         correct_case_counts(db)
+        correct_task_counts(db)
     return found
 
 
-#: The kept counts' columns (migration 0017) and the same counted from the cases: by
-#: status, record, tracking step, escalated, whereabouts unknown and visited.
-_KEPT = "status, cohort, step, escalated, unknown, visited"
-_COUNTED = (
+@dataclass(frozen=True)
+class _Kept:
+    """Counts a vault keeps by triggers: its table, the columns they are kept by, and the
+    same counted from the rows (``SELECT <columns>, count(*) ...``)."""
+
+    table: str
+    columns: str
+    counted: str
+    what: str  # what is counted again, for the audit row
+
+    def kept(self, conn: Any) -> dict[tuple[Any, ...], int]:
+        rows = conn.exec_driver_sql(f"SELECT {self.columns}, n FROM {self.table}")
+        return {tuple(row[:-1]): int(row[-1]) for row in rows if row[-1]}
+
+    def real(self, conn: Any) -> dict[tuple[Any, ...], int]:
+        return {tuple(row[:-1]): int(row[-1]) for row in conn.exec_driver_sql(self.counted)}
+
+
+#: Migration 0017's counts of the cases, by status, record, tracking step, escalated,
+#: whereabouts unknown and visited: what the list says it shows.
+_CASE_COUNTS = _Kept(
+    "case_counts",
+    "status, cohort, step, escalated, unknown, visited",
     "SELECT status, cohort, current_step, (escalated_police = 1 OR escalated_social_care = 1),"
     " (whereabouts_unknown = 1), (last_visit_on IS NOT NULL), count(*)"
-    " FROM cases GROUP BY 1, 2, 3, 4, 5, 6"
+    " FROM cases GROUP BY 1, 2, 3, 4, 5, 6",
+    "cases",
+)
+#: Migration 0018's counts of the tasks due each day, not done, not struck through, on an
+#: open case: the dashboard's tasks due today and in the next 7 days.
+_TASK_COUNTS = _Kept(
+    "task_counts",
+    "due_on",
+    "SELECT tasks.due_on, count(*) FROM tasks JOIN cases ON cases.id = tasks.case_id"
+    " WHERE tasks.done_on IS NULL AND tasks.deleted_at IS NULL AND cases.status = 'open'"
+    " GROUP BY tasks.due_on",
+    "tasks",
 )
 
 
@@ -292,41 +323,40 @@ def correct_case_counts(db: Database) -> bool:
     rebuilt without its triggers, the file edited by hand), and then the list would show
     too few or too many rows: checked after each unlock, in the background.
     """
+    return _correct(db, _CASE_COUNTS)
+
+
+def correct_task_counts(db: Database) -> bool:
+    """As ``correct_case_counts``, for the tasks due each day the vault keeps for the
+    dashboard (``task_counts``, migration 0018; audited ``task_counts_corrected``)."""
+    return _correct(db, _TASK_COUNTS)
+
+
+def _correct(db: Database, counts: _Kept) -> bool:
     if db.kind != "vault":
         return False
     with db.read() as session:
         conn = session.connection()
         kept_table = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_counts'"
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (counts.table,)
         ).first()
-        if kept_table is None:
-            return False
-        if _kept_counts(conn) == _real_counts(conn):
+        if kept_table is None or counts.kept(conn) == counts.real(conn):
             return False
     with db.write() as session:
         conn = session.connection()
-        real = _real_counts(conn)
-        if _kept_counts(conn) == real:
+        real = counts.real(conn)
+        if counts.kept(conn) == real:
             return False  # put right meanwhile
-        conn.exec_driver_sql("DELETE FROM case_counts")
-        conn.exec_driver_sql(f"INSERT INTO case_counts ({_KEPT}, n) {_COUNTED}")
+        conn.exec_driver_sql(f"DELETE FROM {counts.table}")
+        conn.exec_driver_sql(f"INSERT INTO {counts.table} ({counts.columns}, n) {counts.counted}")
         audit.record(
             session,
             db,
-            action="case_counts_corrected",
+            action=f"{counts.table}_corrected",
             entity="vault",
-            detail=f"cases counted again: {sum(real.values())}",
+            detail=f"{counts.what} counted again: {sum(real.values())}",
         )
     return True
-
-
-def _kept_counts(conn: Any) -> dict[tuple[Any, ...], int]:
-    rows = conn.exec_driver_sql(f"SELECT {_KEPT}, n FROM case_counts")
-    return {tuple(row[:-1]): int(row[-1]) for row in rows if row[-1]}
-
-
-def _real_counts(conn: Any) -> dict[tuple[Any, ...], int]:
-    return {tuple(row[:-1]): int(row[-1]) for row in conn.exec_driver_sql(_COUNTED)}
 
 
 def full_check(db: Database, *, with_audit: bool = True) -> CheckReport:
