@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeyEvent, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -38,6 +38,8 @@ from cme_desktop.ui import look
 from cme_desktop.ui.fields import plain
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The widest text of the "Due" column (``_TaskModel.data``).
+DUE_WIDEST = "30 Sep 2026 \u2013 overdue"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -111,7 +113,11 @@ class _TaskTable(QTableView):
         # Widths from the font, not measured row by row: the table fills in the same time
         # however many tasks it shows.
         char = self.fontMetrics().averageCharWidth()
-        self.setColumnWidth(0, 24 * char)
+        # The due date of an overdue task is bold: its column fits the longest in bold.
+        bold = QFont(self.font())
+        bold.setBold(True)
+        longest = QFontMetrics(bold).horizontalAdvance(DUE_WIDEST)
+        self.setColumnWidth(0, longest + 3 * char)
         self.setColumnWidth(1, 24 * char)
         self.horizontalHeader().setStretchLastSection(True)
         self.setAlternatingRowColors(True)
@@ -157,6 +163,11 @@ class DashboardView(QWidget):
         self.tasks = _TaskTable()
         self.tasks.open_requested.connect(self.open_requested)
         tasks_layout.addWidget(self.tasks)
+        # Said when the lists hold only the most overdue tasks and the first due today.
+        self.cut_note = QLabel()
+        self.cut_note.setWordWrap(True)
+        self.cut_note.setVisible(False)
+        tasks_layout.addWidget(self.cut_note)
         hint = QLabel("Double-click a task, or press Enter, to open the case.")
         look.role(hint, "hint")
         tasks_layout.addWidget(hint)
@@ -236,6 +247,8 @@ class DashboardView(QWidget):
     def show_data(self, data: Dashboard) -> None:
         self.data = data
         self.tasks.tasks.set_tasks(data.overdue + data.due_today, data.today)
+        self.cut_note.setText(cut_note(data))
+        self.cut_note.setVisible(data.cut)
         total = sum(data.open_by_step.values()) or 1
         for i, (count, bar) in enumerate(zip(self.step_counts, self.step_bars, strict=True)):
             n = data.open_by_step.get(i + 1, 0)
@@ -252,6 +265,8 @@ class DashboardView(QWidget):
         self._source = None
         self.data = None
         self.tasks.tasks.set_tasks((), date.min)
+        self.cut_note.clear()
+        self.cut_note.setVisible(False)
         for count, bar in zip(self.step_counts, self.step_bars, strict=True):
             count.setText("0")
             bar.setValue(0)
@@ -263,3 +278,19 @@ class DashboardView(QWidget):
         ):
             label.setText("0")
         self._stale = True
+
+
+def cut_note(data: Dashboard) -> str:
+    """What the task lists leave out, when they do ("" when they hold every task)."""
+    if not data.cut:
+        return ""
+    parts = []
+    overdue, today = len(data.overdue), len(data.due_today)
+    if overdue < data.overdue_total:
+        parts.append(f"the {overdue:,} most overdue of {data.overdue_total:,} overdue tasks")
+    if today < data.due_today_total:
+        parts.append(f"{today:,} of the {data.due_today_total:,} tasks due today")
+    return (
+        f"Showing {' and '.join(parts)}. The case list's \u201cOverdue tasks\u201d filter "
+        "shows every case with an overdue task."
+    )

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cme_desktop.models.records import surname_of
+from cme_desktop.services.cases import case_list
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.ui.case_list import table as case_table
 from cme_desktop.ui.case_list.table import COL_DOB, COL_NAME, COL_NEXT_TASK, OVERDUE_ROLE
@@ -241,3 +242,42 @@ def test_several_cases_can_be_chosen_for_a_day_of_visits(qtbot: Any, window: Mai
     for row in (4, 1, 2):
         table.selectionModel().select(model.index(row, 0), flags)
     assert chosen_case_ids(window) == [model.case_id(1), model.case_id(2), model.case_id(4)]
+
+
+def test_the_dashboard_says_when_its_lists_leave_tasks_out(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.dashboard_action.trigger()
+    dashboard = window.desk.dashboard
+    assert dashboard.data is not None and not dashboard.data.cut
+    assert dashboard.cut_note.isHidden(), "every task is listed: nothing to say"
+    monkeypatch.setattr(case_list, "DASHBOARD_TASKS", 2)
+    dashboard.mark_stale()  # read again now, as it is shown
+    data = dashboard.data
+    assert data is not None and data.cut
+    assert dashboard.tasks.rowCount() == len(data.due_tasks) <= 4
+    assert not dashboard.cut_note.isHidden()
+    note = dashboard.cut_note.text()
+    assert f"Showing the 2 most overdue of {data.overdue_total:,} overdue tasks" in note
+    assert "Overdue tasks" in note
+    window.lock()
+    assert dashboard.cut_note.text() == "" and dashboard.cut_note.isHidden()
+
+
+def test_the_dashboard_shows_an_overdue_task_s_due_date_whole(window: MainWindow) -> None:
+    """ "16 Nov 2026 – overdue", in bold, is not cut short ("16 Nov 2026 – …")."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    window.dashboard_action.trigger()
+    table = window.desk.dashboard.tasks
+    model = table.tasks
+    overdue = [
+        model.index(row, 0)
+        for row in range(model.rowCount())
+        if str(model.data(model.index(row, 0))).endswith("overdue")
+    ]
+    assert overdue, "the demo data always has overdue tasks"
+    font = model.data(overdue[0], Qt.ItemDataRole.FontRole)
+    assert isinstance(font, QFont) and font.bold()
+    widest = max(QFontMetrics(font).horizontalAdvance(str(model.data(i))) for i in overdue)
+    assert table.columnWidth(0) > widest

@@ -374,14 +374,17 @@ def test_the_dashboard_counts_what_it_cannot_list(
     overdue_cases = listing.count(CaseQuery(quick="overdue"), today=TODAY)
     assert full.overdue_cases == overdue_cases > 3
     assert full.due_today_total == len(full.due_today)
+    assert full.overdue_total == len(full.overdue) > 2 and not full.cut
     monkeypatch.setattr(case_list, "DASHBOARD_TASKS", 2)
     capped = listing.dashboard(today=TODAY)
     assert capped.overdue == full.overdue[:2]
     assert capped.due_today == full.due_today[:2]
-    assert (capped.overdue_cases, capped.due_today_total) == (
+    assert (capped.overdue_cases, capped.due_today_total, capped.overdue_total) == (
         full.overdue_cases,
         full.due_today_total,
+        full.overdue_total,
     )
+    assert capped.cut
 
 
 def test_the_dashboard_lists_today_s_tasks_however_many_are_overdue(
@@ -410,7 +413,8 @@ def test_the_dashboard_lists_due_tasks_from_indexes_and_counts_them_from_kept_co
     """Each task not done is read from ``ix_tasks_due_list`` in the dashboard's order
     (migration 0011), its child's name and status from ``ix_cases_by_id``, so the lists
     stop after a page and read no case row; the tasks due today and in the week are the
-    vault's kept counts by day (migration 0018), not counted task by task."""
+    vault's kept counts by day (migration 0018), as are all the overdue ones (the list
+    holds the most overdue), not counted task by task."""
     listing = CaseList(seeded)
     seen = query_plans.statements(seeded, lambda: listing.dashboard(today=TODAY), selects_only=True)
     plans = [query_plans.plan(seeded, s, p) for s, p in seen]
@@ -422,7 +426,7 @@ def test_the_dashboard_lists_due_tasks_from_indexes_and_counts_them_from_kept_co
         assert "COVERING INDEX ix_cases_by_id (id=?" in plan, plan
         assert "PRIMARY KEY" not in plan, plan
     kept = [s for s, _p in seen if "task_counts" in s]
-    assert len(kept) == 2, seen  # due today, due in the next 7 days
+    assert len(kept) == 3, seen  # due today, in the next 7 days, overdue (all of them)
     for statement in kept:
         assert " tasks" not in statement and " cases" not in statement, statement
 

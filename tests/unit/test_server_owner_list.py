@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from cme_desktop.models import Case
 from cme_desktop.models import vocabularies as vocab
+from cme_desktop.services.cases import case_list
 from cme_desktop.services.cases.case_list import CaseList, CaseQuery
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
@@ -165,7 +166,7 @@ def test_a_page_of_the_list_stops_after_its_rows_in_name_order(
 
 
 def test_the_dashboard_and_the_filters_count_the_cases_themselves_on_a_server(
-    people: dict[str, ServerDatabase],
+    people: dict[str, ServerDatabase], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server keeps no counts (migration 0017 is a vault's): the dashboard's open cases by
     step and the quick filters' counts are counted from the cases there."""
@@ -186,6 +187,14 @@ def test_the_dashboard_and_the_filters_count_the_cases_themselves_on_a_server(
         )
     assert {s: n for s, n in board.open_by_step.items() if n} == steps
     assert sum(steps.values()) >= len(made) and len(steps) >= 2
+    # The tasks overdue and due today, counted from the tasks too, listed or cut.
+    for case_id, days in zip(made, (-3, -1, 0), strict=True):
+        service.add_task(case_id, title="Ring the family", due_on=DAY + timedelta(days=days))
+    board = listing.dashboard(today=DAY)
+    assert (board.overdue_total, board.due_today_total) == (2, 1) and not board.cut
+    monkeypatch.setattr(case_list, "DASHBOARD_TASKS", 1)
+    board = listing.dashboard(today=DAY)
+    assert len(board.overdue) == 1 and board.overdue_total == 2 and board.cut
     for quick in ("escalated", "not_visited", "whereabouts_unknown"):
         for step in (None, 1):
             query = CaseQuery(quick=quick, step=step)

@@ -124,6 +124,8 @@ def test_the_kept_counts_follow_every_change_to_tasks_and_cases(filled: Database
     board = CaseList(db).dashboard(today=TODAY)
     assert (board.due_today_total, board.due_next_7_days) == _week(db)
     assert board.due_today_total > 0 and board.due_next_7_days > 0
+    overdue = sum(n for day, n in _counted(db).items() if day < TODAY.isoformat())
+    assert board.overdue_total == overdue > 0
 
 
 def test_counts_that_went_wrong_are_put_right_after_an_unlock_and_audited(

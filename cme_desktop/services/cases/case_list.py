@@ -1022,10 +1022,16 @@ class CaseList:
                 days = select(func.coalesce(func.sum(_TASK_COUNTS.c.n), 0))
                 today_total = counted(days.where(_TASK_COUNTS.c.due_on == today))
                 upcoming = counted(days.where(_TASK_COUNTS.c.due_on.between(*week)))
+                overdue_total = counted(days.where(_TASK_COUNTS.c.due_on < today))
             else:
                 tasks_due = select(func.count()).select_from(Task).join(Case, _TASK_CASE)
                 today_total = counted(tasks_due.where(*open_tasks, Task.due_on == today))
                 upcoming = counted(tasks_due.where(*open_tasks, Task.due_on.between(*week)))
+                overdue_total = (
+                    counted(tasks_due.where(*open_tasks, Task.due_on < today))
+                    if len(overdue) >= DASHBOARD_TASKS
+                    else len(overdue)  # all of them listed
+                )
         return Dashboard(
             today=today,
             due_tasks=(*overdue, *due_today),
@@ -1034,6 +1040,7 @@ class CaseList:
             due_next_7_days=upcoming,
             overdue_cases=overdue_cases,
             due_today_total=today_total,
+            overdue_total=overdue_total,
         )
 
 
@@ -1058,6 +1065,13 @@ class Dashboard:
     overdue_cases: int = 0
     #: Tasks due today on open cases, all of them.
     due_today_total: int = 0
+    #: Overdue tasks on open cases, all of them (the list holds the most overdue).
+    overdue_total: int = 0
+
+    @property
+    def cut(self) -> bool:
+        """True when the lists leave some overdue or today's tasks out."""
+        return len(self.overdue) < self.overdue_total or len(self.due_today) < self.due_today_total
 
     @property
     def overdue(self) -> tuple[DueTask, ...]:
