@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check cme_desktop tests benchmarks packaging
 
 typecheck: $(STAMP)
-	$(BIN)/mypy cme_desktop
+	$(BIN)/mypy cme_desktop benchmarks
 
 check: lint typecheck test
 

@@ -174,7 +174,9 @@ def measure_search(bench: Bench) -> list[Result]:
 def _rows_on_screen(panel: Any) -> int:
     """How many rows of the list the window shows at once."""
     table = panel.table
-    return max(1, table.viewport().height() // max(1, table.verticalHeader().defaultSectionSize()))
+    row: int = max(1, table.verticalHeader().defaultSectionSize())
+    shown: int = table.viewport().height() // row
+    return max(1, shown)
 
 
 def measure_filters(bench: Bench) -> list[Result]:

@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.importing")
     parser.add_argument("--repeat", type=int, default=SAMPLES, help="samples per figure")
     args = parser.parse_args(argv)
-    bench = Bench(cases=0, vault_path=None, passphrase="", repeat=args.repeat)  # type: ignore[arg-type]
+    bench = Bench(cases=0, vault_path=None, passphrase="", repeat=args.repeat)
     results: list[Any] = [r for measure in MEASURES for r in measure(bench)]
     for r in results:
         met = "" if r.target is None else ("  met" if r.median < r.target else "  MISSED")

@@ -118,7 +118,7 @@ def _run(
             gate: Any = window.gate
             if gate is not None and watched is getattr(gate, "passphrase", None):
                 after_paint("unlock_drawn", type_passphrase)
-            parent = watched.parent()
+            parent: Any = watched.parent()
             if parent is not None and parent.objectName() == "caseTable" and "enter" in marks:
                 model: Any = parent.model()
                 if model.rowCount() > 0:
