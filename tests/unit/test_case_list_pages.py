@@ -227,6 +227,48 @@ def test_the_first_page_comes_with_the_count(seeded: Database, query: CaseQuery)
     assert rows == listing.page(query, offset=0, limit=PAGE, today=TODAY)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        *QUERIES,
+        CaseQuery(quick="all", sort="owner"),
+        CaseQuery(quick="all", cohort="cnis", sort="next_task", descending=True),
+        CaseQuery(quick="open", cohort="cme", sort="days_open"),
+    ],
+    ids=str,
+)
+def test_every_case_s_position_is_its_place_in_the_list(seeded: Database, query: CaseQuery) -> None:
+    """A case's place is counted from the cases before it in the list's order: right for
+    every order, direction and filter, ties and empty values (no task, no date of birth)
+    included. Every fifth case, the first, the last, and every case whose sort value is
+    empty or shared with the case next to it."""
+    listing = CaseList(seeded)
+    ids = listing.matching_ids(query, today=TODAY)
+    rows = listing.rows(ids)
+    value = {
+        "name": lambda r: r.full_name,
+        "date_of_birth": lambda r: r.date_of_birth,
+        "address": lambda r: r.last_known_address,
+        "school": lambda r: r.school,
+        "step": lambda r: r.current_step,
+        "days_open": lambda r: (r.opened_on, r.closed_on),
+        "next_task": lambda r: r.next_task_due,
+        "escalation": lambda r: (r.escalated_police, r.escalated_social_care),
+        "owner": lambda r: r.owner,
+        "id": lambda r: r.id,
+    }[query.sort]
+    keys = [value(rows[i]) for i in ids]
+    places = {0, len(ids) - 1, *range(0, len(ids), 5)}
+    places |= {
+        i for i, k in enumerate(keys) if k in (None, "") or (isinstance(k, tuple) and None in k)
+    }
+    places |= {i for i in range(1, len(ids)) if keys[i] == keys[i - 1]}
+    places = {p for p in places if 0 <= p < len(ids)}
+    assert not ids or len(places) >= min(len(ids), 3)
+    for place in sorted(places):
+        assert listing.position(query, ids[place], today=TODAY) == place, (place, keys[place])
+
+
 def test_position_is_the_place_in_the_list(seeded: Database) -> None:
     listing = CaseList(seeded)
     for query in (

@@ -159,6 +159,11 @@ def test_every_sort_orders_the_list_alike_on_both_engines(
     for listed in both.values():
         paged = CaseList(listed.db).page(query, offset=1, limit=2, today=TODAY)
         assert listed.names([r.id for r in paged]) == orders["sqlite"][1:3]
+        # Each case's place, counted from the cases before it (names with accents, case
+        # and punctuation; an empty date of birth), is where the list shows it.
+        for place, name in enumerate(orders["sqlite"]):
+            at = CaseList(listed.db).position(query, listed.people[name], today=TODAY)
+            assert at == place, (name, place)
 
 
 def test_a_search_with_a_filter_and_a_page(both: dict[str, Listed]) -> None:

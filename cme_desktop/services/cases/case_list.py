@@ -22,8 +22,10 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    and_,
     cast,
     column,
+    false,
     func,
     literal,
     literal_column,
@@ -547,18 +549,17 @@ def _surname_of_name() -> Any:
     return func.substr(name, func.length(before_surname) + 1).collate("NOCASE")
 
 
-def _order(
-    query: CaseQuery, today: date, *, walk: bool = False, backwards: bool = False
-) -> list[Any]:
-    """ORDER BY terms: the column's, then the case id, as the list shows them.
+def _order_keys(query: CaseQuery, today: date, *, walk: bool = False) -> list[_Key]:
+    """What the list is sorted by, first to last: each term's expression, whether it goes
+    down, and whether its empty values come last; the case id last of all (``_order``).
 
     Each is written so that an index of migration 0003 gives the order without a
     sort: the escalation flags in place of their 0-3 rank (the same order), and
     for open cases only, the opening date in place of the days open (the
     closing date of an open case is always empty). ``walk``: a search read in
     the index's order (``_conditions``), the same order as its matches sorted.
-    ``backwards``: the exact reverse, every term turned (empty values too), for a page
-    read from the end of the list (``_page_of``).
+    Empty values come first going up and last going down, as SQLite puts them; the cases
+    with no task come last either way.
     """
     # Open CME cases only (no closing date); not the register's "on it now" (``_conditions``).
     open_only = query.quick in _OPEN_ONLY and query.cohort != "cnis"
@@ -592,20 +593,70 @@ def _order(
     if query.sort == "days_open" and open_only:
         # Today minus the opening date: the later opened, the fewer days.
         chosen, descending = [col(Case.opened_on)], not descending
-    # Read backwards, each term goes the other way: empty values, first going up and last
-    # going down (``_NullsAsSqlite``), follow it; the cases with no task, last either way
-    # forwards, come first.
-    descending ^= backwards
-    if query.sort == "escalation":
-        # Both flags turn together: (0,0) < (0,1) < (1,0) < (1,1) is the rank's order.
-        ordered = [c.desc() if descending else c for c in chosen]
-    elif query.sort == "next_task":
-        # Cases with no task last, either way (an index gives NULLS LAST in SQLite).
-        due = chosen[0].desc() if descending else chosen[0].asc()
-        ordered = [due.nulls_first() if backwards else due.nulls_last()]
-    else:
-        ordered = [_NullsAsSqlite(c.desc() if descending else c, descending) for c in chosen]
+    empty_last = True if query.sort == "next_task" else descending
+    return [*(_Key(c, descending, empty_last) for c in chosen), _Key(Case.id, False, False)]
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One term of the list's order (``_order_keys``)."""
+
+    expression: Any
+    descending: bool
+    empty_last: bool
+
+
+def _order(
+    query: CaseQuery, today: date, *, walk: bool = False, backwards: bool = False
+) -> list[Any]:
+    """ORDER BY terms: the column's, then the case id, as the list shows them
+    (``_order_keys``). ``backwards``: the exact reverse, every term turned (empty values
+    too), for a page read from the end of the list (``_page_of``).
+    """
+    *keys, _by_id = _order_keys(query, today, walk=walk)
+    ordered = []
+    for key in keys:
+        c, descending = key.expression, key.descending ^ backwards
+        if query.sort == "escalation":
+            # Both flags turn together: (0,0) < (0,1) < (1,0) < (1,1) is the rank's order.
+            ordered.append(c.desc() if descending else c)
+        elif query.sort == "next_task":
+            # Cases with no task last, either way (an index gives NULLS LAST in SQLite);
+            # read backwards, first.
+            due = c.desc() if descending else c.asc()
+            ordered.append(due.nulls_first() if backwards else due.nulls_last())
+        else:
+            # Read backwards, empty values (first going up and last going down,
+            # ``_NullsAsSqlite``) follow the term the other way.
+            ordered.append(_NullsAsSqlite(c.desc() if descending else c, descending))
     return [*ordered, Case.id.desc() if backwards else Case.id]
+
+
+def _before(keys: Sequence[_Key], values: Sequence[Any]) -> Any:
+    """The condition that a case comes before the one whose terms of ``keys`` hold
+    ``values``, in the list's order: earlier on a term, the terms before it equal."""
+
+    def earlier(key: _Key, value: Any) -> Any:
+        c = key.expression
+        if value is None:  # an empty value: only values come before it, when they go first
+            return c.is_not(None) if key.empty_last else false()
+        bound = literal(value, c.type)  # a yes or no too, which SQLAlchemy will not compare
+        beyond = c > bound if key.descending else c < bound
+        return beyond if key.empty_last else or_(c.is_(None), beyond)
+
+    def same(key: _Key, value: Any) -> Any:
+        c = key.expression
+        return c.is_(None) if value is None else c == literal(value, c.type)
+
+    return or_(
+        *(
+            and_(
+                *(same(k, v) for k, v in zip(keys[:i], values[:i], strict=True)),
+                earlier(keys[i], values[i]),
+            )
+            for i in range(len(keys))
+        )
+    )
 
 
 class _NullsAsSqlite(ColumnElement[Any]):
@@ -825,25 +876,24 @@ class CaseList:
     def position(self, query: CaseQuery, case_id: int, *, today: date | None = None) -> int | None:
         """Where the case stands in the list (0-based), or ``None`` if the query leaves it out.
 
-        Membership is one look-up by id; only a member's place is counted, in the
-        list's own order.
+        One look-up by id gives membership and the case's values of the list's order;
+        then the cases before it are counted (numbering every case in the list's order,
+        to find one, cost 60 ms at 100,000 cases).
         """
         day = _day(today)
+        keys = _order_keys(query, day)
         with self.db.read() as session:
-            member = session.scalar(
-                select(Case.id).where(Case.id == case_id, *_conditions(query, day))
-            )
-            if member is None:
+            values = session.execute(
+                select(*(k.expression for k in keys)).where(
+                    Case.id == case_id, *_conditions(query, day)
+                )
+            ).first()
+            if values is None:
                 return None
-            place = _matching(
-                query,
-                day,
-                Case.id.label("id"),
-                func.row_number().over(order_by=_order(query, day)).label("place"),
-                ordered=True,
-            ).subquery()
-            found = session.scalar(select(place.c.place).where(place.c.id == case_id))
-        return None if found is None else int(found) - 1
+            before = _matching(query, day, func.count(), ordered=True).where(
+                _before(keys, tuple(values))
+            )
+            return int(session.scalar(before) or 0)
 
     def rows(self, ids: Sequence[int]) -> dict[int, CaseRow]:
         """The list rows for ``ids`` (a page), by id."""
