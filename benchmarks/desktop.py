@@ -136,6 +136,7 @@ def measure_search(bench: Bench) -> list[Result]:
     app = bench.shared["app"]
     panel = window.desk.case_list
     samples: dict[str, list[float]] = {}
+    cleared: list[float] = []
     for word in TYPED:
         for i in range(2, len(word) + 1):
 
@@ -146,9 +147,16 @@ def measure_search(bench: Bench) -> list[Result]:
             samples.setdefault(word, []).append(_time(app, keystroke))
             if word in SCREENFUL and panel.model.rowCount() < _rows_on_screen(panel):
                 raise RuntimeError(f"{word[:i]!r} does not fill the list at {bench.cases:,}")
-        panel.search.clear()
-        panel.apply_filters()
+        # A case chosen among the results, then the search cleared: the whole list comes
+        # back with that case still selected, wherever it now stands.
+        panel.table.setCurrentIndex(panel.model.index(min(3, panel.model.rowCount() - 1), 0))
         _settle(app)
+
+        def clear() -> None:
+            panel.search.clear()
+            panel.apply_filters()
+
+        cleared.append(_time(app, clear))
     return [
         Result(
             "keystroke",
@@ -167,6 +175,13 @@ def measure_search(bench: Bench) -> list[Result]:
             ratio_target=FLAT,
             note=", ".join(f"“{w}”" for w in SCREENFUL),
             show_worst=True,
+        ),
+        Result(
+            "search_cleared",
+            "Search cleared → the whole list, the chosen case still selected",
+            tuple(cleared),
+            target=50,
+            ratio_target=FLAT,
         ),
     ]
 
