@@ -134,11 +134,12 @@ def buttons_in_order(box: QDialogButtonBox, after: QWidget | None = None) -> Non
     """
     layout = box.layout()
     chain: list[QWidget] = [after] if after is not None else []
-    for index in range(layout.count() if layout is not None else 0):
-        item = layout.itemAt(index) if layout is not None else None
-        button = item.widget() if item is not None else None
-        if isinstance(button, QAbstractButton):
-            chain.append(button)
+    if layout is not None:
+        # Each button's place in the layout, asked by the button: walking the layout's
+        # items would make a Python object of each spacer too, which Qt may delete and
+        # reuse the memory of while that object still stands for it.
+        placed = [(layout.indexOf(b), n, b) for n, b in enumerate(box.buttons())]
+        chain += [b for at, _n, b in sorted(placed, key=lambda p: (p[0], p[1])) if at >= 0]
     for before, following in zip(chain, chain[1:], strict=False):
         QWidget.setTabOrder(before, following)
 

@@ -247,16 +247,21 @@ def _key(layout: QLayout, index: int) -> tuple[int, ...]:
 
 
 def _search(layout: QLayout, targets: set[QWidget]) -> tuple[list[Step], QWidget] | None:
-    for index in range(layout.count()):
-        item = layout.itemAt(index)
-        held = item.widget() if item is not None else None
-        if held is not None and held in targets:
-            return [(layout, _key(layout, index))], held
-        inner = item.layout() if item is not None else None
-        if inner is not None:
-            found = _search(inner, targets)
-            if found is not None:
-                return [(layout, _key(layout, index)), *found[0]], found[1]
+    # Each target and inner layout asked for its place, rather than every item of the
+    # layout read: reading them would make a Python object of each spacer too, which Qt
+    # deletes with its layout while that object may still stand for its memory.
+    held = [(layout.indexOf(w), w) for w in targets if layout.indexOf(w) >= 0]
+    inner = [
+        (layout.indexOf(child), child)
+        for child in layout.findChildren(QLayout, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        if layout.indexOf(child) >= 0
+    ]
+    for index, found_in in sorted(held + inner, key=lambda pair: pair[0]):
+        if isinstance(found_in, QWidget):
+            return [(layout, _key(layout, index))], found_in
+        found = _search(found_in, targets)
+        if found is not None:
+            return [(layout, _key(layout, index)), *found[0]], found[1]
     return None
 
 
