@@ -37,7 +37,7 @@ from cme_desktop.services.rules.local_time import local_today
 from cme_desktop.ui import prompts
 from cme_desktop.ui.dialogs import text_box
 from cme_desktop.ui.fields import add_row, buttons_in_order
-from cme_desktop.ui.screen_fit import fit_window
+from cme_desktop.ui.screen_fit import fit_window, fit_wrapped
 
 TITLE = "Retention review"
 COLUMNS = ("Reference", "Name", "Closed", "Outcome", "Due for review", "Kept longer because")
@@ -75,7 +75,7 @@ class EraseDialog(QDialog):
         self.typed.textChanged.connect(
             lambda text: self.erase.setEnabled(text.strip().upper() == self.reference)
         )
-        fit_window(self, QSize(480, self.sizeHint().height()))
+        fit_wrapped(self, 480)  # the warning is wrapped: its height at that width
         self.typed.setFocus()
 
     def confirmation(self) -> str:

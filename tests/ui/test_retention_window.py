@@ -10,8 +10,9 @@ import pikepdf
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
+from cme_desktop.app import make_application
 from cme_desktop.services.cases.detail import CaseDraft
 from cme_desktop.services.cases.service import CaseService
 from cme_desktop.services.documents.privacy import notice_text
@@ -160,3 +161,17 @@ def test_the_subject_access_pack_is_saved_protected_with_the_password_shown_once
         assert "record.json" in pdf.attachments
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(saved)
+
+
+def test_the_erase_warning_is_shown_whole(qtbot: Any) -> None:
+    """The wrapped warning and "Type CME-… to confirm" are not cut off at the dialog's width
+    (in the application's own look, which every window has)."""
+    make_application(["test"])
+    dialog = EraseDialog(None, 7, "Ann Example")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    wrapped = [label for label in dialog.findChildren(QLabel) if label.wordWrap()]
+    assert wrapped and "to confirm" in wrapped[0].text()
+    for label in wrapped:
+        assert label.height() >= label.heightForWidth(label.width()), label.text()[:40]
